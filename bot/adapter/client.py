@@ -1,0 +1,161 @@
+"""The discord.py client: wiring cogs, persistent buttons and error replies.
+
+discord.py is imported only under bot/adapter; everything below talks to
+the services with plain values.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapter import render
+from bot.adapter.cogs.quiz import DiscordQuizPresenter
+from bot.app import Database
+from bot.services.container import Services
+from bot.services.quiz import QuizError
+from bot.services.quiz_runner import QuizRunner
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.adapter.cogs.quiz",
+    "bot.adapter.cogs.practice",
+    "bot.adapter.cogs.config",
+)
+
+# Everything the bot needs works without privileged intents: slash commands
+# and components arrive as interactions, and GUILDS gives channels and roles.
+INTENTS = discord.Intents.none()
+INTENTS.guilds = True
+
+# Send Messages, Embed Links, Attach Files, Read Message History, Create Public
+# Threads, Send Messages in Threads, View Channel, Use External Emojis.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
+
+class QuizTree(app_commands.CommandTree["QuizBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """One place for errors: members get a clear ephemeral line, operators a log."""
+        original = getattr(error, "original", error)
+        if isinstance(original, QuizError):
+            message = str(original)
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "This command works in a server channel, not in direct messages."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = "You can't use this command here."
+        else:
+            log.error(
+                "command %r failed",
+                interaction.command.qualified_name if interaction.command else "?",
+                exc_info=original,
+            )
+            message = "Something went wrong on our side; it has been logged. Please try again."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(
+                    message, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+                )
+            else:
+                await interaction.response.send_message(
+                    message, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+                )
+        except discord.HTTPException:
+            log.warning("could not tell the member about an error (interaction expired)")
+
+
+class QuizBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        *,
+        pause_between_rounds: float = 4.0,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=INTENTS,
+            tree_cls=QuizTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.services = services
+        self.quiz_runner = QuizRunner(
+            services.quiz,
+            DiscordQuizPresenter(self),
+            clock=services.clock,
+            owns_guild=settings.owns_guild,
+            pause_between_rounds=pause_between_rounds,
+        )
+        self.synced = False
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+        resumed, closed = await self.quiz_runner.recover()
+        if resumed or closed:
+            log.info("quizzes after restart: %d resumed, %d closed with results", resumed, closed)
+
+    async def sync_commands(self) -> None:
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            commands_ = await self.tree.sync(guild=guild)
+        else:
+            commands_ = await self.tree.sync()
+        self.synced = True
+        log.info("synced %d slash commands", len(commands_))
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        await self.quiz_runner.shutdown()
+        await super().close()
+
+
+def point_at_api(base: str | None) -> None:
+    """Send REST calls elsewhere (the fake Discord in tests); None keeps Discord's."""
+    if base:
+        discord.http.Route.BASE = base.rstrip("/")
+
+
+async def serve(settings: Settings, database: Database) -> int:
+    """Run until stopped. Returns a process exit code."""
+    point_at_api(settings.discord_api_base)
+    services = Services.build(database.sessions)
+    bot = QuizBot(settings, services)
+    try:
+        async with bot:
+            await bot.start(settings.token or "")
+    except discord.LoginFailure:
+        log.error(
+            "Discord refused the token (401). Reset it on the 'Bot' page of your application "
+            "in the developer portal and put the new one in .env as DISCORD_TOKEN."
+        )
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        log.error("Discord asked for privileged intents; this bot needs none. Please report this.")
+        return 1
+    return 0

@@ -1,0 +1,117 @@
+"""/config: a server's settings, for moderators; /help for everyone."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapter import render
+from bot.adapter.cogs.quiz import reply
+from bot.adapter.permissions import NOT_MODERATOR, is_moderator
+
+if TYPE_CHECKING:
+    from bot.adapter.client import QuizBot
+
+HELP = """\
+**Kupiansk quiz bot** — learn the recent history of Kupiansk, check an essay's claims, \
+and discuss the contested parts fairly.
+
+**Play**
+`/quiz start` — a live quiz in this channel (questions, topics, difficulty, kind, seconds)
+`/quiz stop` — end it now (its starter or a moderator); results are still saved
+`/practice` — practise alone; questions you miss come back
+`/leaderboard` — this server's top players (week, month, all time)
+`/stats` — accuracy, points, best streak, strong and weak topics
+
+**Moderators** (Manage Server, or the role set below)
+`/config moderator-role` — who else counts as a moderator
+`/config quiz` — answer changes and the streak bonus
+"""
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ConfigCog(
+    commands.GroupCog, group_name="config", group_description="Server settings (moderators)"
+):
+    def __init__(self, bot: QuizBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if await is_moderator(interaction, self.bot.services):
+            return True
+        await reply(interaction, NOT_MODERATOR)
+        return False
+
+    @app_commands.command(name="moderator-role", description="Set (or clear) the moderator role")
+    @app_commands.describe(role="Members with this role can manage questions and quizzes")
+    async def moderator_role(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        assert interaction.guild_id is not None
+        # Changing who is a moderator is for Manage Server only, not for the role itself.
+        if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
+            await reply(interaction, "Only members with **Manage Server** can change this.")
+            return
+        await self.bot.services.guilds.update(
+            interaction.guild_id, interaction.user.id, moderator_role_id=role.id if role else None
+        )
+        text = (
+            f"Moderator role set to {role.mention}."
+            if role
+            else "Moderator role cleared: only members with Manage Server are moderators now."
+        )
+        await reply(interaction, text)
+
+    @app_commands.command(name="quiz", description="Quiz rules for this server")
+    @app_commands.describe(
+        allow_answer_change="Let members change their answer once per round",
+        streak_bonus="Give bonus points for answer streaks",
+    )
+    async def quiz(
+        self,
+        interaction: discord.Interaction,
+        allow_answer_change: bool | None = None,
+        streak_bonus: bool | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        changes = {
+            k: v
+            for k, v in {
+                "allow_answer_change": allow_answer_change,
+                "streak_bonus": streak_bonus,
+            }.items()
+            if v is not None
+        }
+        if changes:
+            settings = await self.bot.services.guilds.update(
+                interaction.guild_id, interaction.user.id, **changes
+            )
+        else:
+            settings = await self.bot.services.guilds.get(interaction.guild_id)
+        await reply(
+            interaction,
+            f"Answer change allowed: **{'yes' if settings.allow_answer_change else 'no'}** · "
+            f"streak bonus: **{'on' if settings.streak_bonus else 'off'}** "
+            "(applies to quizzes started from now on).",
+        )
+
+
+class HelpCog(commands.Cog):
+    def __init__(self, bot: QuizBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="What this bot does and its commands")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            HELP, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
+
+
+async def setup(bot: QuizBot) -> None:
+    await bot.add_cog(ConfigCog(bot))
+    await bot.add_cog(HelpCog(bot))

@@ -1,0 +1,204 @@
+"""/practice: one member, ephemeral, at their own pace.
+
+The buttons carry the question id and the last few question ids, so a
+practice session needs no memory in the bot and survives restarts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapter import render
+from bot.adapter.limits import clip
+from bot.services.practice import PracticeQuestion
+from bot.services.quiz import LETTERS
+
+if TYPE_CHECKING:
+    from bot.adapter.client import QuizBot
+
+RECENT = 3
+
+
+def _recent(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.isdigit()][-RECENT:]
+
+
+def _recent_text(ids: list[int]) -> str:
+    return ",".join(str(i) for i in ids[-RECENT:])
+
+
+def practice_view(pq: PracticeQuestion, recent: list[int]) -> discord.ui.View:
+    question = pq.question
+    trail = _recent_text([*recent, question.id])
+    view = discord.ui.View(timeout=None)
+    if question.kind == "short_answer":
+        view.add_item(PracticeTextButton(question.id, trail))
+        return view
+    for shown, original in enumerate(pq.choice_order):
+        label = (
+            question.choices[original]
+            if question.kind in ("true_false", "claim_check")
+            else LETTERS[shown]
+        )
+        view.add_item(PracticeButton(question.id, original, trail, clip(label, 80)))
+    return view
+
+
+def next_view(trail: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PracticeNextButton(trail))
+    return view
+
+
+async def show_next(interaction: discord.Interaction, recent: list[int], *, edit: bool) -> None:
+    bot: QuizBot = interaction.client  # type: ignore[assignment]
+    assert interaction.guild_id is not None
+    pq = await bot.services.practice.next_question(
+        interaction.guild_id, interaction.user.id, recent
+    )
+    if pq is None:
+        text = "There are no questions to practise on this server yet."
+        if edit:
+            await interaction.response.edit_message(content=text, embed=None, view=None)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+        return
+    embed = render.practice_embed(pq.question, pq.shown_choices, pq.reason)
+    view = practice_view(pq, recent)
+    if edit:
+        await interaction.response.edit_message(content=None, embed=embed, view=view)
+    else:
+        await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+        )
+
+
+async def record(
+    interaction: discord.Interaction,
+    question_id: int,
+    trail: str,
+    *,
+    choice: int | None,
+    text: str | None,
+) -> None:
+    bot: QuizBot = interaction.client  # type: ignore[assignment]
+    assert interaction.guild_id is not None
+    result = await bot.services.practice.answer(
+        interaction.guild_id, interaction.user.id, question_id, original_choice=choice, text=text
+    )
+    if result is None:
+        await interaction.response.edit_message(
+            content="That question is no longer available.", embed=None, view=next_view(trail)
+        )
+        return
+    await interaction.response.edit_message(
+        embed=render.practice_result_embed(result.question, result.correct, result.due_in_days),
+        view=next_view(trail),
+    )
+
+
+class PracticeButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"prac:(?P<q>\d+):(?P<c>\d):(?P<trail>[\d,]*)",
+):
+    def __init__(self, question_id: int, choice: int, trail: str, label: str = "?") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"prac:{question_id}:{choice}:{trail}",
+            )
+        )
+        self.question_id, self.choice, self.trail = question_id, choice, trail
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PracticeButton:
+        return cls(int(match["q"]), int(match["c"]), match["trail"], item.label or "?")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await record(interaction, self.question_id, self.trail, choice=self.choice, text=None)
+
+
+class PracticeModal(discord.ui.Modal, title="Your answer"):
+    answer: discord.ui.TextInput[PracticeModal] = discord.ui.TextInput(
+        label="Answer", max_length=200
+    )
+
+    def __init__(self, question_id: int, trail: str) -> None:
+        super().__init__(timeout=900)
+        self.question_id, self.trail = question_id, trail
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await record(
+            interaction, self.question_id, self.trail, choice=None, text=str(self.answer.value)
+        )
+
+
+class PracticeTextButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"prac:(?P<q>\d+):t:(?P<trail>[\d,]*)"
+):
+    def __init__(self, question_id: int, trail: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"prac:{question_id}:t:{trail}",
+            )
+        )
+        self.question_id, self.trail = question_id, trail
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PracticeTextButton:
+        return cls(int(match["q"]), match["trail"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(PracticeModal(self.question_id, self.trail))
+
+
+class PracticeNextButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"pracnext:(?P<trail>[\d,]*)"
+):
+    def __init__(self, trail: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Next question",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"pracnext:{trail}",
+            )
+        )
+        self.trail = trail
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PracticeNextButton:
+        return cls(match["trail"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await show_next(interaction, _recent(self.trail), edit=True)
+
+
+class PracticeCog(commands.Cog):
+    def __init__(self, bot: QuizBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="practice", description="Practise alone, at your own pace; missed questions return"
+    )
+    @app_commands.guild_only()
+    async def practice(self, interaction: discord.Interaction) -> None:
+        await show_next(interaction, [], edit=False)
+
+
+async def setup(bot: QuizBot) -> None:
+    bot.add_dynamic_items(PracticeButton, PracticeTextButton, PracticeNextButton)
+    await bot.add_cog(PracticeCog(bot))

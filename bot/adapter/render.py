@@ -1,0 +1,212 @@
+"""Every message the bot sends is built here, within Discord's limits.
+
+Text that came from the bank or from users is clipped visibly instead of
+being rejected by Discord in the middle of a quiz; views carry stable
+custom_ids so buttons keep working across restarts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.adapter import limits
+from bot.adapter.limits import clip
+from bot.services.questions import QuestionView
+from bot.services.quiz import LETTERS, Results, Reveal, RoundInfo, RunInfo
+from bot.services.stats import BoardRow, MemberStats
+
+NO_MENTIONS = discord.AllowedMentions.none()
+QUIZ_COLOUR = discord.Colour.blurple()
+RIGHT_COLOUR = discord.Colour.green()
+DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
+MEDALS = ["🥇", "🥈", "🥉"]
+
+
+def relative(ts: datetime) -> str:
+    """Discord renders this as a live countdown in each reader's client."""
+    return f"<t:{int(ts.timestamp())}:R>"
+
+
+def source_lines(sources: list[dict[str, str]], limit: int = limits.FIELD_VALUE) -> str:
+    lines = [
+        f"[{clip(s.get('title', 'source'), 120)}]({s.get('url', '')}) — {s.get('publisher', '')}"
+        for s in sources
+    ]
+    return clip("\n".join(lines) or "—", limit)
+
+
+def choice_label(index: int, text: str) -> str:
+    return clip(f"{LETTERS[index]}. {text}", limits.BUTTON_LABEL)
+
+
+def question_footer(question: QuestionView) -> str:
+    parts = [DIFFICULTY.get(question.difficulty, "")]
+    if question.tags:
+        parts.append(", ".join(question.tags[:4]))
+    if question.as_of:
+        parts.append(f"as of {question.as_of.day} {question.as_of:%B %Y}")
+    return clip(" · ".join(p for p in parts if p), limits.FOOTER)
+
+
+def answers_are_buttons(question: QuestionView) -> bool:
+    return question.kind != "short_answer"
+
+
+def round_embed(rnd: RoundInfo) -> discord.Embed:
+    question = rnd.question
+    lines = [clip(question.text, 3000)]
+    if answers_are_buttons(question) and question.kind not in ("true_false", "claim_check"):
+        lines.append("")
+        lines += [f"**{LETTERS[i]}.** {clip(c, 200)}" for i, c in enumerate(rnd.shown_choices)]
+    elif question.kind == "short_answer":
+        lines += ["", "Press **Answer** and type your answer."]
+    embed = discord.Embed(
+        title=f"Question {rnd.number} of {rnd.total}",
+        description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
+        colour=QUIZ_COLOUR,
+    )
+    embed.add_field(name="Time", value=f"Closes {relative(rnd.deadline_at)}", inline=True)
+    embed.set_footer(text=question_footer(question))
+    return embed
+
+
+def reveal_embed(reveal: Reveal) -> discord.Embed:
+    rnd = reveal.round
+    question = rnd.question
+    if reveal.correct_shown is not None:
+        answer = f"{LETTERS[reveal.correct_shown]}. {rnd.shown_choices[reveal.correct_shown]}"
+    else:
+        answer = " / ".join(question.accepted_answers[:3])
+    embed = discord.Embed(
+        title=clip(f"Answer: {answer}", limits.EMBED_TITLE),
+        description=clip(question.explanation, limits.EMBED_DESCRIPTION),
+        colour=RIGHT_COLOUR,
+    )
+    if question.sources:
+        embed.add_field(name="Source", value=source_lines(question.sources), inline=False)
+    if reveal.distribution and question.kind != "short_answer":
+        most = max(reveal.distribution) or 1
+        bars = [
+            f"`{LETTERS[i]}` {'▇' * round(8 * n / most) if n else '·'} {n}"
+            for i, n in enumerate(reveal.distribution)
+        ]
+        embed.add_field(name="Answers", value=clip("\n".join(bars), limits.FIELD_VALUE))
+    if reveal.answered:
+        right = ", ".join(f"<@{u}>" for u in reveal.right[:20]) or "nobody"
+        if len(reveal.right) > 20:
+            right += f" and {len(reveal.right) - 20} more"
+        text = f"{len(reveal.right)} of {reveal.answered}: {right}"
+        if reveal.fastest:
+            user, ms = reveal.fastest
+            text += f"\nFastest: <@{user}> in {ms / 1000:.1f} s"
+        embed.add_field(name="Right", value=clip(text, limits.FIELD_VALUE), inline=False)
+    else:
+        embed.add_field(name="Right", value="Nobody answered this one.", inline=False)
+    embed.set_footer(text=f"Question {rnd.number} of {rnd.total}")
+    return embed
+
+
+def results_embed(run: RunInfo, results: Results) -> discord.Embed:
+    title = "Quiz stopped: results" if results.run.status == "stopped" else "Quiz over: results"
+    ranking = results.ranking
+    if not ranking:
+        return discord.Embed(
+            title=title,
+            description=f"{results.rounds_played} question(s) played; nobody answered.",
+            colour=QUIZ_COLOUR,
+        )
+    podium = [
+        f"{MEDALS[r.rank - 1] if r.rank <= 3 else f'{r.rank}.'} <@{r.user_id}> — "
+        f"**{r.points}** pts ({r.result.correct}/{r.result.answered} right)"
+        for r in ranking[:3]
+    ]
+    embed = discord.Embed(title=title, description="\n".join(podium), colour=QUIZ_COLOUR)
+    rest = [
+        f"{r.rank}. <@{r.user_id}> — {r.points} pts ({r.result.correct}/{r.result.answered})"
+        for r in ranking[3:]
+    ]
+    if rest:
+        embed.add_field(name="Everyone else", value=clip("\n".join(rest), limits.FIELD_VALUE))
+    embed.set_footer(
+        text=f"{results.rounds_played} question(s) · ties broken by total answer time · "
+        "/leaderboard for the season"
+    )
+    return embed
+
+
+def leaderboard_embed(rows: list[BoardRow], period: str) -> discord.Embed:
+    names = {"week": "this week", "month": "this month", "all": "all time"}
+    title = f"Leaderboard — {names.get(period, period)}"
+    if not rows:
+        return discord.Embed(
+            title=title,
+            description="No scores yet. Start one with /quiz start.",
+            colour=QUIZ_COLOUR,
+        )
+    lines = [
+        f"{MEDALS[r.rank - 1] if r.rank <= 3 else f'{r.rank}.'} <@{r.user_id}> — **{r.points}** "
+        f"pts · {r.correct}/{r.answered} right"
+        for r in rows
+    ]
+    return discord.Embed(title=title, description="\n".join(lines), colour=QUIZ_COLOUR)
+
+
+def stats_embed(stats: MemberStats | None, user_id: int) -> discord.Embed:
+    if stats is None:
+        return discord.Embed(
+            title="Stats",
+            description=f"<@{user_id}> has not played a quiz on this server yet.",
+            colour=QUIZ_COLOUR,
+        )
+    embed = discord.Embed(title="Stats", description=f"<@{user_id}>", colour=QUIZ_COLOUR)
+    embed.add_field(name="Points", value=f"{stats.points} (rank {stats.rank})")
+    embed.add_field(
+        name="Accuracy", value=f"{stats.accuracy:.0%} ({stats.correct}/{stats.answered})"
+    )
+    embed.add_field(name="Best streak", value=str(stats.best_streak))
+    embed.add_field(name="Quizzes", value=str(stats.quizzes))
+
+    def topics(items: list) -> str:  # type: ignore[type-arg]
+        return (
+            "\n".join(f"{t.tag}: {t.accuracy:.0%} of {t.answered}" for t in items)
+            or "not enough answers yet"
+        )
+
+    embed.add_field(name="Strong topics", value=clip(topics(stats.strong), 1024), inline=False)
+    embed.add_field(name="Weak topics", value=clip(topics(stats.weak), 1024), inline=False)
+    return embed
+
+
+def practice_embed(question: QuestionView, shown: list[str], reason: str) -> discord.Embed:
+    lines = [clip(question.text, 3000)]
+    if question.kind in ("multiple_choice", "which_first"):
+        lines.append("")
+        lines += [f"**{LETTERS[i]}.** {clip(c, 200)}" for i, c in enumerate(shown)]
+    label = {"due": "Back for review", "new": "New question", "review": "Extra review"}
+    embed = discord.Embed(
+        title=f"Practice · {label.get(reason, reason)}",
+        description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
+        colour=QUIZ_COLOUR,
+    )
+    embed.set_footer(text=question_footer(question))
+    return embed
+
+
+def practice_result_embed(
+    question: QuestionView, correct: bool, due_in_days: float
+) -> discord.Embed:
+    when = "later in this session" if due_in_days < 0.01 else f"in {due_in_days:.0f} day(s)"
+    embed = discord.Embed(
+        title=clip(
+            ("Right! " if correct else "Not quite. ") + f"Answer: {question.correct_text}",
+            limits.EMBED_TITLE,
+        ),
+        description=clip(question.explanation, limits.EMBED_DESCRIPTION),
+        colour=RIGHT_COLOUR if correct else discord.Colour.orange(),
+    )
+    if question.sources:
+        embed.add_field(name="Source", value=source_lines(question.sources), inline=False)
+    embed.set_footer(text=f"This question comes back {when}.")
+    return embed

@@ -1,0 +1,755 @@
+"""The one schema for a question-bank item (fact questions, claim checks, discussions).
+
+Pure: no I/O and no discord import. The YAML loader (:mod:`bot.core.bank_files`) and,
+later, the upload feature both validate through these models.
+
+Validation context (``model_validate(data, context={...})``) understood by the models:
+
+``require_sources`` (default ``True``)
+    When ``False`` an item may lack sources (``sources: []`` or no ``sources`` key, and a
+    viewpoint may lack its ``source``). The upload feature uses this to accept such items
+    as drafts; check :attr:`BaseItem.has_sources` before publishing one.
+``essay_paragraphs`` (default: absent)
+    A list of the essay's paragraphs (see :func:`essay_paragraphs`). When given, a claim
+    check with ``quoted: true`` must quote its paragraph verbatim (modulo whitespace,
+    quote marks, dashes and case; ``...``/``…`` and ``[...]`` mark omissions/insertions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+# --------------------------------------------------------------------------- limits
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,63}$"
+TAG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
+BUTTON_LABEL_MAX = 80  # Discord button label
+CHOICE_MAX = 76  # "A. " + label must fit a button
+TEXT_MAX = 1000
+EXPLANATION_MAX = 1024  # one embed field value
+FIELD_VALUE_MAX = 1024
+DISCUSSION_QUESTION_MAX = 256  # embed title
+CLAIM_MAX = 300
+CLAIM_QUOTE_MAX_WORDS = 30  # "a quote of at most about 25 words"
+ACCEPTED_MAX = 100
+MAX_SENTENCES = 3
+
+VERDICTS: tuple[str, ...] = ("accurate", "partly accurate", "inaccurate", "opinion")
+VERDICT_LABELS: tuple[str, ...] = tuple(v.capitalize() for v in VERDICTS)
+TRUE_FALSE_LABELS: tuple[str, str] = ("True", "False")
+DEFAULT_WHICH_FIRST_TEXT = "Which came first?"
+
+QUESTION_KINDS: tuple[str, ...] = (
+    "multiple_choice",
+    "true_false",
+    "short_answer",
+    "which_first",
+    "claim_check",
+)
+ALL_KINDS: tuple[str, ...] = (*QUESTION_KINDS, "discussion")
+
+# Discord mention syntax that must never reach a message from bank content.
+_MENTION_RE = re.compile(r"@everyone|@here|<@|<#|<:[A-Za-z0-9_]+:\d+>", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- text helpers
+
+_QUOTE_TRANSLATION = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "`": "'",
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "\u00a0": " ",
+    }
+)
+_WS_RE = re.compile(r"\s+")
+
+
+def normalise_text(value: str) -> str:
+    """Canonical form used for comparisons and hashes: NFKC, straight quotes and
+    hyphens, collapsed whitespace, case-folded."""
+    value = unicodedata.normalize("NFKC", value).translate(_QUOTE_TRANSLATION)
+    return _WS_RE.sub(" ", value).strip().casefold()
+
+
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:[A-Z]|[A-Z]\.[A-Z]|Mr|Mrs|Ms|Dr|St|No|Nos|Art|Arts|vs|v|e\.g|i\.e|etc|cf|approx|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gen|Col|Lt|Sgt|Prof|p|pp|para|ed|eds)\.)$"
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+
+
+def count_sentences(value: str) -> int:
+    """Approximate sentence count (abbreviations such as "U.S." or "Art." do not end one)."""
+    value = _WS_RE.sub(" ", value).strip()
+    if not value:
+        return 0
+    count = 1
+    for match in _SENTENCE_END.finditer(value):
+        head = value[: match.start() + 1]
+        if match.group(0).startswith(".") and _ABBREVIATIONS.search(head):
+            continue
+        count += 1
+    return count
+
+
+def _check_no_mentions(value: str) -> str:
+    match = _MENTION_RE.search(value)
+    if match:
+        raise ValueError(f"contains Discord mention syntax {match.group(0)!r}")
+    return value
+
+
+def _Text(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_check_no_mentions),
+    ]
+
+
+def _reject_non_string(value: Any) -> Any:
+    """Refuse YAML numbers/booleans where text is expected (e.g. an unquoted ``1991``)."""
+    if isinstance(value, bool) or isinstance(value, int | float):
+        raise ValueError(f"expected text, got {type(value).__name__} {value!r}; quote it")
+    return value
+
+
+def _Str(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[_Text(max_length, min_length), BeforeValidator(_reject_non_string)]
+
+
+Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+TagSlug = Annotated[str, StringConstraints(pattern=TAG_PATTERN)]
+Difficulty = Annotated[int, Field(ge=1, le=3, strict=True)]
+Paragraph = Annotated[int, Field(ge=1, le=6, strict=True)]
+
+
+def _no_sentence_overflow(value: str | None) -> str | None:
+    if value is not None and count_sentences(value) > MAX_SENTENCES:
+        raise ValueError(
+            f"must be 1-{MAX_SENTENCES} sentences (found about {count_sentences(value)})"
+        )
+    return value
+
+
+Explanation = Annotated[_Str(EXPLANATION_MAX), AfterValidator(_no_sentence_overflow)]
+
+
+def _require_sources(info: ValidationInfo) -> bool:
+    ctx = info.context or {}
+    return bool(ctx.get("require_sources", True))
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source(BaseModel):
+    """A citation: what, who published it, where."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: _Str(256)
+    publisher: _Str(200)
+    url: _Str(512)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+    def render(self) -> str:
+        """One line for an embed field: ``Title — Publisher <url>``."""
+        return f"{self.title} — {self.publisher} <{self.url}>"
+
+
+# --------------------------------------------------------------------------- base item
+
+
+class BaseItem(BaseModel):
+    """Fields every bank item carries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    kind: str
+    id: Slug
+    tags: Annotated[list[TagSlug], Field(min_length=1, max_length=6)]
+    # The key must be present; null means "draws on no particular paragraph".
+    paragraph: Paragraph | None
+    sources: list[Source] = Field(default_factory=list, validate_default=True)
+    as_of: dt.date | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.match(ID_PATTERN, value):
+            raise ValueError(
+                f"id {value!r} must be a slug: 3-64 chars of a-z, 0-9 and '-', "
+                "starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("tags must be distinct")
+        return value
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError(f"must be an ISO date YYYY-MM-DD, got {value!r}")
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"not a valid date: {value!r} ({exc})") from None
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_required(cls, value: list[Source], info: ValidationInfo) -> list[Source]:
+        if not value and _require_sources(info):
+            raise ValueError("at least one source {title, publisher, url} is required")
+        return value
+
+    @model_validator(mode="after")
+    def _as_of_for_ongoing(self) -> BaseItem:
+        if "ongoing" in self.tags and self.as_of is None:
+            raise ValueError("as_of: required because the item is tagged 'ongoing'")
+        return self
+
+    # -- helpers ------------------------------------------------------------------
+
+    @property
+    def has_sources(self) -> bool:
+        return bool(self.sources)
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind in QUESTION_KINDS
+
+
+def _hash(*parts: Any) -> str:
+    payload = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class QuestionBase(BaseItem):
+    """A question with one unambiguous answer: shared accessors for the database loader.
+
+    Subclasses provide ``display_text``, ``choices``, ``correct_index`` and
+    ``accepted_answers``.
+    """
+
+    difficulty: Difficulty
+    explanation: Explanation
+
+    def _hash_text(self) -> str:
+        return self.display_text
+
+    def content_hash(self) -> str:
+        """sha256 hex of the normalised kind, text, choices and answer.
+
+        Whitespace, case, quote-mark style and choice order do not change it.
+        """
+        choices = sorted(normalise_text(c) for c in self.choices)
+        answers = sorted(normalise_text(a) for a in self.accepted_answers)
+        return _hash(self.kind, normalise_text(self._hash_text()), choices, answers)
+
+
+# --------------------------------------------------------------------------- question kinds
+
+
+def _answer_one_choice(value: Any) -> Any:
+    if isinstance(value, list | tuple | set):
+        raise ValueError(
+            "two choices are marked correct: answer must be the text of exactly one "
+            f"choice, not a list ({len(value)} given)"
+        )
+    return value
+
+
+class MultipleChoiceItem(QuestionBase):
+    kind: Literal["multiple_choice"]
+    text: _Str(TEXT_MAX)
+    choices: Annotated[list[_Str(CHOICE_MAX)], Field(min_length=2, max_length=4)]
+    answer: Annotated[_Str(CHOICE_MAX), BeforeValidator(_answer_one_choice)]
+
+    @model_validator(mode="after")
+    def _one_correct(self) -> MultipleChoiceItem:
+        wanted = normalise_text(self.answer)
+        matches = [i for i, c in enumerate(self.choices) if normalise_text(c) == wanted]
+        if len(matches) > 1:
+            numbers = " and ".join(str(i + 1) for i in matches)
+            raise ValueError(
+                f"choices: two choices are marked correct (answer matches choices {numbers})"
+            )
+        if not matches:
+            raise ValueError(f"answer: {self.answer!r} is not one of the choices")
+        if self.choices[matches[0]] != self.answer:
+            raise ValueError(
+                f"answer: must be the exact text of a choice ({self.choices[matches[0]]!r})"
+            )
+        seen: dict[str, int] = {}
+        for i, choice in enumerate(self.choices):
+            key = normalise_text(choice)
+            if key in seen:
+                raise ValueError(
+                    f"choices: choice {i + 1} repeats choice {seen[key] + 1} ({choice!r})"
+                )
+            seen[key] = i
+        return self
+
+    @property
+    def display_text(self) -> str:
+        return self.text
+
+    @property
+    def correct_index(self) -> int:
+        return self.choices.index(self.answer)
+
+    @property
+    def accepted_answers(self) -> list[str]:
+        return [self.answer]
+
+
+class TrueFalseItem(QuestionBase):
+    kind: Literal["true_false"]
+    text: _Str(TEXT_MAX)
+    answer: Annotated[bool, Field(strict=True)]
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _bool_only(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            raise ValueError("two choices are marked correct: answer must be true or false")
+        if not isinstance(value, bool):
+            raise ValueError(f"answer must be true or false, got {value!r}")
+        return value
+
+    @property
+    def display_text(self) -> str:
+        return self.text
+
+    @property
+    def choices(self) -> list[str]:
+        return list(TRUE_FALSE_LABELS)
+
+    @property
+    def correct_index(self) -> int:
+        return 0 if self.answer else 1
+
+    @property
+    def accepted_answers(self) -> list[str]:
+        return [self.choices[self.correct_index]]
+
+
+class ShortAnswerItem(QuestionBase):
+    kind: Literal["short_answer"]
+    text: _Str(TEXT_MAX)
+    accepted: Annotated[list[_Str(ACCEPTED_MAX)], Field(min_length=1, max_length=10)]
+
+    @field_validator("accepted")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        keys = [normalise_text(v) for v in value]
+        if len(set(keys)) != len(keys):
+            raise ValueError("accepted answers must be distinct")
+        return value
+
+    @property
+    def display_text(self) -> str:
+        return self.text
+
+    @property
+    def choices(self) -> list[str]:
+        return []
+
+    @property
+    def correct_index(self) -> None:
+        return None
+
+    @property
+    def accepted_answers(self) -> list[str]:
+        return list(self.accepted)
+
+
+_YEAR_RE = re.compile(r"^\d{4}$")
+_YEAR_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def event_date_range(value: str) -> tuple[dt.date, dt.date]:
+    """The first and last day an event date ("2014", "2014-04" or "2014-04-07") covers."""
+    if _YEAR_RE.match(value):
+        year = int(value)
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = _YEAR_MONTH_RE.match(value)
+    if month:
+        year, mon = int(month.group(1)), int(month.group(2))
+        first = dt.date(year, mon, 1)
+        nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+        return first, nxt - dt.timedelta(days=1)
+    day = dt.date.fromisoformat(value)
+    return day, day
+
+
+def _event_date(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError(f"must be an ISO date or a year, got {value!r}")
+    if isinstance(value, int):
+        value = f"{value:04d}"
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"must be an ISO date or a year, got {value!r}")
+    value = value.strip()
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise ValueError(f"must be an ISO date (YYYY-MM-DD) or a year (YYYY), got {value!r}")
+    try:
+        event_date_range(value)
+    except ValueError as exc:
+        raise ValueError(f"not a valid date: {value!r} ({exc})") from None
+    return value
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: _Str(CHOICE_MAX)
+    date: Annotated[str, BeforeValidator(_event_date)]
+
+    @property
+    def date_range(self) -> tuple[dt.date, dt.date]:
+        return event_date_range(self.date)
+
+
+class WhichFirstItem(QuestionBase):
+    kind: Literal["which_first"]
+    text: _Str(TEXT_MAX) | None = None
+    events: Annotated[list[Event], Field(min_length=2, max_length=2)]
+
+    @model_validator(mode="after")
+    def _orderable(self) -> WhichFirstItem:
+        a, b = self.events
+        if normalise_text(a.text) == normalise_text(b.text):
+            raise ValueError("events: the two events have the same text")
+        if a.date == b.date:
+            raise ValueError(f"events: the two dates must differ (both {a.date})")
+        (a0, a1), (b0, b1) = a.date_range, b.date_range
+        if not (a1 < b0 or b1 < a0):
+            raise ValueError(
+                f"events: cannot tell which came first: {a.date} and {b.date} overlap; "
+                "give full dates"
+            )
+        return self
+
+    @property
+    def display_text(self) -> str:
+        return self.text or DEFAULT_WHICH_FIRST_TEXT
+
+    @property
+    def choices(self) -> list[str]:
+        return [e.text for e in self.events]
+
+    @property
+    def correct_index(self) -> int:
+        a, b = self.events
+        return 0 if a.date_range[1] < b.date_range[0] else 1
+
+    @property
+    def accepted_answers(self) -> list[str]:
+        return [self.choices[self.correct_index]]
+
+
+# -- claim checks ----------------------------------------------------------------------
+
+
+def essay_paragraphs(essay_text: str) -> list[str]:
+    """Split the essay into paragraphs, dropping the title: index 0 is paragraph 1."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", essay_text.strip()) if b.strip()]
+    return blocks[1:] if len(blocks) > 1 else blocks
+
+
+_ELLIPSIS_RE = re.compile(r"\.\.\.|…|\[[^\]]*\]")
+_EDGE_PUNCT = " .,;:!?\"'"
+
+
+def quote_in_paragraph(claim: str, paragraph: str) -> bool:
+    """True if ``claim`` appears verbatim in ``paragraph``, modulo whitespace, quote
+    marks, dashes and case. ``...``/``…`` mark omissions and ``[...]`` editorial
+    insertions: the remaining fragments must appear in order."""
+    haystack = normalise_text(paragraph)
+    fragments = [normalise_text(f).strip(_EDGE_PUNCT) for f in _ELLIPSIS_RE.split(claim)]
+    pos = 0
+    found_any = False
+    for fragment in fragments:
+        if not fragment:
+            continue
+        at = haystack.find(fragment, pos)
+        if at < 0:
+            return False
+        pos = at + len(fragment)
+        found_any = True
+    return found_any
+
+
+class ClaimCheckItem(QuestionBase):
+    kind: Literal["claim_check"]
+    claim: _Str(CLAIM_MAX)
+    quoted: Annotated[bool, Field(strict=True)]
+    paragraph: Paragraph
+    verdict: Literal["accurate", "partly accurate", "inaccurate", "opinion"]
+    text: _Str(TEXT_MAX) | None = None
+
+    @model_validator(mode="after")
+    def _quote_checks(self, info: ValidationInfo) -> ClaimCheckItem:
+        if self.quoted:
+            words = len(_ELLIPSIS_RE.sub(" ", self.claim).split())
+            if words > CLAIM_QUOTE_MAX_WORDS:
+                raise ValueError(
+                    f"claim: a quote must be at most about 25 words ({words} words); "
+                    "shorten it or paraphrase (quoted: false)"
+                )
+            paragraphs = (info.context or {}).get("essay_paragraphs")
+            if paragraphs is not None:
+                if self.paragraph > len(paragraphs):
+                    raise ValueError(f"paragraph: the essay has only {len(paragraphs)} paragraphs")
+                if not quote_in_paragraph(self.claim, paragraphs[self.paragraph - 1]):
+                    raise ValueError(
+                        f"claim: quoted text not found in essay paragraph {self.paragraph}; "
+                        "quote it verbatim or set quoted: false"
+                    )
+        return self
+
+    @property
+    def display_text(self) -> str:
+        if self.text:
+            return self.text
+        if self.quoted:
+            return f"The essay says: “{self.claim}”. How does that hold up?"
+        claim = self.claim.rstrip(" .")
+        return f"The essay says, in paraphrase, that {claim[:1].lower()}{claim[1:]}. How does that hold up?"
+
+    def _hash_text(self) -> str:
+        return self.claim
+
+    @property
+    def choices(self) -> list[str]:
+        return list(VERDICT_LABELS)
+
+    @property
+    def correct_index(self) -> int:
+        return VERDICTS.index(self.verdict)
+
+    @property
+    def accepted_answers(self) -> list[str]:
+        return [VERDICT_LABELS[self.correct_index]]
+
+
+# --------------------------------------------------------------------------- discussions
+
+
+class Viewpoint(BaseModel):
+    """One side of a discussion, shown as an embed field: ``label`` is the field name,
+    :meth:`render` the value (at most 1024 characters)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    label: _Str(BUTTON_LABEL_MAX)
+    position: _Str(FIELD_VALUE_MAX)
+    argument: _Str(FIELD_VALUE_MAX)
+    held_by: _Str(300)
+    source: Source | None = None
+
+    @field_validator("position")
+    @classmethod
+    def _one_sentence(cls, value: str) -> str:
+        if count_sentences(value) > 1:
+            raise ValueError("must be one neutral sentence")
+        return value
+
+    @model_validator(mode="after")
+    def _source_and_size(self, info: ValidationInfo) -> Viewpoint:
+        if self.source is None and _require_sources(info):
+            raise ValueError("source: a source {title, publisher, url} is required")
+        size = len(self.render())
+        if size > FIELD_VALUE_MAX:
+            raise ValueError(
+                f"position + argument + held_by + source render to {size} characters; "
+                f"an embed field value holds at most {FIELD_VALUE_MAX}"
+            )
+        return self
+
+    def render(self) -> str:
+        """The embed field value for this viewpoint."""
+        lines = [
+            self.position,
+            f"**Strongest argument:** {self.argument}",
+            f"**Held by:** {self.held_by}",
+        ]
+        if self.source is not None:
+            lines.append(f"**Source:** {self.source.render()}")
+        return "\n".join(lines)
+
+
+class DiscussionItem(BaseItem):
+    """An open, contested question with 2-4 attributed viewpoints; no correct answer."""
+
+    kind: Literal["discussion"]
+    question: _Str(DISCUSSION_QUESTION_MAX)
+    viewpoints: Annotated[list[Viewpoint], Field(min_length=2, max_length=4)]
+    difficulty: Difficulty | None = None
+    explanation: Explanation | None = None  # optional context shown with the prompt
+
+    @field_validator("question")
+    @classmethod
+    def _open_question(cls, value: str) -> str:
+        if not value.endswith("?"):
+            raise ValueError("must be a question (end with '?')")
+        return value
+
+    @field_validator("viewpoints")
+    @classmethod
+    def _distinct_labels(cls, value: list[Viewpoint]) -> list[Viewpoint]:
+        seen: set[str] = set()
+        for vp in value:
+            key = normalise_text(vp.label)
+            if key in seen:
+                raise ValueError(f"viewpoint labels must be distinct ({vp.label!r} repeats)")
+            seen.add(key)
+        return value
+
+    @property
+    def display_text(self) -> str:
+        return self.question
+
+    def content_hash(self) -> str:
+        viewpoints = sorted(
+            [normalise_text(v.label), normalise_text(v.position)] for v in self.viewpoints
+        )
+        return _hash(self.kind, normalise_text(self.question), viewpoints)
+
+
+# --------------------------------------------------------------------------- unions
+
+
+def _kind_of(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value.get("kind")
+    return getattr(value, "kind", None)
+
+
+QuestionItem = Annotated[
+    Annotated[MultipleChoiceItem, Tag("multiple_choice")]
+    | Annotated[TrueFalseItem, Tag("true_false")]
+    | Annotated[ShortAnswerItem, Tag("short_answer")]
+    | Annotated[WhichFirstItem, Tag("which_first")]
+    | Annotated[ClaimCheckItem, Tag("claim_check")],
+    Discriminator(_kind_of),
+]
+
+BankItem = Annotated[
+    Annotated[MultipleChoiceItem, Tag("multiple_choice")]
+    | Annotated[TrueFalseItem, Tag("true_false")]
+    | Annotated[ShortAnswerItem, Tag("short_answer")]
+    | Annotated[WhichFirstItem, Tag("which_first")]
+    | Annotated[ClaimCheckItem, Tag("claim_check")]
+    | Annotated[DiscussionItem, Tag("discussion")],
+    Discriminator(_kind_of),
+]
+
+BANK_ITEM_ADAPTER: TypeAdapter[BankItem] = TypeAdapter(BankItem)
+QUESTION_ITEM_ADAPTER: TypeAdapter[QuestionItem] = TypeAdapter(QuestionItem)
+
+QUESTION_CLASSES: tuple[type[QuestionBase], ...] = (
+    MultipleChoiceItem,
+    TrueFalseItem,
+    ShortAnswerItem,
+    WhichFirstItem,
+    ClaimCheckItem,
+)
+
+
+def parse_item(
+    data: Any,
+    *,
+    require_sources: bool = True,
+    essay_paragraphs: list[str] | None = None,
+) -> BankItem:
+    """Validate one raw item (a mapping) into a :data:`BankItem`.
+
+    Raises :class:`pydantic.ValidationError`. ``require_sources=False`` is the lenient
+    (draft) mode used by uploads.
+    """
+    context: dict[str, Any] = {"require_sources": require_sources}
+    if essay_paragraphs is not None:
+        context["essay_paragraphs"] = essay_paragraphs
+    return BANK_ITEM_ADAPTER.validate_python(data, context=context)
+
+
+def is_question(item: BaseItem) -> bool:
+    return item.kind in QUESTION_KINDS
+
+
+__all__ = [
+    "ALL_KINDS",
+    "BANK_ITEM_ADAPTER",
+    "QUESTION_ITEM_ADAPTER",
+    "QUESTION_KINDS",
+    "VERDICTS",
+    "VERDICT_LABELS",
+    "BankItem",
+    "BaseItem",
+    "ClaimCheckItem",
+    "DiscussionItem",
+    "Event",
+    "MultipleChoiceItem",
+    "QuestionBase",
+    "QuestionItem",
+    "ShortAnswerItem",
+    "Source",
+    "TrueFalseItem",
+    "Viewpoint",
+    "WhichFirstItem",
+    "count_sentences",
+    "essay_paragraphs",
+    "is_question",
+    "normalise_text",
+    "parse_item",
+    "quote_in_paragraph",
+]

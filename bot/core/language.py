@@ -1,0 +1,266 @@
+"""The checkable language rules of the content guide.
+
+1. No collective labels for a population ("traitors", "collaborators", "occupiers",
+   "pliant population", ...) in the bot's own voice. Such words may appear only
+   where they are attributed: inside a discussion viewpoint (and there only inside
+   double quotation marks, i.e. quoted) or inside a claim check's ``claim`` (the
+   essay's words). Never in ``text``, ``explanation``, choices, accepted answers or a
+   discussion ``question``.
+2. Ukrainian transliteration: no "Kupyansk", "Kharkov", "Lugansk", "Kiev", "Odessa",
+   ... Source titles and URLs are exempt (they are cited as published), as are quoted
+   claims (verbatim essay text).
+3. Every viewpoint names who holds it (non-empty ``held_by``).
+4. A discussion question is an open question, not a question of fact (heuristic).
+5. No graphic descriptions of violence (a short list of unmistakable words).
+
+:func:`check_item` returns messages (``"field: message"``); :func:`check_item_detailed`
+returns :class:`LanguageIssue` objects with the field path, which the bank validator
+turns into problems with line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# Collective labels for a population. Word-boundary, case-insensitive.
+COLLECTIVE_LABELS: tuple[str, ...] = (
+    r"traitors?",
+    r"treacherous",
+    r"collaborators?",
+    r"collaborationists?",
+    r"occupiers?",
+    r"pro-russian (?:population|residents|locals|inhabitants|people|citizens|majority)",
+    r"pliant (?:population|people|residents|locals)",
+    r"rot",
+    r"fifth column(?:ists?)?",
+    r"quislings?",
+    r"turncoats?",
+    r"sell-?outs?",
+    r"vatniks?",
+    r"vatas?",
+    r"khokhols?",
+    r"khokhly",
+    r"ukrops?",
+    r"moskals?",
+    r"katsaps?",
+    r"orcs?",
+    r"rashists?",
+    r"ruscists?",
+    r"banderites?",
+    r"banderivtsi",
+    r"zhduny",
+    r"zhduns?",
+    r"waiters for (?:the )?russian world",
+    r"subhumans?",
+    r"untermenschen",
+)
+_LABEL_RE = re.compile(r"(?<![\w-])(?:" + "|".join(COLLECTIVE_LABELS) + r")(?![\w-])", re.I)
+
+# Russian or dated transliterations -> the form the guide asks for.
+TRANSLITERATIONS: dict[str, str] = {
+    "Kupyansk": "Kupiansk",
+    "Kupjansk": "Kupiansk",
+    "Kupiansk-Uzlovoi": "Kupiansk-Vuzlovyi",
+    "Kupyansk-Uzlovoi": "Kupiansk-Vuzlovyi",
+    "Kharkov": "Kharkiv",
+    "Lugansk": "Luhansk",
+    "Kiev": "Kyiv",
+    "Odessa": "Odesa",
+    "Severodonetsk": "Sievierodonetsk",
+    "Lisichansk": "Lysychansk",
+    "Donbass": "Donbas",
+    "Oskol River": "Oskil River",
+    "Oskol river": "Oskil river",
+    "river Oskol": "river Oskil",
+    "Izyum": "Izium",
+    "Zaporozhye": "Zaporizhzhia",
+}
+_TRANSLIT_RE = re.compile(
+    r"(?<![\w-])("
+    + "|".join(re.escape(k) for k in sorted(TRANSLITERATIONS, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.I,
+)
+
+GRAPHIC_WORDS: tuple[str, ...] = (
+    r"gore",
+    r"gory",
+    r"corpses?",
+    r"decapitat\w*",
+    r"behead\w*",
+    r"dismember\w*",
+    r"mutilat\w*",
+    r"disembowel\w*",
+    r"entrails",
+    r"blood-?soaked",
+    r"charred bod(?:y|ies)",
+)
+_GRAPHIC_RE = re.compile(r"(?<![\w-])(?:" + "|".join(GRAPHIC_WORDS) + r")(?![\w-])", re.I)
+
+# Openers that make a "discussion" a question of fact.
+_FACT_QUESTION_RE = re.compile(
+    r"^(?:when (?:did|was|were)|in (?:what|which) year|what year|how many|how much|"
+    r"who (?:was|were|is)|where (?:is|was|are)|what (?:is|was) the (?:date|name|population))\b",
+    re.I,
+)
+
+_DOUBLE_QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|„[^“”]*[“”]")
+
+
+@dataclass(frozen=True)
+class LanguageIssue:
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+# --------------------------------------------------------------------------- text fields
+
+
+@dataclass(frozen=True)
+class _Field:
+    path: str
+    value: str
+    voice: str  # "bot", "viewpoint", "claim", "source"
+    verbatim: bool = False  # a verbatim quote of the essay
+
+
+def _fields(item: Any) -> Iterator[_Field]:
+    """Every text field of an item with the voice it speaks in."""
+    kind = getattr(item, "kind", None)
+    for name in ("text", "explanation", "question", "answer"):
+        value = getattr(item, name, None)
+        if isinstance(value, str):
+            yield _Field(name, value, "bot")
+    if kind == "multiple_choice":
+        for i, choice in enumerate(item.choices):
+            yield _Field(f"choices[{i}]", choice, "bot")
+    if kind == "short_answer":
+        for i, accepted in enumerate(item.accepted):
+            yield _Field(f"accepted[{i}]", accepted, "bot")
+    if kind == "which_first":
+        for i, event in enumerate(item.events):
+            yield _Field(f"events[{i}].text", event.text, "bot")
+    if kind == "claim_check":
+        yield _Field("claim", item.claim, "claim", verbatim=bool(item.quoted))
+    for i, tag in enumerate(getattr(item, "tags", None) or []):
+        yield _Field(f"tags[{i}]", tag, "bot")
+    for i, source in enumerate(getattr(item, "sources", None) or []):
+        for name in ("title", "publisher", "url"):
+            yield _Field(f"sources[{i}].{name}", getattr(source, name), "source")
+    for i, vp in enumerate(getattr(item, "viewpoints", None) or []):
+        for name in ("label", "position", "argument", "held_by"):
+            value = getattr(vp, name, None)
+            if isinstance(value, str):
+                yield _Field(f"viewpoints[{i}].{name}", value, "viewpoint")
+        source = getattr(vp, "source", None)
+        if source is not None:
+            for name in ("title", "publisher", "url"):
+                yield _Field(f"viewpoints[{i}].source.{name}", getattr(source, name), "source")
+
+
+def _outside_quotes(value: str) -> str:
+    """The text with double-quoted passages blanked out."""
+    return _DOUBLE_QUOTED_RE.sub(lambda m: " " * len(m.group(0)), value)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def collective_labels(value: str) -> list[str]:
+    """The collective labels used in ``value`` (as written)."""
+    return [m.group(0) for m in _LABEL_RE.finditer(value)]
+
+
+def transliterations(value: str) -> list[str]:
+    return [m.group(0) for m in _TRANSLIT_RE.finditer(value)]
+
+
+def _preferred(word: str) -> str:
+    for key, good in TRANSLITERATIONS.items():
+        if key.casefold() == word.casefold():
+            return good
+    return "the Ukrainian form"
+
+
+def check_item_detailed(item: Any) -> list[LanguageIssue]:
+    """All language-rule violations of one item (a validated bank item)."""
+    issues: list[LanguageIssue] = []
+    for f in _fields(item):
+        # Rule 1: collective labels only where attributed.
+        if f.voice == "bot":
+            for word in collective_labels(f.value):
+                issues.append(
+                    LanguageIssue(
+                        f.path,
+                        f"collective label {word!r} in the bot's own voice; attribute it "
+                        "in a discussion viewpoint or a claim check's claim, or rephrase",
+                    )
+                )
+        elif f.voice == "viewpoint":
+            for word in collective_labels(_outside_quotes(f.value)):
+                issues.append(
+                    LanguageIssue(
+                        f.path,
+                        f"collective label {word!r} must be quoted (in double quotation "
+                        "marks) and attributed to the viewpoint's holder",
+                    )
+                )
+        # Rule 2: transliteration (sources and verbatim essay quotes are exempt).
+        if f.voice != "source" and not f.verbatim:
+            for word in transliterations(f.value):
+                issues.append(
+                    LanguageIssue(
+                        f.path,
+                        f"transliteration {word!r}: write {_preferred(word)!r} "
+                        "(current English-language reference form)",
+                    )
+                )
+        # Rule 5: graphic violence.
+        if f.voice != "source":
+            for m in _GRAPHIC_RE.finditer(f.value):
+                issues.append(
+                    LanguageIssue(f.path, f"graphic word {m.group(0)!r}: describe plainly")
+                )
+
+    # Rule 3: every viewpoint is attributed.
+    for i, vp in enumerate(getattr(item, "viewpoints", None) or []):
+        held_by = getattr(vp, "held_by", None)
+        if not isinstance(held_by, str) or not held_by.strip():
+            issues.append(
+                LanguageIssue(f"viewpoints[{i}].held_by", "every viewpoint must say who holds it")
+            )
+
+    # Rule 4: a discussion asks an open question.
+    if getattr(item, "kind", None) == "discussion":
+        question = getattr(item, "question", "") or ""
+        if _FACT_QUESTION_RE.match(question.strip()):
+            issues.append(
+                LanguageIssue(
+                    "question",
+                    "reads as a question of fact; a discussion asks an open, contested "
+                    "question (what should be done, what is fair, what a term means)",
+                )
+            )
+    return issues
+
+
+def check_item(item: Any) -> list[str]:
+    """Language-rule violations of one item, as ``"field: message"`` strings."""
+    return [str(issue) for issue in check_item_detailed(item)]
+
+
+__all__ = [
+    "COLLECTIVE_LABELS",
+    "TRANSLITERATIONS",
+    "LanguageIssue",
+    "check_item",
+    "check_item_detailed",
+    "collective_labels",
+    "transliterations",
+]

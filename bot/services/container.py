@@ -1,0 +1,41 @@
+"""All services, built once from a session factory and a clock."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock, utcnow
+from bot.services.guilds import GuildService
+from bot.services.practice import PracticeService
+from bot.services.quiz import QuizService
+from bot.services.stats import StatsService
+
+
+@dataclass
+class Services:
+    sessions: async_sessionmaker[AsyncSession]
+    guilds: GuildService
+    quiz: QuizService
+    practice: PracticeService
+    stats: StatsService
+    clock: Clock
+
+    @classmethod
+    def build(
+        cls,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utcnow,
+        rng: random.Random | None = None,
+    ) -> Services:
+        rng = rng or random.Random()
+        return cls(
+            sessions=sessions,
+            guilds=GuildService(sessions),
+            quiz=QuizService(sessions, clock, rng),
+            practice=PracticeService(sessions, clock, rng),
+            stats=StatsService(sessions, clock),
+            clock=clock,
+        )

@@ -1,0 +1,182 @@
+"""Reading questions: the random draw and lookups, always scoped to a guild.
+
+A guild sees the shipped bank (minus items it hid) plus its own questions,
+never another guild's.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import SHIPPED, HiddenQuestion, PracticeItem, Question, QuestionTag
+
+FACT_KINDS = ("multiple_choice", "true_false", "short_answer", "which_first")
+CLAIM_KINDS = ("claim_check",)
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "mixed": FACT_KINDS + CLAIM_KINDS,
+    "facts": FACT_KINDS,
+    "claims": CLAIM_KINDS,
+}
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: int
+    guild_id: int
+    slug: str
+    kind: str
+    text: str
+    choices: list[str]
+    correct_index: int | None
+    accepted_answers: list[str]
+    explanation: str
+    sources: list[dict[str, Any]]
+    tags: list[str]
+    difficulty: int
+    as_of: date | None
+    status: str
+
+    @property
+    def correct_text(self) -> str:
+        if self.correct_index is not None and 0 <= self.correct_index < len(self.choices):
+            return self.choices[self.correct_index]
+        return self.accepted_answers[0] if self.accepted_answers else ""
+
+
+def question_view(row: Question) -> QuestionView:
+    return QuestionView(
+        id=row.id,
+        guild_id=row.guild_id,
+        slug=row.slug,
+        kind=row.kind,
+        text=row.text,
+        choices=list(row.choices or []),
+        correct_index=row.correct_index,
+        accepted_answers=list(row.accepted_answers or []),
+        explanation=row.explanation,
+        sources=list(row.sources or []),
+        tags=list(row.tags or []),
+        difficulty=row.difficulty,
+        as_of=row.as_of,
+        status=row.status,
+    )
+
+
+def visible_to(guild_id: int) -> Any:
+    """Shipped items the guild has not hidden, and the guild's own items."""
+    hidden = exists().where(
+        HiddenQuestion.guild_id == guild_id, HiddenQuestion.question_id == Question.id
+    )
+    return or_(
+        and_(Question.guild_id == SHIPPED, ~hidden),
+        Question.guild_id == guild_id,
+    )
+
+
+def _draw_filter(
+    guild_id: int,
+    tags: Sequence[str],
+    difficulty: int | None,
+    kinds: Sequence[str],
+    exclude: Sequence[int],
+    unseen_by: int | None = None,
+) -> list[Any]:
+    conditions: list[Any] = [visible_to(guild_id), Question.status == "active"]
+    if unseen_by is not None:
+        conditions.append(
+            ~exists().where(
+                PracticeItem.guild_id == guild_id,
+                PracticeItem.user_id == unseen_by,
+                PracticeItem.question_id == Question.id,
+            )
+        )
+    if difficulty is not None:
+        conditions.append(Question.difficulty == difficulty)
+    if kinds:
+        conditions.append(Question.kind.in_(list(kinds)))
+    if exclude:
+        conditions.append(Question.id.not_in(list(exclude)))
+    if tags:
+        conditions.append(
+            exists().where(QuestionTag.question_id == Question.id, QuestionTag.tag.in_(list(tags)))
+        )
+    return conditions
+
+
+async def draw_question(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    tags: Sequence[str] = (),
+    difficulty: int | None = None,
+    kinds: Sequence[str] = (),
+    exclude: Sequence[int] = (),
+    unseen_by: int | None = None,
+    rng: random.Random | None = None,
+) -> Question | None:
+    """A uniformly-ish random matching question in two index seeks.
+
+    Every row carries a random `rand_key`; we seek to the first key at or
+    after a random point, wrapping to the start. No ORDER BY RANDOM() over
+    the whole table.
+    """
+    point = (rng or random).random()
+    conditions = _draw_filter(guild_id, tags, difficulty, kinds, exclude, unseen_by)
+    after: Select[tuple[Question]] = (
+        select(Question)
+        .where(*conditions, Question.rand_key >= point)
+        .order_by(Question.rand_key)
+        .limit(1)
+    )
+    row = (await session.execute(after)).scalar_one_or_none()
+    if row is None:
+        before = (
+            select(Question)
+            .where(*conditions, Question.rand_key < point)
+            .order_by(Question.rand_key)
+            .limit(1)
+        )
+        row = (await session.execute(before)).scalar_one_or_none()
+    return row
+
+
+async def count_matching(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    tags: Sequence[str] = (),
+    difficulty: int | None = None,
+    kinds: Sequence[str] = (),
+) -> int:
+    from sqlalchemy import func
+
+    conditions = _draw_filter(guild_id, tags, difficulty, kinds, ())
+    return (await session.execute(select(func.count(Question.id)).where(*conditions))).scalar_one()
+
+
+async def tag_suggestions(
+    session: AsyncSession, guild_id: int, prefix: str, limit: int = 25
+) -> list[str]:
+    """Tags visible to the guild that start with (or contain) what was typed."""
+    stmt = (
+        select(QuestionTag.tag)
+        .join(Question, Question.id == QuestionTag.question_id)
+        .where(visible_to(guild_id), Question.status == "active")
+        .where(QuestionTag.tag.contains(prefix.strip().lower(), autoescape=True))
+        .group_by(QuestionTag.tag)
+        .order_by(QuestionTag.tag)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_visible(session: AsyncSession, guild_id: int, question_id: int) -> Question | None:
+    stmt = select(Question).where(Question.id == question_id, visible_to(guild_id))
+    return (await session.execute(stmt)).scalar_one_or_none()

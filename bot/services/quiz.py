@@ -1,0 +1,651 @@
+"""Live quizzes: starting a run, rounds, answers, reveals, results.
+
+Every method is one short transaction and returns plain values; the task
+that paces a run lives in `quiz_runner`, the messages in the adapter. The
+database is the truth, so any process can pick a run up after a restart.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock, utcnow
+from bot.core.matching import matches
+from bot.core.scoring import PlayerResult, RankedResult, points_for, rank, streak_bonus
+from bot.services.guilds import ensure_guild
+from bot.services.questions import (
+    KIND_GROUPS,
+    QuestionView,
+    count_matching,
+    draw_question,
+    question_view,
+)
+from db.models import Question, QuizAnswer, QuizParticipant, QuizRound, QuizRun, ScoreTotal
+from db.upsert import insert_ignore, upsert_add
+
+LETTERS = "ABCD"
+MIN_QUESTIONS, MAX_QUESTIONS = 1, 50
+MIN_SECONDS, MAX_SECONDS = 5, 120
+
+
+class QuizError(Exception):
+    """A refusal a member should read (the message is shown as is)."""
+
+
+class QuizAlreadyRunning(QuizError):
+    pass
+
+
+class NoQuestions(QuizError):
+    pass
+
+
+class AnswerStatus(StrEnum):
+    ACCEPTED = "accepted"
+    CHANGED = "changed"
+    DUPLICATE = "duplicate"
+    LATE = "late"
+    ENDED = "ended"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class QuizOptions:
+    questions: int = 10
+    tags: tuple[str, ...] = ()
+    difficulty: int | None = None
+    kind: str = "mixed"
+    seconds: int = 20
+
+    def validate(self) -> QuizOptions:
+        if not MIN_QUESTIONS <= self.questions <= MAX_QUESTIONS:
+            raise QuizError(f"Number of questions must be {MIN_QUESTIONS}-{MAX_QUESTIONS}.")
+        if not MIN_SECONDS <= self.seconds <= MAX_SECONDS:
+            raise QuizError(f"Seconds per question must be {MIN_SECONDS}-{MAX_SECONDS}.")
+        if self.difficulty is not None and self.difficulty not in (1, 2, 3):
+            raise QuizError("Difficulty must be 1 (easy), 2 (medium) or 3 (hard).")
+        if self.kind not in KIND_GROUPS:
+            raise QuizError(f"Kind must be one of: {', '.join(KIND_GROUPS)}.")
+        return self
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "tags": list(self.tags),
+            "difficulty": self.difficulty,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: int
+    guild_id: int
+    channel_id: int
+    started_by: int | None
+    question_count: int
+    seconds: int
+    status: str
+    mode: str = "live"
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    round_id: int
+    run_id: int
+    number: int
+    total: int
+    question: QuestionView
+    # Choice texts in the order shown (index = button position).
+    shown_choices: list[str]
+    started_at: datetime
+    deadline_at: datetime
+    message_id: int | None = None
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    status: AnswerStatus
+    shown_choice: int | None = None
+    text: str | None = None
+    all_answered: bool = False
+    deadline_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reveal:
+    round: RoundInfo
+    correct_shown: int | None
+    distribution: list[int]
+    answered: int
+    right: list[int]  # user ids, fastest first
+    fastest: tuple[int, int] | None  # (user id, elapsed ms)
+    wrong_texts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Results:
+    run: RunInfo
+    ranking: list[RankedResult]
+    rounds_played: int
+
+
+def score_periods(when: datetime) -> list[str]:
+    """Leaderboard buckets an answer counts toward: all time, its ISO week, its month."""
+    year, week, _ = when.isocalendar()
+    return ["all", f"w{year}-{week:02d}", f"m{when.year}-{when.month:02d}"]
+
+
+def period_key(period: str, now: datetime) -> str:
+    keys = dict(zip(("all", "week", "month"), score_periods(now), strict=True))
+    if period not in keys:
+        raise QuizError("Period must be week, month or all.")
+    return keys[period]
+
+
+def _run_info(run: QuizRun) -> RunInfo:
+    return RunInfo(
+        run_id=run.id,
+        guild_id=run.guild_id,
+        channel_id=run.channel_id,
+        started_by=run.started_by,
+        question_count=run.question_count,
+        seconds=run.seconds_per_question,
+        status=run.status,
+        mode=run.mode,
+    )
+
+
+def _round_info(rnd: QuizRound, run: QuizRun, question: QuestionView) -> RoundInfo:
+    return RoundInfo(
+        round_id=rnd.id,
+        run_id=run.id,
+        number=rnd.number,
+        total=run.question_count,
+        question=question,
+        shown_choices=[question.choices[i] for i in rnd.choice_order],
+        started_at=rnd.started_at,
+        deadline_at=rnd.deadline_at,
+        message_id=rnd.message_id,
+        closed=rnd.closed_at is not None,
+    )
+
+
+class QuizService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    # -- starting -------------------------------------------------------------
+
+    async def start(
+        self,
+        guild_id: int,
+        channel_id: int,
+        started_by: int | None,
+        options: QuizOptions,
+        *,
+        mode: str = "live",
+        schedule_id: int | None = None,
+    ) -> RunInfo:
+        options.validate()
+        kinds = KIND_GROUPS[options.kind]
+        try:
+            async with self.sessions.begin() as session:
+                guild = await ensure_guild(session, guild_id)
+                running = await session.scalar(
+                    select(QuizRun.id).where(
+                        QuizRun.channel_id == channel_id,
+                        QuizRun.mode == mode,
+                        QuizRun.status == "running",
+                    )
+                )
+                if running is not None:
+                    raise QuizAlreadyRunning(
+                        "A quiz is already running in this channel. Join in, or wait for it "
+                        "to end (its starter or a moderator can end it with /quiz stop)."
+                    )
+                available = await count_matching(
+                    session,
+                    guild_id,
+                    tags=options.tags,
+                    difficulty=options.difficulty,
+                    kinds=kinds,
+                )
+                if available == 0:
+                    raise NoQuestions(
+                        "No questions match those options. Try other topics, another "
+                        "difficulty, or kind 'mixed'."
+                    )
+                run = QuizRun(
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    started_by=started_by,
+                    schedule_id=schedule_id,
+                    mode=mode,
+                    status="running",
+                    question_count=min(options.questions, available),
+                    seconds_per_question=options.seconds,
+                    options=options.as_dict(),
+                    streak_bonus=guild.streak_bonus,
+                    allow_answer_change=guild.allow_answer_change,
+                    current_round=0,
+                )
+                session.add(run)
+                await session.flush()
+                return _run_info(run)
+        except IntegrityError:
+            # Another process started one in the same instant: the index said no.
+            raise QuizAlreadyRunning("A quiz is already running in this channel.") from None
+
+    async def get_run(self, run_id: int) -> RunInfo | None:
+        async with self.sessions() as session:
+            run = await session.get(QuizRun, run_id)
+            return _run_info(run) if run else None
+
+    async def running_in_channel(self, channel_id: int, mode: str = "live") -> RunInfo | None:
+        async with self.sessions() as session:
+            run = await session.scalar(
+                select(QuizRun).where(
+                    QuizRun.channel_id == channel_id,
+                    QuizRun.mode == mode,
+                    QuizRun.status == "running",
+                )
+            )
+            return _run_info(run) if run else None
+
+    # -- rounds ---------------------------------------------------------------
+
+    async def open_next_round(self, run_id: int) -> RoundInfo | None:
+        """Draw the next question and open its round; None when the run is over."""
+        async with self.sessions.begin() as session:
+            run = await session.get(QuizRun, run_id, with_for_update=True)
+            if run is None or run.status != "running":
+                return None
+            number = run.current_round + 1
+            if number > run.question_count:
+                return None
+            used = list(
+                (
+                    await session.execute(
+                        select(QuizRound.question_id).where(QuizRound.run_id == run_id)
+                    )
+                ).scalars()
+            )
+            options = run.options or {}
+            row = await draw_question(
+                session,
+                run.guild_id,
+                tags=options.get("tags") or (),
+                difficulty=options.get("difficulty"),
+                kinds=KIND_GROUPS[options.get("kind") or "mixed"],
+                exclude=used,
+                rng=self.rng,
+            )
+            if row is None:
+                return None
+            question = question_view(row)
+            order = list(range(len(question.choices)))
+            if question.kind in ("multiple_choice", "which_first"):
+                self.rng.shuffle(order)
+            now = self.clock()
+            rnd = QuizRound(
+                run_id=run_id,
+                number=number,
+                question_id=question.id,
+                choice_order=order,
+                started_at=now,
+                deadline_at=now + timedelta(seconds=run.seconds_per_question),
+            )
+            session.add(rnd)
+            run.current_round = number
+            await session.flush()
+            return _round_info(rnd, run, question)
+
+    async def set_round_message(self, round_id: int, message_id: int) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(QuizRound).where(QuizRound.id == round_id).values(message_id=message_id)
+            )
+
+    async def get_round(self, round_id: int) -> RoundInfo | None:
+        async with self.sessions() as session:
+            return await self._load_round(session, round_id)
+
+    async def _load_round(self, session: AsyncSession, round_id: int) -> RoundInfo | None:
+        rnd = await session.get(QuizRound, round_id)
+        if rnd is None:
+            return None
+        run = await session.get(QuizRun, rnd.run_id)
+        assert run is not None
+        return _round_info(rnd, run, question_view(await _question(session, rnd)))
+
+    # -- answers --------------------------------------------------------------
+
+    async def answer(
+        self,
+        round_id: int,
+        user_id: int,
+        *,
+        choice: int | None = None,
+        text: str | None = None,
+        interaction_id: int | None = None,
+    ) -> AnswerOutcome:
+        """Record one member's answer; a re-delivered or second click changes nothing."""
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            rnd = await session.get(QuizRound, round_id)
+            if rnd is None:
+                return AnswerOutcome(AnswerStatus.UNKNOWN)
+            run = await session.get(QuizRun, rnd.run_id)
+            assert run is not None
+            if run.status != "running":
+                return AnswerOutcome(AnswerStatus.ENDED)
+            if rnd.closed_at is not None or now > rnd.deadline_at:
+                return AnswerOutcome(AnswerStatus.LATE, deadline_at=rnd.deadline_at)
+            info = _round_info(rnd, run, question_view(await _question(session, rnd)))
+            question = info.question
+            if choice is not None:
+                if not 0 <= choice < len(rnd.choice_order):
+                    return AnswerOutcome(AnswerStatus.UNKNOWN)
+                original = rnd.choice_order[choice]
+                correct = original == question.correct_index
+                given_text = None
+            else:
+                given_text = (text or "").strip()[:200]
+                original = None
+                correct = matches(given_text, question.accepted_answers)
+            elapsed_ms = max(0, int((now - rnd.started_at).total_seconds() * 1000))
+            points = points_for(correct, elapsed_ms / 1000, run.seconds_per_question)
+
+            existing = await session.scalar(
+                select(QuizAnswer).where(
+                    QuizAnswer.round_id == round_id, QuizAnswer.user_id == user_id
+                )
+            )
+            if existing is not None:
+                shown = _shown_index(rnd.choice_order, existing.choice_index)
+                if (
+                    run.allow_answer_change
+                    and existing.changes == 0
+                    and (existing.choice_index, existing.text_answer) != (original, given_text)
+                ):
+                    existing.choice_index = original
+                    existing.text_answer = given_text
+                    existing.correct = correct
+                    existing.elapsed_ms = elapsed_ms
+                    existing.points = points
+                    existing.changes = 1
+                    existing.answered_at = now
+                    return AnswerOutcome(AnswerStatus.CHANGED, choice, given_text)
+                return AnswerOutcome(AnswerStatus.DUPLICATE, shown, existing.text_answer)
+
+            inserted = await insert_ignore(
+                session,
+                QuizAnswer,
+                {
+                    "round_id": round_id,
+                    "guild_id": run.guild_id,
+                    "user_id": user_id,
+                    "question_id": rnd.question_id,
+                    "choice_index": original,
+                    "text_answer": given_text,
+                    "correct": correct,
+                    "elapsed_ms": elapsed_ms,
+                    "points": points,
+                    "changes": 0,
+                    "interaction_id": interaction_id,
+                    "answered_at": now,
+                },
+            )
+            if not inserted:
+                return AnswerOutcome(AnswerStatus.DUPLICATE, choice, given_text)
+            await insert_ignore(
+                session,
+                QuizParticipant,
+                {
+                    "run_id": run.id,
+                    "user_id": user_id,
+                    "points": 0,
+                    "correct": 0,
+                    "answered": 0,
+                    "total_time_ms": 0,
+                    "streak": 0,
+                    "best_streak": 0,
+                },
+            )
+            all_answered = False
+            if rnd.number > 1:
+                # Round 1 always runs its full time: until then nobody has joined.
+                joined = await session.scalar(
+                    select(func.count()).where(QuizParticipant.run_id == run.id)
+                )
+                answered = await session.scalar(
+                    select(func.count()).where(QuizAnswer.round_id == round_id)
+                )
+                all_answered = answered >= joined
+            return AnswerOutcome(
+                AnswerStatus.ACCEPTED, choice, given_text, all_answered, rnd.deadline_at
+            )
+
+    # -- closing --------------------------------------------------------------
+
+    async def close_round(self, round_id: int) -> Reveal | None:
+        """Close a round once (idempotent), score it, and describe the reveal."""
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            rnd = await session.get(QuizRound, round_id)
+            if rnd is None:
+                return None
+            run = await session.get(QuizRun, rnd.run_id)
+            assert run is not None
+            claimed = await session.execute(
+                update(QuizRound)
+                .where(QuizRound.id == round_id, QuizRound.closed_at.is_(None))
+                .values(closed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            answers = list(
+                (
+                    await session.execute(
+                        select(QuizAnswer)
+                        .where(QuizAnswer.round_id == round_id)
+                        .order_by(QuizAnswer.elapsed_ms, QuizAnswer.id)
+                    )
+                ).scalars()
+            )
+            if claimed.rowcount:  # type: ignore[attr-defined]
+                await self._score_round(session, run, answers, now)
+            await session.refresh(rnd)
+            info = _round_info(rnd, run, question_view(await _question(session, rnd)))
+            return _reveal(info, rnd.choice_order, answers)
+
+    async def _score_round(
+        self, session: AsyncSession, run: QuizRun, answers: Sequence[QuizAnswer], now: datetime
+    ) -> None:
+        by_user = {a.user_id: a for a in answers}
+        participants = list(
+            (
+                await session.execute(
+                    select(QuizParticipant).where(QuizParticipant.run_id == run.id)
+                )
+            ).scalars()
+        )
+        totals: list[dict[str, object]] = []
+        for player in participants:
+            answer = by_user.get(player.user_id)
+            if answer is None or not answer.correct:
+                player.streak = 0
+            else:
+                player.streak += 1
+                if run.streak_bonus:
+                    answer.points += streak_bonus(player.streak)
+            player.best_streak = max(player.best_streak, player.streak)
+            if answer is None:
+                continue
+            player.points += answer.points
+            player.correct += int(answer.correct)
+            player.answered += 1
+            player.total_time_ms += answer.elapsed_ms
+            for period in score_periods(now):
+                totals.append(
+                    {
+                        "guild_id": run.guild_id,
+                        "period": period,
+                        "user_id": player.user_id,
+                        "points": answer.points,
+                        "correct": int(answer.correct),
+                        "answered": 1,
+                        "answer_time_ms": answer.elapsed_ms,
+                        "quizzes": 0,
+                        "best_streak": player.best_streak,
+                    }
+                )
+        await session.flush()
+        await upsert_add(
+            session,
+            ScoreTotal,
+            totals,
+            key=("guild_id", "period", "user_id"),
+            add=("points", "correct", "answered", "answer_time_ms"),
+            greatest=("best_streak",),
+        )
+
+    async def finish(self, run_id: int, *, stopped: bool = False) -> Results | None:
+        """End a run (closing its open round) and return the final ranking; idempotent."""
+        async with self.sessions() as session:
+            open_round = await session.scalar(
+                select(QuizRound.id).where(
+                    QuizRound.run_id == run_id, QuizRound.closed_at.is_(None)
+                )
+            )
+        if open_round is not None:
+            await self.close_round(open_round)
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            run = await session.get(QuizRun, run_id)
+            if run is None:
+                return None
+            ended = await session.execute(
+                update(QuizRun)
+                .where(QuizRun.id == run_id, QuizRun.status == "running")
+                .values(status="stopped" if stopped else "finished", finished_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            players = list(
+                (
+                    await session.execute(
+                        select(QuizParticipant).where(QuizParticipant.run_id == run_id)
+                    )
+                ).scalars()
+            )
+            if ended.rowcount and players:  # type: ignore[attr-defined]
+                await upsert_add(
+                    session,
+                    ScoreTotal,
+                    [
+                        {
+                            "guild_id": run.guild_id,
+                            "period": period,
+                            "user_id": p.user_id,
+                            "points": 0,
+                            "correct": 0,
+                            "answered": 0,
+                            "answer_time_ms": 0,
+                            "quizzes": 1,
+                            "best_streak": p.best_streak,
+                        }
+                        for p in players
+                        for period in score_periods(now)
+                    ],
+                    key=("guild_id", "period", "user_id"),
+                    add=("quizzes",),
+                    greatest=("best_streak",),
+                )
+            await session.refresh(run)
+            ranking = rank(
+                [
+                    PlayerResult(
+                        user_id=p.user_id,
+                        points=p.points,
+                        correct=p.correct,
+                        answered=p.answered,
+                        total_time_ms=p.total_time_ms,
+                        best_streak=p.best_streak,
+                    )
+                    for p in players
+                ]
+            )
+            played = await session.scalar(select(func.count()).where(QuizRound.run_id == run_id))
+            return Results(_run_info(run), ranking, int(played or 0))
+
+    async def running_runs(
+        self, owns_guild: object = None
+    ) -> list[tuple[RunInfo, RoundInfo | None]]:
+        """Runs to pick up after a restart, with their latest round."""
+        async with self.sessions() as session:
+            runs = list(
+                (
+                    await session.execute(
+                        select(QuizRun).where(QuizRun.status == "running").order_by(QuizRun.id)
+                    )
+                ).scalars()
+            )
+            found: list[tuple[RunInfo, RoundInfo | None]] = []
+            for run in runs:
+                if callable(owns_guild) and not owns_guild(run.guild_id):
+                    continue
+                rnd = await session.scalar(
+                    select(QuizRound)
+                    .where(QuizRound.run_id == run.id)
+                    .order_by(QuizRound.number.desc())
+                    .limit(1)
+                )
+                info = None
+                if rnd is not None:
+                    info = _round_info(rnd, run, question_view(await _question(session, rnd)))
+                found.append((_run_info(run), info))
+            return found
+
+
+async def _question(session: AsyncSession, rnd: QuizRound) -> Question:
+    question = await session.get(Question, rnd.question_id)
+    assert question is not None
+    return question
+
+
+def _shown_index(order: Sequence[int], original: int | None) -> int | None:
+    if original is None:
+        return None
+    return list(order).index(original) if original in order else None
+
+
+def _reveal(info: RoundInfo, order: Sequence[int], answers: Sequence[QuizAnswer]) -> Reveal:
+    counts = Counter(_shown_index(order, a.choice_index) for a in answers)
+    distribution = [counts.get(i, 0) for i in range(len(order))]
+    right = [a for a in answers if a.correct]
+    correct_shown = _shown_index(order, info.question.correct_index)
+    return Reveal(
+        round=info,
+        correct_shown=correct_shown,
+        distribution=distribution,
+        answered=len(answers),
+        right=[a.user_id for a in right],
+        fastest=(right[0].user_id, right[0].elapsed_ms) if right else None,
+        wrong_texts=[a.text_answer for a in answers if not a.correct and a.text_answer][:5],
+    )

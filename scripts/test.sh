@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up and run every check: lint, format, and the tests on SQLite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if url=$(bash scripts/postgres-for-tests.sh); then
+    export TEST_DATABASE_URL=$url
+  fi
+fi
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "==> database tests run on SQLite and on PostgreSQL (${TEST_DATABASE_URL%%://*}://...)"
+else
+  echo "!!! ==========================================================================="
+  echo "!!! NO POSTGRESQL: the PostgreSQL half of the database tests will be SKIPPED."
+  echo "!!! Start PostgreSQL or set TEST_DATABASE_URL=postgresql+asyncpg://... to run them."
+  echo "!!! ==========================================================================="
+fi
+
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+echo "==> pytest"
+.venv/bin/python -m pytest "$@"
