@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ESSAY_PATH = REPO_ROOT.parent / "shared" / "essay.txt"
-THEME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+THEME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _TOP_KEYS = {"theme", "items"}
 
@@ -113,9 +113,10 @@ class BankLoad:
 
 def _display_path(path: Path) -> str:
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # different drive (Windows)
         return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 # --------------------------------------------------------------------------- YAML loader

@@ -140,7 +140,7 @@ def _Text(max_length: int, min_length: int = 1) -> Any:
 
 def _reject_non_string(value: Any) -> Any:
     """Refuse YAML numbers/booleans where text is expected (e.g. an unquoted ``1991``)."""
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, bool | int | float):
         raise ValueError(f"expected text, got {type(value).__name__} {value!r}; quote it")
     return value
 
@@ -560,10 +560,10 @@ class ClaimCheckItem(QuestionBase):
     def display_text(self) -> str:
         if self.text:
             return self.text
-        if self.quoted:
-            return f"The essay says: “{self.claim}”. How does that hold up?"
         claim = self.claim.rstrip(" .")
-        return f"The essay says, in paraphrase, that {claim[:1].lower()}{claim[1:]}. How does that hold up?"
+        if self.quoted:
+            return f"The essay says: “{claim}”. How does that hold up?"
+        return f"In paraphrase, the essay says: {claim}. How does that hold up?"
 
     def _hash_text(self) -> str:
         return self.claim

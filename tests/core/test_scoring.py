@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -110,7 +112,7 @@ def test_rank_properties(rows: list[tuple[int, int]]) -> None:
     results = [_p(uid, pts * 100, t) for uid, (pts, t) in enumerate(rows)]
     ranked = rank(results)
     assert sorted(r.user_id for r in ranked) == list(range(len(rows)))
-    for position, (a, b) in enumerate(zip(ranked, ranked[1:], strict=False), start=2):
+    for position, (a, b) in enumerate(itertools.pairwise(ranked), start=2):
         assert (a.points, -a.result.total_time_ms) >= (b.points, -b.result.total_time_ms)
         tied = (a.points, a.result.total_time_ms) == (b.points, b.result.total_time_ms)
         assert b.rank == (a.rank if tied else position)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -119,7 +120,7 @@ def test_just_missed_question_waits_for_the_gap() -> None:
     positions = [i for i, k in enumerate(order_of_asking) if k == "q1"]
     assert positions[0] == 0
     assert len(positions) >= 2
-    for a, b in zip(positions, positions[1:], strict=False):
+    for a, b in itertools.pairwise(positions):
         assert b - a - 1 >= MIN_GAP_QUESTIONS
 
 

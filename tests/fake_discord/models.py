@@ -545,7 +545,7 @@ class InteractionRecord:
         """The message the initial response created in the channel, if any."""
         return self.original
 
-    async def response(self, timeout: float = 5.0) -> InteractionResponse:
+    async def response(self, timeout: float = 5.0) -> InteractionResponse:  # noqa: ASYNC109
         """Wait for the initial callback; raises InteractionFailed if it never came in time."""
         try:
             await asyncio.wait_for(self._done.wait(), timeout)
@@ -557,7 +557,7 @@ class InteractionRecord:
             raise InteractionFailed(f"interaction {self.name!r} failed: {self.failed}")
         return self.response_record
 
-    async def followups(self, n: int = 1, timeout: float = 5.0) -> list[Message]:
+    async def followups(self, n: int = 1, timeout: float = 5.0) -> list[Message]:  # noqa: ASYNC109
         """Wait until at least ``n`` follow-up messages exist; return the first ``n``."""
         await self.fake.wait_until(
             lambda: len(self.followup_messages) >= n,
@@ -566,7 +566,7 @@ class InteractionRecord:
         )
         return self.followup_messages[:n]
 
-    async def original_message(self, timeout: float = 5.0) -> Message:
+    async def original_message(self, timeout: float = 5.0) -> Message:  # noqa: ASYNC109
         """Wait for the response message to exist and stop "thinking"."""
         await self.fake.wait_until(
             lambda: self.original is not None and not self.original.loading,

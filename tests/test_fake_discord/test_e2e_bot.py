@@ -1,0 +1,136 @@
+"""The real discord.py AutoShardedBot, unmodified, against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from tests.fake_discord import FakeDiscord, point_discord_py_at
+
+pytestmark = pytest.mark.e2e
+
+
+class AnswerView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=30)
+        self.clicks: list[int] = []
+
+    @discord.ui.button(label="Answer A", custom_id="answer:a", style=discord.ButtonStyle.primary)
+    async def answer_a(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.clicks.append(interaction.user.id)
+        await interaction.response.send_message(
+            f"{interaction.user.display_name} answered A", ephemeral=True
+        )
+
+
+class QuizBot(commands.AutoShardedBot):
+    """A bot with one slash command (``/quiz start``), synced globally at start-up."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            guild_ready_timeout=0.05,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.views: list[AnswerView] = []
+        quiz = app_commands.Group(name="quiz", description="Quiz about Kupiansk")
+
+        @quiz.command(name="start", description="Start a quiz")
+        @app_commands.describe(questions="How many questions")
+        async def start(
+            interaction: discord.Interaction, questions: app_commands.Range[int, 1, 20] = 5
+        ) -> None:
+            view = AnswerView()
+            self.views.append(view)
+            await interaction.response.send_message(
+                f"Quiz started with {questions} questions", view=view
+            )
+
+        self.tree.add_command(quiz)
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # discord.py waits 5 s between IDENTIFYs; loopback needs no pacing
+
+
+async def test_command_button_and_resume(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("Kupiansk history club")
+    channel = fake.create_channel(guild, "quiz")
+    member = fake.create_member(guild, "olena")
+    bot = QuizBot()
+
+    async with fake.running(bot):
+        # the bot synced its command tree with a bulk overwrite
+        assert [s.guild_id for s in fake.command_syncs] == [None]
+        assert any(r.method == "PUT" and r.route.endswith("/commands") for r in fake.requests)
+        assert [c["name"] for c in fake.commands()] == ["quiz"]
+
+        # a member runs the command and gets the reply
+        inter = await fake.run_command(member, channel, "quiz start", {"questions": 3})
+        resp = await inter.response()
+        assert resp.type == 4 and not resp.ephemeral
+        assert resp.message is not None
+        assert resp.message.content == "Quiz started with 3 questions"
+        assert resp.message.mentions_disabled
+        assert resp.message.custom_ids == ["answer:a"]
+        assert fake.messages(channel) == [resp.message]
+        assert inter.latency is not None and inter.latency < 3
+
+        # a click on the reply reaches the View's callback
+        click = await fake.click(member, resp.message, "answer:a")
+        answer = await click.response()
+        assert answer.ephemeral and answer.content == "olena answered A"
+        assert bot.views[0].clicks == [member.id]
+
+        # the gateway drops; the client RESUMEs and keeps answering
+        seq_before = fake.shard_sessions[0].seq
+        assert await fake.drop_gateway() == 1
+        resume = await fake.wait_for_resume()
+        assert resume.shard_id == 0 and resume.seq == seq_before
+        inter2 = await fake.run_command(member, channel, "quiz start")
+        resp2 = await inter2.response()
+        assert resp2.content == "Quiz started with 5 questions"
+
+        # an event dispatched while the bot is away is replayed on RESUME
+        await fake.drop_gateway(mode="reconnect")
+        missed = await fake.run_command(member, channel, "quiz start", {"questions": 7})
+        await fake.wait_for_resume(2)
+        assert (await missed.response()).content == "Quiz started with 7 questions"
+
+    assert fake.identifies and len(fake.identifies) == 1
+    assert not fake.unknown_routes
+    fake.assert_no_rejections()
+
+
+async def test_several_shards_get_their_own_guilds() -> None:
+    async with FakeDiscord(recommended_shards=3) as fake:
+        with point_discord_py_at(fake):
+            guilds = [fake.create_guild(f"g{i}", shard=(i, 3)) for i in range(3)]
+            channels = [fake.create_channel(g) for g in guilds]
+            members = [fake.create_member(g, f"m{i}") for i, g in enumerate(guilds)]
+            bot = QuizBot()
+            async with fake.running(bot):
+                assert sorted(s for s, _, _ in fake.identifies) == [0, 1, 2]
+                assert bot.shard_count == 3
+                for i, guild in enumerate(guilds):
+                    assert bot.get_guild(guild.id).shard_id == i
+                inters = [
+                    await fake.run_command(m, c, "quiz start", {"questions": i + 1})
+                    for i, (m, c) in enumerate(zip(members, channels, strict=True))
+                ]
+                resps = await asyncio.gather(*(i.response() for i in inters))
+                assert [i.shard_id for i in inters] == [0, 1, 2]
+                assert [r.content for r in resps] == [
+                    f"Quiz started with {n} questions" for n in (1, 2, 3)
+                ]
+                await fake.drop_gateway(shard_id=1)
+                assert (await fake.wait_for_resume()).shard_id == 1
+            fake.assert_no_rejections()
