@@ -439,20 +439,24 @@ def _load_file(
             continue
         raw_id = raw.get("id")
         item_id = raw_id if isinstance(raw_id, str) else None
+        duplicate = False
+        if item_id is not None and item_id in seen_ids:
+            other_file, other_line = seen_ids[item_id]
+            where = _display_path(other_file) + (f":{other_line}" if other_line else "")
+            id_found = _mapping_get(node, "id")
+            id_line = _line(id_found[0]) if id_found else line
+            problem(id_line, f"duplicate id (also at {where})", item_id, "id")
+            duplicate = True
+        elif item_id is not None:
+            seen_ids[item_id] = (file, line)
         try:
             item = BANK_ITEM_ADAPTER.validate_python(raw, context=context)
         except ValidationError as exc:
-            result.problems.extend(_problems_from_validation(exc, file, item_id, node))
-            if item_id:
-                seen_ids.setdefault(item_id, (file, line))
+            found = _problems_from_validation(exc, file, item_id, node)
+            result.problems.extend(sorted(found, key=lambda p: p.line or 0))
             continue
-
-        if item.id in seen_ids:
-            other_file, other_line = seen_ids[item.id]
-            where = _display_path(other_file) + (f":{other_line}" if other_line else "")
-            problem(line, f"duplicate id (also at {where})", item.id, "id")
+        if duplicate:
             continue
-        seen_ids[item.id] = (file, line)
 
         digest = item.content_hash()
         if digest in seen_hashes:

@@ -226,7 +226,10 @@ class DiscussionResult:
         if self.gain_status is GainStatus.TIED:
             names = " and ".join(f"“{o.label}”" for o in picks)
             return f"Gained most share, tied: {names} ({points} points each)."
-        return f"Gained most share from the opening to the final vote: “{picks[0].label}” ({points} points)."
+        return (
+            "Gained most share from the opening to the final vote: "
+            f"“{picks[0].label}” ({points} points)."
+        )
 
     # -- storage (the run's result JSON) ---------------------------------------
 

@@ -47,8 +47,9 @@ def item_data(item: BaseItem) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None or k == "paragraph"}
 
 
-def _question_fields(item: QuestionBase, status: str) -> dict[str, Any]:
+def _question_fields(item: QuestionBase, status: str, theme: str | None) -> dict[str, Any]:
     return {
+        "theme": theme,
         "kind": item.kind,
         "text": item.display_text,
         "choices": list(item.choices),
@@ -74,8 +75,9 @@ async def _upsert_question(
     status: str,
     user_id: int | None,
     rng: random.Random,
+    theme: str | None,
 ) -> str:
-    values = _question_fields(item, status)
+    values = _question_fields(item, status, theme)
     if existing is None:
         row = Question(
             guild_id=guild_id, slug=item.id, rand_key=rng.random(), created_by=user_id, **values
@@ -156,6 +158,7 @@ async def import_items(
     user_id: int | None = None,
     drafts: Sequence[str] = (),
     retire_missing: bool = False,
+    themes: dict[str, str] | None = None,
     rng: random.Random | None = None,
 ) -> ImportReport:
     """Insert or update items by id in one transaction.
@@ -192,7 +195,14 @@ async def import_items(
             else:
                 assert isinstance(item, QuestionBase)
                 outcome = await _upsert_question(
-                    session, scope, item, questions.get(item.id), status, user_id, rng
+                    session,
+                    scope,
+                    item,
+                    questions.get(item.id),
+                    status,
+                    user_id,
+                    rng,
+                    (themes or {}).get(item.id),
                 )
             getattr(report, outcome).append(item.id)
         if retire_missing:
@@ -222,7 +232,8 @@ async def sync_shipped_bank(
     if result.problems:
         shown = "\n".join(str(p) for p in result.problems[:20])
         raise ValueError(f"the shipped question bank at {path} has problems:\n{shown}")
-    report = await import_items(sessions, result.items, retire_missing=True)
+    themes = {entry.item.id: entry.theme for entry in result.entries}
+    report = await import_items(sessions, result.items, retire_missing=True, themes=themes)
     log.info("shipped bank: %s", report.summary())
     return report
 

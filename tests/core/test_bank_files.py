@@ -354,3 +354,15 @@ def _rel(path: Path) -> str:
     from bot.core.bank_files import _display_path
 
     return _display_path(path)
+
+
+def test_duplicate_id_reported_even_when_the_item_is_broken(tmp_path: Path) -> None:
+    broken = MC_ITEM.format(id="kup-dup").replace("Which river", "What river")
+    broken = broken.replace("    difficulty: 1\n", "    difficulty: 1\n    hint: no\n")
+    result = load(bank(tmp_path, MC_ITEM.format(id="kup-dup") + broken), tmp_path)
+    messages = sorted(str(p) for p in result.problems)
+    assert len(messages) == 2, messages
+    assert any(
+        "item kup-dup: id: duplicate id (also at" in m and "bank.yaml:3)" in m for m in messages
+    )
+    assert any("item kup-dup: hint: unknown field 'hint'" in m for m in messages)

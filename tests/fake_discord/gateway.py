@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -34,7 +35,11 @@ OP_HEARTBEAT_ACK = 11
 INTENT_GUILDS = 1 << 0
 INTENT_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_MESSAGE_CONTENT = 1 << 15
 INTENT_POLLS = 1 << 24
+
+#: Discord closes a connection (4008) that sends more than this many payloads per minute
+SEND_LIMIT = 120
 
 #: events kept per session for RESUME; older ones cannot be replayed (op 9 instead)
 REPLAY_BUFFER = 10_000
@@ -114,10 +119,19 @@ async def gateway_handler(fake: FakeDiscord, request: web.Request) -> web.WebSoc
     )
     session: GatewaySession | None = None
     writer: asyncio.Task[None] | None = None
+    sent: deque[float] = deque()
     try:
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
+            now = time.monotonic()
+            while sent and now - sent[0] >= 60.0:
+                sent.popleft()
+            sent.append(now)
+            if len(sent) > SEND_LIMIT:
+                fake.gateway_errors.append("4008 Rate limited")
+                await ws.close(code=4008, message=b"Rate limited.")
+                break
             try:
                 payload = json.loads(msg.data)
                 op = payload["op"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -518,7 +519,9 @@ class InteractionRecord:
     original: Message | None = None
     followup_messages: list[Message] = field(default_factory=list)
     failed: str | None = None
+    timer: asyncio.TimerHandle | None = None
     _done: asyncio.Event = field(default_factory=asyncio.Event)
+    _changed: asyncio.Event | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -557,21 +560,40 @@ class InteractionRecord:
             raise InteractionFailed(f"interaction {self.name!r} failed: {self.failed}")
         return self.response_record
 
+    def _touch(self) -> None:
+        """Something about this interaction changed: wake its own waiters only."""
+        ev = self._changed
+        if ev is not None:
+            self._changed = None
+            ev.set()
+
+    async def _wait(self, condition: Any, timeout: float, what: str) -> None:  # noqa: ASYNC109
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
     async def followups(self, n: int = 1, timeout: float = 5.0) -> list[Message]:  # noqa: ASYNC109
         """Wait until at least ``n`` follow-up messages exist; return the first ``n``."""
-        await self.fake.wait_until(
+        await self._wait(
             lambda: len(self.followup_messages) >= n,
-            timeout=timeout,
-            what=f"{n} follow-up(s) to {self.name!r}",
+            timeout,
+            f"{n} follow-up(s) to {self.name!r}",
         )
         return self.followup_messages[:n]
 
     async def original_message(self, timeout: float = 5.0) -> Message:  # noqa: ASYNC109
         """Wait for the response message to exist and stop "thinking"."""
-        await self.fake.wait_until(
+        await self._wait(
             lambda: self.original is not None and not self.original.loading,
-            timeout=timeout,
-            what=f"the original response to {self.name!r}",
+            timeout,
+            f"the original response to {self.name!r}",
         )
         assert self.original is not None
         return self.original

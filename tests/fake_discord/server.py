@@ -21,6 +21,7 @@ from .gateway import (
     INTENT_GUILD_MESSAGES,
     INTENT_GUILDS,
     INTENT_MEMBERS,
+    INTENT_MESSAGE_CONTENT,
     INTENT_POLLS,
     OP_INVALID_SESSION,
     OP_RECONNECT,
@@ -227,6 +228,9 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
+        for inter in self.interactions:
+            if inter.timer is not None:
+                inter.timer.cancel()
         for session in list(self.sessions.values()):
             ws = session.ws
             if ws is not None and not ws.closed:
@@ -439,28 +443,33 @@ class FakeDiscord:
         self,
         member: Member,
         source: InteractionRecord | Channel,
-        custom_id: str,
-        values: Mapping[str, str],
+        custom_id: str | None,
+        values: Mapping[str, Any],
     ) -> InteractionRecord:
         """Submit a modal. ``source`` is the interaction the bot answered with that modal
-        (its fields are checked; ``values`` may be keyed by custom_id or by label), or a
-        channel to submit blindly (keys are then custom_ids)."""
+        (its fields are checked; ``values`` may be keyed by custom_id or by label;
+        ``custom_id=None`` means the modal shown), or a channel to submit blindly (keys
+        are then custom_ids)."""
         if isinstance(source, InteractionRecord):
             resp = source.response_record
             if resp is None or resp.type != 9:
                 raise ValueError(f"interaction {source.name!r} was not answered with a modal")
+            if custom_id is None:
+                custom_id = resp.data.get("custom_id")
             if resp.data.get("custom_id") != custom_id:
                 raise ValueError(f"the modal shown has custom_id {resp.data.get('custom_id')!r}")
             components = _modal_submission(resp.data.get("components") or [], dict(values))
             channel, message = source.channel, source.source_message
         else:
+            if custom_id is None:
+                raise ValueError("custom_id is needed when submitting without the modal")
             components = [
                 {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
                 for k, v in values.items()
             ]
             channel, message = source, None
         data = {"custom_id": custom_id, "components": components}
-        return self._dispatch_interaction(5, member, channel, data, custom_id, message=message)
+        return self._dispatch_interaction(5, member, channel, data, str(custom_id), message=message)
 
     async def post_message(self, member: Member, channel: Channel, content: str) -> Message:
         """A user writes in a channel (MESSAGE_CREATE reaches bots with that intent)."""
@@ -468,6 +477,10 @@ class FakeDiscord:
         self._store_message(msg)
         payload = msg.payload(self.application_id)
         payload["member"] = member.payload(with_user=False)
+        session = self._session_for(channel.guild)
+        mentioned = f"<@{self.bot_user.id}>" in content
+        if session is not None and not session.intents & INTENT_MESSAGE_CONTENT and not mentioned:
+            payload["content"] = ""  # Discord withholds content without the privileged intent
         self._emit(channel.guild, "MESSAGE_CREATE", INTENT_GUILD_MESSAGES, lambda: payload)
         return msg
 
@@ -903,7 +916,9 @@ class FakeDiscord:
         self.interactions.append(inter)
         inter.dispatch = session.dispatch("INTERACTION_CREATE", payload)
         inter.queued_at = inter.dispatch.queued_at
-        asyncio.get_running_loop().call_later(self.interaction_deadline, self._deadline, inter)
+        inter.timer = asyncio.get_running_loop().call_later(
+            self.interaction_deadline, self._deadline, inter
+        )
         return inter
 
     def _deadline(self, inter: InteractionRecord) -> None:
@@ -1183,6 +1198,8 @@ class FakeDiscord:
         if not was_loading:
             msg.edited_timestamp = now_iso()
             msg.edits.append(MessageEdit(time.monotonic(), before, body))
+        if msg.interaction is not None:
+            msg.interaction._touch()
         self.notify()
         if not msg.ephemeral:
             self._emit(
@@ -1491,7 +1508,10 @@ class FakeDiscord:
             if errs:
                 raise APIError.form(errs)
         inter.response_record = InteractionResponse(rtype, data, now, message)
+        if inter.timer is not None:
+            inter.timer.cancel()
         inter._done.set()
+        inter._touch()
         self.notify()
         if request.query.get("with_response") not in ("1", "true", "True"):
             return empty_response()
@@ -1559,6 +1579,7 @@ class FakeDiscord:
                 allow_ephemeral=True,
             )
         inter.followup_messages.append(msg)
+        inter._touch()
         self.notify()
         if request.query.get("wait") in ("1", "true", "True"):
             return json_response(msg.payload(self.application_id))

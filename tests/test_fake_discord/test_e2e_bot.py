@@ -134,3 +134,43 @@ async def test_several_shards_get_their_own_guilds() -> None:
                 await fake.drop_gateway(shard_id=1)
                 assert (await fake.wait_for_resume()).shard_id == 1
             fake.assert_no_rejections()
+
+
+async def test_invalidated_session_identifies_again(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    guild = fake.create_guild()
+    channel, member = fake.create_channel(guild), fake.create_member(guild)
+    async with fake.running(QuizBot()):
+        first = fake.shard_sessions[0].session_id
+        await fake.drop_gateway(mode="invalidate")
+        await fake.wait_until(lambda: len(fake.identifies) == 2, what="a second IDENTIFY")
+        await fake.wait_until_connected()
+        assert fake.shard_sessions[0].session_id != first and not fake.resumes
+        inter = await fake.run_command(member, channel, "quiz start", {"questions": 2})
+        assert (await inter.response()).content == "Quiz started with 2 questions"
+    fake.assert_no_rejections()
+
+
+async def test_slow_bot_fails_the_interaction(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    fake.interaction_deadline = 0.3
+    guild = fake.create_guild()
+    channel, member = fake.create_channel(guild), fake.create_member(guild)
+    errors: list[BaseException] = []
+    bot = QuizBot()
+
+    @bot.tree.command(name="slow", description="Answers too late")
+    async def slow(interaction: discord.Interaction) -> None:
+        await asyncio.sleep(0.5)
+        try:
+            await interaction.response.send_message("finally")
+        except discord.NotFound as exc:
+            errors.append(exc)
+
+    async with fake.running(bot):
+        inter = await fake.run_command(member, channel, "slow")
+        await fake.wait_until(lambda: errors, what="the bot to see the 404")
+    assert errors[0].code == 10062  # type: ignore[attr-defined]
+    assert fake.failed_interactions == [inter] and "late" in (inter.failed or "")
+    assert [r.code for r in fake.rejections] == [10062]
+    assert fake.messages(channel) == []

@@ -163,7 +163,9 @@ async def test_attachment_autocomplete_modal_select_thread_poll(fake_discord: Fa
         modal = await click.response()
         assert modal.type == 9 and modal.data["title"] == "Suggest a question"
         with pytest.raises(ValueError, match="required"):
-            await fake.submit_modal(user, click, modal.data["custom_id"], {"source": "x"})
+            await fake.submit_modal(user, click, None, {"Source": "x"})
+        with pytest.raises(ValueError, match="no fields"):
+            await fake.submit_modal(user, click, None, {"Question": "q", "Colour": "red"})
         submitted = await fake.submit_modal(
             user, click, modal.data["custom_id"], {"Question": "Year of the bridge?"}
         )

@@ -1,0 +1,163 @@
+"""The opening/final vote chart of a closed discussion, as PNG bytes and as text.
+
+Drawn with matplotlib's Agg canvas on a ``matplotlib.figure.Figure`` made
+here: no pyplot, so no global figure registry shared between threads.
+:func:`draw_result_chart` runs the drawing in a worker thread
+(``asyncio.to_thread``) so the event loop never waits on it. The figures on
+the chart and in :func:`result_text` come from one function,
+:func:`chart_rows`, so the picture and the words always agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import textwrap
+import threading
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.core.discussion_result import DiscussionResult, GainStatus, format_points
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+BEFORE_COLOUR = "#9db4cc"  # neutral blues: no red/green "good/bad" reading
+AFTER_COLOUR = "#2f5f8a"
+LABEL_WRAP = 30
+FOOTER_WRAP = 120
+
+# Figure objects are independent, but matplotlib's font cache and text layout
+# caches are shared module state; one render at a time keeps them consistent.
+_RENDER_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One pair of bars: whole percentages as drawn and written."""
+
+    label: str
+    before_pct: int
+    after_pct: int
+    change: str  # "+12", "−5", "0"
+    before_count: int
+    after_count: int
+    gained_most: bool
+
+
+def chart_rows(result: DiscussionResult) -> list[ChartRow]:
+    """Viewpoints in order, then undecided."""
+    return [
+        ChartRow(
+            label=o.label,
+            before_pct=o.before_whole,
+            after_pct=o.after_whole,
+            change=format_points(o.gain_points),
+            before_count=o.before,
+            after_count=o.after,
+            gained_most=o.position is not None and o.position in result.gained_most,
+        )
+        for o in result.options
+    ]
+
+
+def participation_lines(result: DiscussionResult) -> list[str]:
+    """Who voted when, and how many changed their mind (over members who voted twice)."""
+    lines = [
+        f"Opening vote: {_members(result.before_voters)}. "
+        f"Final vote: {_members(result.after_voters)}."
+    ]
+    if result.both_voters:
+        moved = (
+            f"{result.changed_mind} changed their mind"
+            if result.changed_mind != 1
+            else "1 changed their mind"
+        )
+        if result.changed_mind and result.switched_viewpoint != result.changed_mind:
+            moved += f" ({result.switched_viewpoint} from one viewpoint to another)"
+        lines.append(f"{_members(result.both_voters)} voted both times; {moved}.")
+    if result.only_before or result.only_after:
+        lines.append(
+            f"Voted once: {result.only_before} only in the opening vote, "
+            f"{result.only_after} only in the final vote."
+        )
+    return lines
+
+
+def result_text(result: DiscussionResult) -> str:
+    """The chart's figures as plain text (shares are of each vote's own voters)."""
+    lines = ["Share of voters, opening vote → final vote:"]
+    for row in chart_rows(result):
+        lines.append(f"• {row.label}: {row.before_pct}% → {row.after_pct}% ({row.change})")
+    lines.extend(participation_lines(result))
+    lines.append(result.gain_sentence())
+    if result.gain_status in (GainStatus.GAINED, GainStatus.TIED):
+        lines.append("This shows how views moved during the discussion; it does not rank them.")
+    return "\n".join(lines)
+
+
+def render_result_png(result: DiscussionResult, title: str | None = None) -> bytes:
+    """Draw the chart; synchronous and CPU-bound: call it through draw_result_chart."""
+    rows = chart_rows(result)
+    labels = [textwrap.fill(r.label, LABEL_WRAP) for r in rows]
+    line_counts = [label.count("\n") + 1 for label in labels]
+    height = 2.0 + sum(max(0.75, 0.3 * n + 0.25) for n in line_counts)
+    with _RENDER_LOCK:
+        fig = Figure(figsize=(8, height), dpi=110, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        bar = 0.38
+        ys = list(range(len(rows)))
+        before = ax.barh(
+            [y - bar / 2 for y in ys],
+            [r.before_pct for r in rows],
+            height=bar,
+            color=BEFORE_COLOUR,
+            label=f"Opening vote ({_members(result.before_voters)})",
+        )
+        after = ax.barh(
+            [y + bar / 2 for y in ys],
+            [r.after_pct for r in rows],
+            height=bar,
+            color=AFTER_COLOUR,
+            label=f"Final vote ({_members(result.after_voters)})",
+        )
+        ax.bar_label(before, labels=[f"{r.before_pct}%" for r in rows], padding=3, fontsize=9)
+        ax.bar_label(
+            after,
+            labels=[f"{r.after_pct}% ({r.change})" for r in rows],
+            padding=3,
+            fontsize=9,
+        )
+        ax.set_yticks(ys, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 118)
+        ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+        ax.set_xlabel("Share of that vote's voters")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
+        ax.set_axisbelow(True)
+        heading = textwrap.fill(title, 80) if title else "Opening and final vote"
+        fig.suptitle(heading, fontsize=11, x=0.01, ha="left")
+        # Above the bars, so it never covers a long one.
+        fig.legend(loc="outside upper left", ncols=2, fontsize=9, frameon=False)
+        footer = [*participation_lines(result), result.gain_sentence()]
+        fig.supxlabel(
+            "\n".join(textwrap.fill(line, FOOTER_WRAP) for line in footer),
+            fontsize=8.5,
+            x=0.01,
+            ha="left",
+            color="#333333",
+        )
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+async def draw_result_chart(result: DiscussionResult, title: str | None = None) -> bytes:
+    """The chart as PNG bytes, drawn in a worker thread."""
+    return await asyncio.to_thread(render_result_png, result, title)
+
+
+def _members(n: int) -> str:
+    return f"{n} member" if n == 1 else f"{n} members"
