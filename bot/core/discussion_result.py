@@ -187,6 +187,8 @@ class DiscussionResult:
     both_voters: int  # voted in both phases
     changed_mind: int  # of both_voters: final choice differs from opening (incl. undecided)
     switched_viewpoint: int  # of changed_mind: from one viewpoint to another viewpoint
+    from_undecided: int  # of changed_mind: undecided, then a viewpoint
+    to_undecided: int  # of changed_mind: a viewpoint, then undecided
     only_before: int
     only_after: int
     gain_status: GainStatus
@@ -245,6 +247,8 @@ class DiscussionResult:
             "both_voters": self.both_voters,
             "changed_mind": self.changed_mind,
             "switched_viewpoint": self.switched_viewpoint,
+            "from_undecided": self.from_undecided,
+            "to_undecided": self.to_undecided,
             "only_before": self.only_before,
             "only_after": self.only_after,
             "gain_status": self.gain_status.value,
@@ -271,6 +275,8 @@ class DiscussionResult:
             both_voters=int(data["both_voters"]),
             changed_mind=int(data["changed_mind"]),
             switched_viewpoint=int(data["switched_viewpoint"]),
+            from_undecided=int(data["from_undecided"]),
+            to_undecided=int(data["to_undecided"]),
             only_before=int(data["only_before"]),
             only_after=int(data["only_after"]),
             gain_status=GainStatus(data["gain_status"]),
@@ -315,6 +321,8 @@ def compute_result(
     both = before.keys() & after.keys()
     changed = [m for m in both if before[m] != after[m]]
     switched = [m for m in changed if before[m] is not None and after[m] is not None]
+    from_undecided = [m for m in changed if before[m] is None]
+    to_undecided = [m for m in changed if after[m] is None]
     status, gained = _gained_most(options, bool(before) and bool(after))
     return DiscussionResult(
         options=options,
@@ -323,6 +331,8 @@ def compute_result(
         both_voters=len(both),
         changed_mind=len(changed),
         switched_viewpoint=len(switched),
+        from_undecided=len(from_undecided),
+        to_undecided=len(to_undecided),
         only_before=len(before.keys() - after.keys()),
         only_after=len(after.keys() - before.keys()),
         gain_status=status,

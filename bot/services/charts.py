@@ -25,6 +25,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BEFORE_COLOUR = "#9db4cc"  # neutral blues: no red/green "good/bad" reading
 AFTER_COLOUR = "#2f5f8a"
 LABEL_WRAP = 30
+TITLE_WRAP = 60  # the title starts above the bars, right of the labels
 FOOTER_WRAP = 120
 
 # Figure objects are independent, but matplotlib's font cache and text layout
@@ -68,13 +69,15 @@ def participation_lines(result: DiscussionResult) -> list[str]:
         f"Final vote: {_members(result.after_voters)}."
     ]
     if result.both_voters:
-        moved = (
-            f"{result.changed_mind} changed their mind"
-            if result.changed_mind != 1
-            else "1 changed their mind"
-        )
-        if result.changed_mind and result.switched_viewpoint != result.changed_mind:
-            moved += f" ({result.switched_viewpoint} from one viewpoint to another)"
+        moved = f"{result.changed_mind} changed their mind"
+        parts = [
+            f"{result.switched_viewpoint} switched viewpoint" * bool(result.switched_viewpoint),
+            f"{result.from_undecided} went from undecided to a viewpoint"
+            * bool(result.from_undecided),
+            f"{result.to_undecided} became undecided" * bool(result.to_undecided),
+        ]
+        if result.changed_mind:
+            moved += f" ({', '.join(p for p in parts if p)})"
         lines.append(f"{_members(result.both_voters)} voted both times; {moved}.")
     if result.only_before or result.only_after:
         lines.append(
@@ -137,10 +140,10 @@ def render_result_png(result: DiscussionResult, title: str | None = None) -> byt
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
         ax.set_axisbelow(True)
-        heading = textwrap.fill(title, 80) if title else "Opening and final vote"
-        fig.suptitle(heading, fontsize=11, x=0.01, ha="left")
-        # Above the bars, so it never covers a long one.
-        fig.legend(loc="outside upper left", ncols=2, fontsize=9, frameon=False)
+        heading = textwrap.fill(title, TITLE_WRAP) if title else "Opening and final vote"
+        # The legend sits between the title and the bars, so it never covers a long bar.
+        ax.set_title(heading, fontsize=11, loc="left", pad=26)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=9, frameon=False)
         footer = [*participation_lines(result), result.gain_sentence()]
         fig.supxlabel(
             "\n".join(textwrap.fill(line, FOOTER_WRAP) for line in footer),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
+from bot.services.discussions import DiscussionService
 from bot.services.guilds import GuildService
 from bot.services.practice import PracticeService
 from bot.services.quiz import QuizService
@@ -19,6 +20,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     guilds: GuildService
     quiz: QuizService
+    discussions: DiscussionService
     practice: PracticeService
     stats: StatsService
     clock: Clock
@@ -35,6 +37,7 @@ class Services:
             sessions=sessions,
             guilds=GuildService(sessions),
             quiz=QuizService(sessions, clock, rng),
+            discussions=DiscussionService(sessions, clock, rng),
             practice=PracticeService(sessions, clock, rng),
             stats=StatsService(sessions, clock),
             clock=clock,

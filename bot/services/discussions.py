@@ -61,6 +61,7 @@ from db.models import (
     DiscussionVote,
     Steelman,
     SteelmanRating,
+    Viewpoint,
 )
 from db.upsert import insert_ignore
 
@@ -772,7 +773,10 @@ class DiscussionService:
         return _view(run, await self._prompt(session, run.prompt_id))
 
     async def _viewpoint_count(self, session: AsyncSession, prompt_id: int) -> int:
-        return len((await self._prompt(session, prompt_id)).viewpoints)
+        count = await session.scalar(
+            select(func.count()).select_from(Viewpoint).where(Viewpoint.prompt_id == prompt_id)
+        )
+        return int(count or 0)
 
     async def _vote_row(
         self, session: AsyncSession, run_id: int, user_id: int, phase: Phase

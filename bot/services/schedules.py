@@ -71,6 +71,7 @@ __all__ = [
     "DEFAULT_GRACE_SECONDS",
     "DEFAULT_QOTD_HOURS",
     "KINDS",
+    "MAX_QOTD_HOURS",
     "MAX_SCHEDULES_PER_GUILD",
     "MIN_SPACING",
     "Claim",
@@ -432,7 +433,8 @@ class ScheduleService:
             raise ScheduleError(f"timezone: {exc}") from None
         if not isinstance(grace_seconds, int) or not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
             raise ScheduleError(
-                f"grace_seconds: must be a whole number 0-{MAX_GRACE_SECONDS}, got {grace_seconds!r}"
+                f"grace_seconds: must be a whole number 0-{MAX_GRACE_SECONDS}, "
+                f"got {grace_seconds!r}"
             )
         clean = _normalise_options(kind, options)
         now = self.clock()
@@ -443,8 +445,7 @@ class ScheduleService:
             )
             if (count or 0) >= MAX_SCHEDULES_PER_GUILD:
                 raise ScheduleError(
-                    f"This server already has {MAX_SCHEDULES_PER_GUILD} schedules; "
-                    "remove one first"
+                    f"This server already has {MAX_SCHEDULES_PER_GUILD} schedules; remove one first"
                 )
             row = Schedule(
                 guild_id=guild_id,
@@ -525,15 +526,15 @@ class ScheduleService:
             while len(times) < n:
                 times.append(next(runs))
             upcoming.extend(
-                UpcomingRun(view.schedule_id, view.kind, view.channel_id, t.astimezone(zone), zone.key)
+                UpcomingRun(
+                    view.schedule_id, view.kind, view.channel_id, t.astimezone(zone), zone.key
+                )
                 for t in times
             )
         upcoming.sort(key=lambda u: (u.at_utc, u.schedule_id))
         return upcoming[:n]
 
-    async def runs(
-        self, guild_id: int, schedule_id: int, limit: int = 20
-    ) -> list[ScheduleRunView]:
+    async def runs(self, guild_id: int, schedule_id: int, limit: int = 20) -> list[ScheduleRunView]:
         """The schedule's history, newest due time first."""
         async with self.sessions() as session:
             await self._owned(session, guild_id, schedule_id)

@@ -114,6 +114,7 @@ async def gateway_handler(fake: FakeDiscord, request: web.Request) -> web.WebSoc
     ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
     await ws.prepare(request)
     fake.gateway_connections += 1
+    fake.sockets.add(ws)
     await ws.send_str(
         json.dumps({"op": OP_HELLO, "d": {"heartbeat_interval": fake.heartbeat_interval_ms}})
     )
@@ -172,6 +173,7 @@ async def gateway_handler(fake: FakeDiscord, request: web.Request) -> web.WebSoc
         if session is not None and session.ws is ws:
             session.ws = None
             session.wakeup.set()
+        fake.sockets.discard(ws)
         if writer is not None:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -189,9 +191,13 @@ async def _identify(
         return None
     shard = data.get("shard")
     sharded = shard is not None
-    shard_id, shard_count = (shard[0], shard[1]) if sharded else (0, 1)
-    if not (isinstance(shard_id, int) and isinstance(shard_count, int)) or not (
-        0 <= shard_id < shard_count
+    shard_id, shard_count = (0, 1)
+    if sharded and isinstance(shard, list) and len(shard) == 2:
+        shard_id, shard_count = shard
+    if (
+        (sharded and not (isinstance(shard, list) and len(shard) == 2))
+        or not (isinstance(shard_id, int) and isinstance(shard_count, int))
+        or not 0 <= shard_id < shard_count
     ):
         fake.gateway_errors.append(f"4010 Invalid shard {shard!r}")
         await ws.close(code=4010, message=b"Invalid shard.")

@@ -193,6 +193,7 @@ class FakeDiscord:
         self.shard_sessions: dict[int, GatewaySession] = {}
         self.shard_count: int | None = None
         self.gateway_connections = 0
+        self.sockets: set[web.WebSocketResponse] = set()
         self.heartbeats = 0
         self.failed_resumes = 0
         self.gateway_errors: list[str] = []
@@ -218,7 +219,9 @@ class FakeDiscord:
     async def start(self) -> FakeDiscord:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         self._routes(app.router)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -231,11 +234,12 @@ class FakeDiscord:
         for inter in self.interactions:
             if inter.timer is not None:
                 inter.timer.cancel()
-        for session in list(self.sessions.values()):
-            ws = session.ws
-            if ws is not None and not ws.closed:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(ws.close(code=1001), 1.0)
+
+        async def close(ws: web.WebSocketResponse) -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=1001), 0.5)
+
+        await asyncio.gather(*(close(ws) for ws in list(self.sockets) if not ws.closed))
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1489,6 +1493,14 @@ class FakeDiscord:
             )
             if message.ephemeral:
                 message.visible_to = inter.member.id
+            else:
+                deferred = message
+                self._emit(
+                    inter.channel.guild,
+                    "MESSAGE_CREATE",
+                    INTENT_GUILD_MESSAGES,
+                    lambda: deferred.payload(self.application_id),
+                )
             self._store_message(message)
             inter.original = message
         elif rtype == 7:

@@ -174,3 +174,24 @@ async def test_slow_bot_fails_the_interaction(fake_discord: FakeDiscord) -> None
     assert fake.failed_interactions == [inter] and "late" in (inter.failed or "")
     assert [r.code for r in fake.rejections] == [10062]
     assert fake.messages(channel) == []
+
+
+async def test_plain_client_uses_default_gateway(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    guild = fake.create_guild()
+    channel, member = fake.create_channel(guild), fake.create_member(guild)
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="ping", description="Pong")
+    async def ping(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.edit_original_response(content="pong")
+
+    client.setup_hook = tree.sync  # type: ignore[method-assign]
+    async with fake.running(client):
+        inter = await fake.run_command(member, channel, "ping")
+        assert (await inter.response()).type == 5
+        assert (await inter.original_message()).content == "pong"
+    assert not any(r.path.startswith("/gateway/bot") for r in fake.requests)
+    fake.assert_no_rejections()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -357,3 +358,11 @@ async def test_point_discord_py_at_restores() -> None:
             assert fake.api_base == Route.BASE
             assert str(DiscordWebSocket.DEFAULT_GATEWAY) == fake.gateway_url
     assert before == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+
+
+def test_readme_example_is_the_tested_one() -> None:
+    root = Path(__file__).parents[1]
+    readme = (root / "fake_discord" / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    tested = (root / "test_fake_discord" / "test_readme_example.py").read_text()
+    assert tested.endswith(example)

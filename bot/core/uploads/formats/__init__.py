@@ -1,0 +1,1 @@
+"""One module per upload format; :mod:`.base` holds what they share."""

@@ -1,0 +1,330 @@
+"""What the format parsers share: candidates, ids, tags, and the common finish.
+
+A format parser turns the file into :class:`Candidate` mappings (raw items in the bank
+schema's shape) plus file-level problems. :func:`finish` validates every candidate
+through the one schema (:func:`bot.core.items.parse_item`, lenient mode), converts
+pydantic errors into readable per-field problems, refuses mentions, reports duplicates
+and works out the draft reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.core import language
+from bot.core.bank_files import _FIELD_PREFIX, _field_path, _message, _split_path
+from bot.core.items import ID_PATTERN, TAG_PATTERN, normalise_text, parse_item
+from bot.core.uploads.result import (
+    MAX_UPLOAD_ITEMS,
+    NO_SOURCE,
+    ParsedItem,
+    UploadParse,
+    UploadProblem,
+)
+
+UPLOADED_TAG = "uploaded"
+DEFAULT_DIFFICULTY = 2
+FILE = "file"
+
+# Discord mention syntax: @everyone, @here, users <@id>/<@!id>, roles <@&id>, channels.
+MENTION_RE = re.compile(r"@everyone|@here|<@|<#", re.IGNORECASE)
+
+
+class FileRefused(Exception):
+    """The whole file cannot be read: one problem, no items."""
+
+    def __init__(self, message: str, location: str = FILE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+
+@dataclass
+class Candidate:
+    """One raw item found in the file, before validation."""
+
+    raw: Any
+    location: str
+    draft_reasons: list[str] = field(default_factory=list)
+    derived_id: bool = False
+    # Maps a pydantic error location (within the item) to a finer location, e.g. a line.
+    locate: Callable[[tuple[Any, ...]], str | None] | None = None
+
+
+@dataclass
+class RawParse:
+    candidates: list[Candidate] = field(default_factory=list)
+    problems: list[UploadProblem] = field(default_factory=list)
+    skipped: list[UploadProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def problem(
+        self,
+        location: str,
+        message: str,
+        item_id: str | None = None,
+        fld: str | None = None,
+    ) -> None:
+        self.problems.append(UploadProblem(location, item_id, fld, message))
+
+    def skip(self, location: str, kind: str, item_id: str | None = None) -> None:
+        self.skipped.append(
+            UploadProblem(location, item_id, None, f"{kind} questions are not supported")
+        )
+
+
+def check_count(count: int) -> None:
+    """Refuse a file with too many items before parsing them."""
+    if count > MAX_UPLOAD_ITEMS:
+        raise FileRefused(
+            f"the file holds more than {MAX_UPLOAD_ITEMS:,} items; split it into files of "
+            f"at most {MAX_UPLOAD_ITEMS:,} (nothing was imported)"
+        )
+
+
+# --------------------------------------------------------------------------- ids and tags
+
+
+def slugify(value: str, max_length: int) -> str:
+    """ASCII slug of ``value`` (may be empty)."""
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    return slug[:max_length].strip("-")
+
+
+def derived_id(fmt: str, text: str) -> str:
+    """A stable id for an item whose format has none: ``up-<8 hex>``."""
+    digest = hashlib.sha256(f"{fmt}\n{normalise_text(text)}".encode()).hexdigest()
+    return f"up-{digest[:8]}"
+
+
+def id_from_title(title: str | None, fmt: str, text: str) -> tuple[str, bool]:
+    """An id from a title when it makes a valid slug, else a derived one.
+
+    Returns ``(id, derived)``.
+    """
+    if title:
+        slug = slugify(title, 64)
+        if re.match(ID_PATTERN, slug):
+            return slug, False
+    return derived_id(fmt, text), True
+
+
+def category_tag(category: Any) -> str | None:
+    if not isinstance(category, str):
+        return None
+    # "Entertainment: Books" -> "entertainment-books"; Moodle paths keep the last part.
+    last = category.replace("$course$", "").strip("/").split("/")[-1]
+    slug = slugify(last, 32)
+    if slug == UPLOADED_TAG or not re.match(TAG_PATTERN, slug):
+        return None
+    return slug
+
+
+def upload_tags(category: Any = None) -> list[str]:
+    tag = category_tag(category)
+    return [UPLOADED_TAG, tag] if tag else [UPLOADED_TAG]
+
+
+# --------------------------------------------------------------------------- finishing
+
+
+def _walk_strings(value: Any, depth: int = 0) -> list[tuple[str, str]]:
+    """(path, text) of every string in a dumped item."""
+    out: list[tuple[str, str]] = []
+    if depth > 20:
+        return out
+    if isinstance(value, str):
+        out.append(("", value))
+    elif isinstance(value, dict):
+        for key, sub in value.items():
+            for path, text in _walk_strings(sub, depth + 1):
+                out.append((f"{key}.{path}" if path else str(key), text))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            for path, text in _walk_strings(sub, depth + 1):
+                out.append((f"[{i}].{path}" if path else f"[{i}]", text))
+    return out
+
+
+def mention_problems(data: Any) -> list[tuple[str | None, str]]:
+    """(field, message) for each string that carries Discord mention syntax."""
+    found: list[tuple[str | None, str]] = []
+    for path, text in _walk_strings(data):
+        match = MENTION_RE.search(text)
+        if match:
+            path = path.replace(".[", "[")
+            found.append(
+                (path or None, f"contains Discord mention syntax {match.group(0)!r}; remove it")
+            )
+    return found
+
+
+def _raw_id(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        value = raw.get("id")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def validation_problems(
+    exc: ValidationError, candidate: Candidate, item_id: str | None
+) -> list[UploadProblem]:
+    problems: list[UploadProblem] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        fld = _field_path(loc)
+        message = _message(err)
+        line_loc: tuple[Any, ...] = loc
+        if fld is None:
+            match = _FIELD_PREFIX.match(message)
+            if match:
+                fld, message = match.group(1), match.group(2)
+                line_loc = tuple(_split_path(fld))
+        location = candidate.location
+        if candidate.locate is not None:
+            location = candidate.locate(line_loc) or location
+        problems.append(UploadProblem(location, item_id, fld, message))
+    return problems
+
+
+def _draft_reasons(item: Any, given: list[str]) -> list[str]:
+    reasons = list(given)
+
+    def add(reason: str) -> None:
+        if reason not in reasons:
+            reasons.append(reason)
+
+    if not item.has_sources and item.kind != "discussion":
+        add(NO_SOURCE)
+    if item.kind == "discussion":
+        if not item.has_sources and any(vp.source is None for vp in item.viewpoints):
+            add(NO_SOURCE)
+        for i, vp in enumerate(item.viewpoints):
+            if vp.source is None:
+                add(f"viewpoint {i + 1} has no source")
+    for issue in language.check_item_detailed(item):
+        add(f"language: {issue}")
+    return reasons
+
+
+def finish(
+    fmt: str,
+    raw: RawParse,
+    essay_paragraphs: list[str] | None = None,
+) -> UploadParse:
+    """Validate the candidates and assemble the :class:`UploadParse`."""
+    problems = list(raw.problems)
+    if len(raw.candidates) > MAX_UPLOAD_ITEMS:
+        problems.append(
+            UploadProblem(
+                FILE,
+                None,
+                None,
+                f"the file holds {len(raw.candidates):,} items; at most {MAX_UPLOAD_ITEMS:,} "
+                "per file (nothing was imported)",
+            )
+        )
+        return UploadParse(fmt, [], problems, list(raw.skipped), list(raw.notes))
+
+    # Derived ids must be unique within the file: suffix repeats.
+    used: set[str] = {i for c in raw.candidates if not c.derived_id and (i := _raw_id(c.raw))}
+    for cand in raw.candidates:
+        if cand.derived_id and isinstance(cand.raw, dict):
+            base = cand.raw.get("id")
+            if isinstance(base, str) and base in used:
+                n = 2
+                while f"{base}-{n}" in used:
+                    n += 1
+                cand.raw["id"] = f"{base}-{n}"
+            if isinstance(cand.raw.get("id"), str):
+                used.add(cand.raw["id"])
+
+    items: list[ParsedItem] = []
+    seen_ids: dict[str, str] = {}
+    seen_hashes: dict[str, tuple[str, str]] = {}
+    for cand in raw.candidates:
+        item_id = _raw_id(cand.raw)
+        try:
+            if not isinstance(cand.raw, dict):
+                problems.append(
+                    UploadProblem(cand.location, None, None, "an item must be a mapping")
+                )
+                continue
+            try:
+                item = parse_item(
+                    cand.raw, require_sources=False, essay_paragraphs=essay_paragraphs
+                )
+            except ValidationError as exc:
+                problems.extend(validation_problems(exc, cand, item_id))
+                continue
+            mentions = mention_problems(item.model_dump(mode="json"))
+            if mentions:
+                for fld, message in mentions:
+                    problems.append(UploadProblem(cand.location, item.id, fld, message))
+                continue
+            if item.id in seen_ids:
+                problems.append(
+                    UploadProblem(
+                        cand.location,
+                        item.id,
+                        "id",
+                        f"duplicate id (also at {seen_ids[item.id]})",
+                    )
+                )
+                continue
+            digest = item.content_hash()
+            if digest in seen_hashes:
+                other_id, other_loc = seen_hashes[digest]
+                problems.append(
+                    UploadProblem(
+                        cand.location,
+                        item.id,
+                        None,
+                        f"same content as item {other_id} ({other_loc}): duplicate "
+                        f"at {other_loc} and {cand.location}",
+                    )
+                )
+                continue
+            reasons = _draft_reasons(item, cand.draft_reasons)
+        except (RecursionError, MemoryError):
+            problems.append(UploadProblem(cand.location, item_id, None, "item is too deep"))
+            continue
+        except Exception as exc:  # never let one item sink the file
+            problems.append(
+                UploadProblem(
+                    cand.location, item_id, None, f"could not be read ({type(exc).__name__})"
+                )
+            )
+            continue
+        seen_ids[item.id] = cand.location
+        seen_hashes[digest] = (item.id, cand.location)
+        items.append(ParsedItem(item, reasons, cand.location))
+    return UploadParse(fmt, items, problems, list(raw.skipped), list(raw.notes))
+
+
+__all__ = [
+    "DEFAULT_DIFFICULTY",
+    "FILE",
+    "MENTION_RE",
+    "UPLOADED_TAG",
+    "Candidate",
+    "FileRefused",
+    "RawParse",
+    "category_tag",
+    "check_count",
+    "derived_id",
+    "finish",
+    "id_from_title",
+    "mention_problems",
+    "slugify",
+    "upload_tags",
+]

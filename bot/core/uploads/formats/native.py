@@ -1,0 +1,105 @@
+"""Our own bank format, as YAML or JSON: ``{theme, items: [...]}`` or a bare list.
+
+YAML is read with the bank loader of :mod:`bot.core.bank_files` (safe, no anchors or
+aliases, no duplicate keys, dates kept as text); problems carry YAML line numbers. JSON
+problems carry item numbers (``item 3``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from bot.core.bank_files import BankYamlError, _construct, _locate, _mapping_get
+from bot.core.uploads.formats.base import FILE, Candidate, FileRefused, RawParse, check_count
+
+TOP_KEYS = ("theme", "items")
+
+
+class DuplicateJsonKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateJsonKey(f"duplicate key {key!r} in the same object")
+        out[key] = value
+    return out
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` refusing duplicate keys. Raises ``ValueError``/``RecursionError``."""
+    return json.loads(text, object_pairs_hook=_no_duplicates)
+
+
+def _line(node: Node | None) -> str:
+    return f"line {node.start_mark.line + 1}" if node is not None else FILE
+
+
+def parse_yaml(root: Node | None) -> RawParse:
+    """Candidates from a composed YAML document (see :func:`bot.core.bank_files._compose`)."""
+    out = RawParse()
+    if root is None:
+        raise FileRefused("the file is empty")
+    items_node: Node | None
+    if isinstance(root, MappingNode):
+        for key_node, _ in root.value:
+            key = getattr(key_node, "value", None)
+            if key not in TOP_KEYS:
+                out.problem(_line(key_node), f"unknown top-level key {key!r}", fld=str(key))
+        found = _mapping_get(root, "items")
+        if found is None:
+            raise FileRefused("expected a mapping with 'items' (a list of items) or a list")
+        items_node = found[1]
+        if not isinstance(items_node, SequenceNode):
+            raise FileRefused("items must be a list", _line(found[0]))
+    elif isinstance(root, SequenceNode):
+        items_node = root
+    else:
+        raise FileRefused("expected a mapping with 'items' (a list of items) or a list")
+    check_count(len(items_node.value))
+    for node in items_node.value:
+        try:
+            data = _construct(node)
+        except BankYamlError as exc:
+            out.problem(f"line {exc.line}" if exc.line else _line(node), exc.message)
+            continue
+        except yaml.YAMLError as exc:
+            out.problem(_line(node), f"YAML error: {getattr(exc, 'problem', None) or exc}")
+            continue
+
+        def locate(loc: tuple[Any, ...], node: Node = node) -> str | None:
+            line = _locate(node, loc)
+            return f"line {line}" if line is not None else None
+
+        out.candidates.append(Candidate(data, _line(node), locate=locate))
+    return out
+
+
+def parse_json(data: Any) -> RawParse:
+    out = RawParse()
+    if isinstance(data, dict):
+        for key in data:
+            if key not in TOP_KEYS:
+                out.problem(FILE, f"unknown top-level key {key!r}", fld=str(key))
+        if "items" not in data:
+            raise FileRefused("expected an object with 'items' (a list of items) or a list")
+        items = data["items"]
+        if not isinstance(items, list):
+            raise FileRefused("items must be a list")
+    elif isinstance(data, list):
+        items = data
+    else:
+        raise FileRefused("expected an object with 'items' (a list of items) or a list")
+    check_count(len(items))
+    for i, raw in enumerate(items, start=1):
+        out.candidates.append(Candidate(raw, f"item {i}"))
+    return out
+
+
+__all__ = ["load_json", "parse_json", "parse_yaml"]
