@@ -12,10 +12,7 @@ from db.engine import create_engine, create_session_factory
 from tests.db_support import BACKENDS, MigratedTemplates
 
 
-# TEMP until the fake Discord lands
-pytest_plugins = (
-    ["tests.fake_discord.pytest_plugin"]
-    if Path(__file__).with_name("fake_discord").joinpath("pytest_plugin.py").exists()
+pytest_plugins = ["tests.fake_discord.pytest_plugin"]
     else []
 )
 

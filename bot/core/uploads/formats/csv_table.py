@@ -1,0 +1,344 @@
+"""CSV uploads: one item per row under a header row.
+
+Header (any order; only ``text`` is required, other columns may be left out)::
+
+    id,kind,text,choices,answer,accepted,explanation,source_title,source_publisher,source_url,tags,difficulty,paragraph,as_of
+
+=================  =========================================================================
+column             meaning
+=================  =========================================================================
+id                 a slug (3-64 of a-z, 0-9, ``-``); blank: derived, ``up-<8 hex>``
+kind               ``multiple_choice``, ``true_false`` or ``short_answer``; blank: guessed
+                   (choices given: multiple choice; accepted given: short answer;
+                   answer true/false: true/false)
+text               the question
+choices            multiple choice: 2-4 choices separated by ``|``
+answer             multiple choice: the exact text of the right choice; true/false:
+                   ``true`` or ``false`` (also t/f, yes/no, 1/0); short answer: one answer
+accepted           short answer: accepted answers separated by ``|``
+explanation        1-3 sentences shown after the answer; blank: a placeholder, item is a draft
+source_title       source titles, ``|``-separated (one per source)
+source_publisher   the publishers, same order
+source_url         the URLs, same order; no source at all: the item is a draft
+tags               topic tags separated by ``|``; blank: ``uploaded``
+difficulty         1, 2 or 3; blank: 2
+paragraph          essay paragraph 1-6; blank: none
+as_of              ISO date (YYYY-MM-DD) for facts that can still change; blank: none
+=================  =========================================================================
+
+In ``|``-separated cells, ``\\|`` is a literal ``|`` and ``\\\\`` a literal backslash.
+An unknown column is an error naming it. Line numbers are CSV line numbers (a quoted
+cell may span lines). Other kinds (which_first, claim_check, discussion) need YAML or
+JSON.
+
+Formula injection: the exporter prefixes ``'`` to any cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return (after any leading quotes), so spreadsheets show
+it as text; the importer strips that one ``'`` again, so a round trip is exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from bot.core.uploads.formats.base import (
+    DEFAULT_DIFFICULTY,
+    FILE,
+    UPLOADED_TAG,
+    Candidate,
+    FileRefused,
+    RawParse,
+    check_count,
+    derived_id,
+)
+from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION
+
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "text",
+    "choices",
+    "answer",
+    "accepted",
+    "explanation",
+    "source_title",
+    "source_publisher",
+    "source_url",
+    "tags",
+    "difficulty",
+    "paragraph",
+    "as_of",
+)
+HEADER = ",".join(COLUMNS)
+CSV_KINDS: tuple[str, ...] = ("multiple_choice", "true_false", "short_answer")
+LIST_SEP = "|"
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _is_formula(cell: str) -> bool:
+    rest = cell.lstrip("'")
+    return bool(rest) and rest[0] in FORMULA_TRIGGERS
+
+
+def neutralise(cell: str) -> str:
+    """Prefix ``'`` so a spreadsheet shows a would-be formula as text."""
+    return "'" + cell if _is_formula(cell) else cell
+
+
+def unneutralise(cell: str) -> str:
+    """Undo :func:`neutralise`."""
+    return cell[1:] if cell.startswith("'") and _is_formula(cell) else cell
+
+
+def split_list(cell: str) -> list[str]:
+    """Split on unescaped ``|``; ``\\|`` is a ``|``, ``\\\\`` a backslash."""
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(cell):
+        ch = cell[i]
+        if ch == "\\" and i + 1 < len(cell) and cell[i + 1] in "|\\":
+            current.append(cell[i + 1])
+            i += 2
+            continue
+        if ch == LIST_SEP:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def join_list(values: list[str]) -> str:
+    return LIST_SEP.join(v.replace("\\", "\\\\").replace(LIST_SEP, "\\" + LIST_SEP) for v in values)
+
+
+def _int_or_text(cell: str) -> Any:
+    try:
+        return int(cell)
+    except ValueError:
+        return cell
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def looks_like_header(line: str) -> bool:
+    """True if the first line reads as our CSV header."""
+    try:
+        cells = next(csv.reader([line]))
+    except (csv.Error, StopIteration):
+        return False
+    names = [c.strip().lstrip("\ufeff").lower() for c in cells]
+    known = sum(1 for n in names if n in COLUMNS)
+    return "text" in names and known >= 2
+
+
+def _guess_kind(cells: dict[str, str]) -> str | None:
+    if cells.get("choices"):
+        return "multiple_choice"
+    if cells.get("accepted"):
+        return "short_answer"
+    if cells.get("answer", "").lower() in _TRUE | _FALSE:
+        return "true_false"
+    return None
+
+
+def _row_item(cells: dict[str, str], location: str, out: RawParse) -> Candidate | None:
+    text = cells.get("text", "")
+    kind = cells.get("kind", "") or _guess_kind(cells)
+    given_id = cells.get("id", "")
+    item_id = given_id or derived_id("csv", text)
+    if not kind:
+        out.problem(
+            location,
+            "missing; one of multiple_choice, true_false, short_answer",
+            given_id or None,
+            "kind",
+        )
+        return None
+    if kind not in CSV_KINDS:
+        out.problem(
+            location,
+            f"{kind!r} cannot be written as CSV (only {', '.join(CSV_KINDS)}); "
+            "upload YAML or JSON for it",
+            given_id or None,
+            "kind",
+        )
+        return None
+    reasons: list[str] = []
+    raw: dict[str, Any] = {
+        "kind": kind,
+        "id": item_id,
+        "tags": split_list(cells.get("tags", "")) or [UPLOADED_TAG],
+        "difficulty": _int_or_text(cells["difficulty"])
+        if cells.get("difficulty")
+        else DEFAULT_DIFFICULTY,
+        "paragraph": _int_or_text(cells["paragraph"]) if cells.get("paragraph") else None,
+        "text": text,
+    }
+    if cells.get("as_of"):
+        raw["as_of"] = cells["as_of"]
+    if cells.get("explanation"):
+        raw["explanation"] = cells["explanation"]
+    else:
+        raw["explanation"] = PLACEHOLDER_EXPLANATION
+        reasons.append(NO_EXPLANATION)
+    titles = split_list(cells.get("source_title", ""))
+    publishers = split_list(cells.get("source_publisher", ""))
+    urls = split_list(cells.get("source_url", ""))
+    if titles or publishers or urls:
+        if not (len(titles) == len(publishers) == len(urls)):
+            out.problem(
+                location,
+                f"source_title, source_publisher and source_url must list the same number "
+                f"of sources ({len(titles)}, {len(publishers)}, {len(urls)})",
+                item_id,
+                "sources",
+            )
+            return None
+        raw["sources"] = [
+            {"title": t, "publisher": p, "url": u}
+            for t, p, u in zip(titles, publishers, urls, strict=True)
+        ]
+    answer = cells.get("answer", "")
+    if kind == "multiple_choice":
+        raw["choices"] = split_list(cells.get("choices", ""))
+        raw["answer"] = answer
+    elif kind == "true_false":
+        low = answer.lower()
+        raw["answer"] = True if low in _TRUE else False if low in _FALSE else answer
+    else:
+        accepted = split_list(cells.get("accepted", ""))
+        if not accepted and answer:
+            accepted = [answer]
+        elif answer:
+            raw["answer"] = answer  # the schema names it as an unknown field
+        raw["accepted"] = accepted
+    if kind != "multiple_choice" and cells.get("choices"):
+        raw["choices"] = split_list(cells["choices"])
+    if kind != "short_answer" and cells.get("accepted"):
+        raw["accepted"] = split_list(cells["accepted"])
+    return Candidate(raw, location, reasons, derived_id=not given_id)
+
+
+def parse_csv(text: str) -> RawParse:
+    out = RawParse()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            out.problem(f"line {start}", f"CSV error: {exc}; the rest of the file was not read")
+            break
+        if header is None:
+            header = [c.strip().lstrip("\ufeff").lower() for c in row]
+            if not any(header):
+                raise FileRefused("the first row must be the header row", f"line {start}")
+            seen: set[str] = set()
+            for name in header:
+                if name and name not in COLUMNS:
+                    raise FileRefused(
+                        f"unknown column {name!r}; the columns are: {HEADER}", f"line {start}"
+                    )
+                if name and name in seen:
+                    raise FileRefused(f"column {name!r} appears twice", f"line {start}")
+                seen.add(name)
+            if "text" not in seen:
+                raise FileRefused("the header has no 'text' column", f"line {start}")
+            continue
+        if not any(c.strip() for c in row):
+            continue
+        rows += 1
+        check_count(rows)
+        location = f"line {start}"
+        if len(row) > len(header):
+            extra = row[len(header) :]
+            if any(c.strip() for c in extra):
+                out.problem(
+                    location, f"the row has {len(row)} cells; the header has {len(header)}"
+                )
+                continue
+        cells = {
+            name: unneutralise(value).strip()
+            for name, value in zip(header, row, strict=False)
+            if name
+        }
+        try:
+            cand = _row_item(cells, location, out)
+        except Exception as exc:  # defensive: one row never sinks the file
+            out.problem(location, f"could not be read ({type(exc).__name__})")
+            continue
+        if cand is not None:
+            out.candidates.append(cand)
+    if header is None:
+        raise FileRefused(f"the file is empty; the first row must be the header: {HEADER}")
+    return out
+
+
+# --------------------------------------------------------------------------- export
+
+
+def item_row(item: Any) -> list[str]:
+    """The CSV cells of one item (multiple choice, true/false or short answer)."""
+    if item.kind not in CSV_KINDS:
+        raise ValueError(f"{item.kind} items cannot be written as CSV")
+    cells = {
+        "id": item.id,
+        "kind": item.kind,
+        "text": item.text,
+        "choices": join_list(item.choices) if item.kind == "multiple_choice" else "",
+        "answer": (
+            item.answer
+            if item.kind == "multiple_choice"
+            else ("true" if item.answer else "false")
+            if item.kind == "true_false"
+            else ""
+        ),
+        "accepted": join_list(item.accepted) if item.kind == "short_answer" else "",
+        "explanation": item.explanation,
+        "source_title": join_list([s.title for s in item.sources]),
+        "source_publisher": join_list([s.publisher for s in item.sources]),
+        "source_url": join_list([s.url for s in item.sources]),
+        "tags": join_list(item.tags),
+        "difficulty": str(item.difficulty),
+        "paragraph": "" if item.paragraph is None else str(item.paragraph),
+        "as_of": item.as_of.isoformat() if item.as_of else "",
+    }
+    return [neutralise(cells[c]) for c in COLUMNS]
+
+
+def write_csv(items: list[Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for item in items:
+        writer.writerow(item_row(item))
+    return buffer.getvalue()
+
+
+__all__ = [
+    "COLUMNS",
+    "CSV_KINDS",
+    "HEADER",
+    "join_list",
+    "looks_like_header",
+    "neutralise",
+    "parse_csv",
+    "split_list",
+    "unneutralise",
+    "write_csv",
+]
