@@ -11,10 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from db.engine import create_engine, create_session_factory
 from tests.db_support import BACKENDS, MigratedTemplates
 
-
 pytest_plugins = ["tests.fake_discord.pytest_plugin"]
-    else []
-)
 
 
 @pytest.fixture(scope="session")
