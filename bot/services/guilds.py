@@ -54,12 +54,8 @@ class GuildService:
         self.sessions = sessions
 
     async def get(self, guild_id: int) -> GuildSettings:
-        async with self.sessions() as session:
-            row = await session.get(Guild, guild_id)
-            if row is None:
-                async with session.begin():
-                    row = await ensure_guild(session, guild_id)
-            return _view(row)
+        async with self.sessions.begin() as session:
+            return _view(await ensure_guild(session, guild_id))
 
     async def update(self, guild_id: int, user_id: int | None, **changes: object) -> GuildSettings:
         """Change settings and record who changed what in the audit log."""

@@ -44,6 +44,7 @@ Sharding
 from __future__ import annotations
 
 import os
+import random
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,6 +101,8 @@ MIN_SPACING = timedelta(minutes=15)
 _SPACING_PROBE = 30
 # A claim pass reads the due rows this many at a time.
 _PAGE = 200
+# How often one claim pass re-reads its page after losing a race (then it just walks on).
+_REREADS = 50
 _DETAIL_MAX = 1000
 
 _QUIZ_KEYS = frozenset({"questions", "tags", "difficulty", "kind", "seconds"})
@@ -380,10 +383,12 @@ class ScheduleService:
         clock: Clock = utcnow,
         *,
         process_name: str | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.process_name = (process_name or default_process_name())[:64]
+        self._rng = rng or random.Random()
 
     # -- managing ---------------------------------------------------------------
 
@@ -586,18 +591,32 @@ class ScheduleService:
         now = now or self.clock()
         claims: list[Claim] = []
         cursor: tuple[datetime, int] | None = None
+        # Many schedules share a rule and zone; their next run after `now` is the same.
+        upcoming: dict[tuple[str, str], datetime | str] = {}
+        rereads = _REREADS
         while len(claims) < limit:
             page = await self._due_page(now, shards, cursor)
             if not page:
                 break
-            for due in page:
+            # Oldest due time first; within one due time a random order, so that
+            # processes polling together mostly try different rows.
+            lost = False
+            for due in sorted(page, key=lambda d: (d.seen, self._rng.random())):
                 if len(claims) >= limit:
                     break
                 if owns_guild is not None and not owns_guild(due.guild_id):
                     continue
-                claim = await self._claim_one(due, now)
+                claim = await self._claim_one(due, now, upcoming)
                 if claim is not None:
                     claims.append(claim)
+                elif rereads > 0:
+                    # Another process is working through these rows: read the
+                    # page again rather than lose a write race for each of them.
+                    rereads -= 1
+                    lost = True
+                    break
+            if lost:
+                continue
             last = page[-1]
             cursor = (last.seen, last.schedule_id)
             if len(page) < _PAGE:
@@ -652,19 +671,26 @@ class ScheduleService:
             for r in rows
         ]
 
-    async def _claim_one(self, due: _Due, now: datetime) -> Claim | None:
+    async def _claim_one(
+        self, due: _Due, now: datetime, cache: dict[tuple[str, str], datetime | str]
+    ) -> Claim | None:
         grace = timedelta(seconds=max(0, due.grace_seconds))
         decision = decide_missed(due.seen, now, grace)
         status: Literal["fired", "skipped"] = "fired" if decision == "run" else "skipped"
         detail = None
         paused_reason = None
-        try:
-            upcoming: datetime | None = next_run(due.cron, due.timezone, max(now, due.seen))
-        except ValueError as exc:
-            # A rule or zone that no longer parses (e.g. tzdata dropped a zone):
-            # do not retry it every poll; pause it and say why.
-            upcoming = None
-            paused_reason = f"schedule rule can no longer be computed: {exc}"[:_DETAIL_MAX]
+        key = (due.cron, due.timezone)
+        if key not in cache:
+            try:
+                cache[key] = next_run(due.cron, due.timezone, now)
+            except ValueError as exc:
+                # A rule or zone that no longer parses (e.g. tzdata dropped a
+                # zone): do not retry it every poll; pause it and say why.
+                cache[key] = f"schedule rule can no longer be computed: {exc}"[:_DETAIL_MAX]
+        computed = cache[key]
+        upcoming = computed if isinstance(computed, datetime) else None
+        if isinstance(computed, str):
+            paused_reason = computed
         if status == "skipped":
             late = int((now - due.seen).total_seconds())
             detail = f"missed by {late} s (grace {due.grace_seconds} s); next run moved ahead"

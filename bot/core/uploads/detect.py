@@ -1,0 +1,154 @@
+"""Decode an upload and work out its format: by content first, extension second.
+
+Order: JSON (an Open Trivia DB response if it has ``response_code`` and ``results``,
+else ours), CSV (a header row naming our columns), GIFT (a ``::title::``, a
+``$CATEGORY:`` line or an answer block such as ``{=...}``/``{T}``), then YAML (ours if
+it has ``items`` or is a list; a Red-DiscordBot trivia list if it maps questions to
+lists). When the content is inconclusive (e.g. it does not parse), the extension
+decides which format's error to report.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import Node
+
+from bot.core.bank_files import BankYamlError, _compose
+from bot.core.uploads.formats.base import FileRefused
+from bot.core.uploads.formats.csv_table import looks_like_header
+from bot.core.uploads.formats.gift import looks_like_gift
+from bot.core.uploads.formats.native import load_json
+from bot.core.uploads.formats.opentdb import is_opentdb
+from bot.core.uploads.formats.redbot import is_red_list
+from bot.core.uploads.result import MAX_UPLOAD_BYTES
+
+EXTENSIONS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".csv": "csv",
+    ".gift": "gift",
+    ".txt": "gift",
+}
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The format and, where detection already parsed it, the parsed document."""
+
+    format: str
+    json_data: Any = None
+    yaml_root: Node | None = None
+    error: FileRefused | None = None  # the content did not parse as this format
+
+
+def extension_format(filename: str) -> str | None:
+    name = filename.lower()
+    for ext, fmt in EXTENSIONS.items():
+        if name.endswith(ext):
+            return fmt
+    return None
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a BOM is dropped). Raises :class:`FileRefused` otherwise."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FileRefused(
+            f"the file is {len(data):,} bytes; at most {MAX_UPLOAD_BYTES:,} bytes (2 MiB) "
+            "(nothing was imported)"
+        )
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            raise FileRefused(f"the file is {name} text; save it as UTF-8 and upload it again")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
+            f"{exc.start}); save it as UTF-8 and upload it again"
+        ) from None
+    if "\x00" in text:
+        raise FileRefused("the file holds NUL characters: it is not a text file")
+    return text
+
+
+def _yaml_error(exc: Exception) -> FileRefused:
+    if isinstance(exc, BankYamlError):
+        return FileRefused(exc.message, f"line {exc.line}" if exc.line else "file")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark is not None else "file"
+        return FileRefused(f"YAML error: {exc.problem or exc.context}", where)
+    if isinstance(exc, RecursionError):
+        return FileRefused("the file is nested too deeply")
+    return FileRefused(f"YAML error: {exc}")
+
+
+def _json_error(exc: Exception) -> FileRefused:
+    if isinstance(exc, RecursionError):
+        return FileRefused("the file is nested too deeply")
+    lineno = getattr(exc, "lineno", None)
+    msg = getattr(exc, "msg", None) or str(exc)
+    return FileRefused(f"JSON error: {msg}", f"line {lineno}" if lineno else "file")
+
+
+def detect(text: str, filename: str) -> Detection:
+    """The format of ``text`` (already decoded)."""
+    by_ext = extension_format(filename)
+    stripped = text.lstrip()
+    if not stripped:
+        return Detection(by_ext or "yaml", error=FileRefused("the file is empty"))
+
+    json_error: FileRefused | None = None
+    if stripped[0] in "[{":
+        try:
+            data = load_json(text)
+        except (ValueError, RecursionError) as exc:
+            json_error = _json_error(exc)
+        else:
+            if is_opentdb(data):
+                return Detection("opentdb", json_data=data)
+            return Detection("json", json_data=data)
+
+    first_line = stripped.split("\n", 1)[0]
+    if looks_like_header(first_line):
+        return Detection("csv")
+    if by_ext == "csv":
+        return Detection("csv")
+    if looks_like_gift(text):
+        return Detection("gift")
+    if by_ext == "json" and json_error is not None:
+        return Detection("json", error=json_error)
+
+    try:
+        root = _compose(text)
+    except (yaml.YAMLError, BankYamlError, RecursionError) as exc:
+        if by_ext == "gift":
+            return Detection("gift")
+        if json_error is not None:
+            return Detection("json", error=json_error)
+        return Detection(by_ext or "yaml", error=_yaml_error(exc))
+    if is_red_list(root):
+        return Detection("redbot", yaml_root=root)
+    if by_ext == "gift" and not isinstance(root, yaml.MappingNode | yaml.SequenceNode):
+        return Detection("gift")
+    if root is not None and not isinstance(root, yaml.MappingNode | yaml.SequenceNode):
+        return Detection(
+            by_ext or "yaml",
+            error=FileRefused("could not recognise the format (yaml, json, csv, redbot, "
+                              "opentdb or gift)"),
+        )
+    return Detection("yaml", yaml_root=root)
+
+
+__all__ = ["Detection", "decode", "detect", "extension_format"]

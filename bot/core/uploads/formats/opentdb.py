@@ -1,0 +1,140 @@
+"""Open Trivia DB API responses (JSON).
+
+``{"response_code": 0, "results": [{"type": "multiple"|"boolean", "difficulty",
+"category", "question", "correct_answer", "incorrect_answers"}]}``. The default encoding
+(HTML entities) is decoded with ``html.unescape``; the ``url3986``, ``urlLegacy`` and
+``base64`` encodings are recognised per item. ``multiple`` becomes ``multiple_choice``
+(the right answer first), ``boolean`` becomes ``true_false``; difficulty easy/medium/hard
+is 1/2/3; the category becomes a tag. No explanation or source: every item is a draft.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote, unquote_plus
+
+from bot.core.uploads.formats.base import (
+    DEFAULT_DIFFICULTY,
+    FILE,
+    Candidate,
+    FileRefused,
+    RawParse,
+    check_count,
+    derived_id,
+    upload_tags,
+)
+from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION
+
+TYPES = ("multiple", "boolean")
+DIFFICULTIES = {"easy": 1, "medium": 2, "hard": 3}
+RESPONSE_CODES = {
+    1: "no results",
+    2: "invalid parameter",
+    3: "token not found",
+    4: "token empty",
+    5: "rate limited",
+}
+_PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def is_opentdb(data: Any) -> bool:
+    return isinstance(data, dict) and "response_code" in data and "results" in data
+
+
+def _b64(value: str) -> str:
+    return base64.b64decode(value, validate=True).decode("utf-8")
+
+
+def _decoder(entry: dict[str, Any]) -> Callable[[str], str]:
+    kind = entry.get("type")
+    question = entry.get("question")
+    if isinstance(kind, str) and kind not in TYPES:
+        try:
+            if _b64(kind) in TYPES:
+                return _b64
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            pass
+    if isinstance(question, str) and " " not in question.strip():
+        if _PERCENT_RE.search(question) or "+" in question:
+            return unquote_plus if "+" in question and "%20" not in question else unquote
+    return html.unescape
+
+
+def _decode(value: Any, decode: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return decode(value)
+    if isinstance(value, list):
+        return [decode(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def parse_opentdb(data: Any) -> RawParse:
+    out = RawParse()
+    if not is_opentdb(data):
+        raise FileRefused("expected an Open Trivia DB response with response_code and results")
+    code = data.get("response_code")
+    if code != 0:
+        meaning = RESPONSE_CODES.get(code, "unknown") if isinstance(code, int) else "unknown"
+        out.problem(FILE, f"response_code is {code!r} ({meaning}), not 0")
+    results = data.get("results")
+    if not isinstance(results, list):
+        raise FileRefused("results must be a list")
+    check_count(len(results))
+    for i, entry in enumerate(results, start=1):
+        location = f"item {i}"
+        if not isinstance(entry, dict):
+            out.problem(location, "a result must be an object")
+            continue
+        try:
+            decode = _decoder(entry)
+            fields = {k: _decode(v, decode) for k, v in entry.items()}
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            out.problem(location, "could not decode the result (bad base64 or URL encoding)")
+            continue
+        kind = fields.get("type")
+        question = fields.get("question")
+        if kind not in TYPES:
+            if isinstance(kind, str) and kind:
+                out.skip(location, repr(kind)[:40])
+            else:
+                out.problem(location, "type: must be 'multiple' or 'boolean'", fld="type")
+            continue
+        if not isinstance(question, str):
+            out.problem(location, "question: required text", fld="question")
+            continue
+        correct = fields.get("correct_answer")
+        incorrect = fields.get("incorrect_answers", [])
+        difficulty = fields.get("difficulty")
+        raw: dict[str, Any] = {
+            "id": derived_id("opentdb", question),
+            "tags": upload_tags(fields.get("category")),
+            "difficulty": DIFFICULTIES.get(difficulty, DEFAULT_DIFFICULTY)
+            if isinstance(difficulty, str)
+            else DEFAULT_DIFFICULTY,
+            "paragraph": None,
+            "text": question,
+            "explanation": PLACEHOLDER_EXPLANATION,
+        }
+        if kind == "boolean":
+            raw["kind"] = "true_false"
+            if isinstance(correct, str) and correct.strip().lower() in ("true", "false"):
+                raw["answer"] = correct.strip().lower() == "true"
+            else:
+                raw["answer"] = correct
+        else:
+            raw["kind"] = "multiple_choice"
+            if not isinstance(incorrect, list):
+                out.problem(location, "must be a list", fld="incorrect_answers")
+                continue
+            raw["choices"] = [correct, *incorrect]
+            raw["answer"] = correct
+        out.candidates.append(Candidate(raw, location, [NO_EXPLANATION], derived_id=True))
+    return out
+
+
+__all__ = ["is_opentdb", "parse_opentdb"]
