@@ -21,7 +21,6 @@ from tests.fake_discord import FakeDiscord
 pytestmark = pytest.mark.e2e
 
 
-
 async def ephemeral_text(interaction) -> str:  # type: ignore[no-untyped-def]
     response = await interaction.response()
     assert response.ephemeral, response

@@ -1,0 +1,125 @@
+"""Export items to bytes in an upload format, so that re-importing gives the same set.
+
+``yaml`` and ``json`` write our bank format (``{theme, items}``) and hold every kind.
+``csv`` holds multiple choice, true/false and short answer items only (see
+:mod:`bot.core.uploads.formats.csv_table` for the header); cells that a spreadsheet would
+run as a formula get a leading ``'``, which the importer strips again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from bot.core.items import BankItem
+from bot.core.uploads.formats.csv_table import CSV_KINDS, write_csv
+
+EXPORT_FORMATS: tuple[str, ...] = ("yaml", "json", "csv")
+EXTENSIONS = {"yaml": "yaml", "json": "json", "csv": "csv"}
+_KEY_ORDER = (
+    "id",
+    "kind",
+    "tags",
+    "difficulty",
+    "paragraph",
+    "as_of",
+    "text",
+    "question",
+    "claim",
+    "quoted",
+    "verdict",
+    "choices",
+    "answer",
+    "accepted",
+    "events",
+    "viewpoints",
+    "explanation",
+    "sources",
+)
+
+
+class ExportError(ValueError):
+    """The items cannot be written in the chosen format."""
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def item_to_dict(item: BankItem) -> dict[str, Any]:
+    """The item as a bank-format mapping (the ``paragraph`` key always present)."""
+    data = item.model_dump(mode="json")
+    paragraph = data.get("paragraph")
+    data = _drop_none(data)
+    data["paragraph"] = paragraph
+    if not data.get("sources"):
+        data.pop("sources", None)
+    ordered = {k: data[k] for k in _KEY_ORDER if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    return ordered
+
+
+def exportable(items: Iterable[BankItem], fmt: str) -> tuple[list[BankItem], list[BankItem]]:
+    """(items the format can hold, items it cannot)."""
+    items = list(items)
+    if fmt != "csv":
+        return items, []
+    return [i for i in items if i.kind in CSV_KINDS], [i for i in items if i.kind not in CSV_KINDS]
+
+
+def export_items(items: Iterable[BankItem], fmt: str, *, theme: str = "export") -> bytes:
+    """``items`` as a file in ``fmt`` (``yaml``, ``json`` or ``csv``), UTF-8 bytes.
+
+    Raises :class:`ExportError` for an unknown format or, for CSV, items of a kind CSV
+    cannot hold (use :func:`exportable` to split them off first).
+    """
+    items = list(items)
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"cannot export as {fmt!r}; one of {', '.join(EXPORT_FORMATS)}")
+    if fmt == "csv":
+        _, refused = exportable(items, fmt)
+        if refused:
+            kinds = sorted({i.kind for i in refused})
+            raise ExportError(
+                f"{len(refused)} items ({', '.join(kinds)}) cannot be written as CSV; "
+                "export YAML or JSON"
+            )
+        return write_csv(items).encode("utf-8")
+    document = {"theme": theme, "items": [item_to_dict(i) for i in items]}
+    if fmt == "json":
+        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    text = yaml.dump(
+        document,
+        Dumper=_NoAliasDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+    return text.encode("utf-8")
+
+
+def export_filename(fmt: str, stem: str = "questions") -> str:
+    return f"{stem}.{EXTENSIONS.get(fmt, fmt)}"
+
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ExportError",
+    "export_filename",
+    "export_items",
+    "exportable",
+    "item_to_dict",
+]

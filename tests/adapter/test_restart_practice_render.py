@@ -1,0 +1,148 @@
+"""Restarts mid-quiz, practice across sessions, and every shipped item within limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.adapter.cogs.quiz import DiscordQuizPresenter
+from bot.core.clock import ManualClock
+from bot.services.questions import question_view
+from bot.services.quiz import Reveal, RoundInfo, RunInfo
+from db.models import Question
+from tests.adapter.harness import Database, answer, round_id_of, running_bot
+from tests.fake_discord import FakeDiscord
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_restart_mid_round_resumes_and_old_buttons_work(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    olena, petro = fake.create_member(guild, "olena"), fake.create_member(guild, "petro")
+    clock = ManualClock()
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database, clock) as bot:
+        await (await fake.run_command(olena, channel, "quiz start", {"questions": 2})).response()
+        before = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
+        assert "is in" in await answer(fake, bot, olena, before, right=True)
+    # The bot is down; the round's deadline is still ahead when it comes back.
+    clock.advance(seconds=5)
+    async with running_bot(fake, database, clock) as bot:
+        # The button on the message from before the restart still works.
+        assert "is in" in await answer(fake, bot, petro, before, right=False)
+        assert "already answered" in await answer(fake, bot, olena, before, right=False)
+        rnd = await bot.services.quiz.get_round(round_id_of(before))
+        assert rnd is not None
+        bot.quiz_runner.everyone_answered(rnd.run_id)
+        reveal = await fake.wait_for_message(
+            channel, lambda m: bool(m.embeds) and m.embeds[0]["title"].startswith("Answer:")
+        )
+        assert "1 of 2" in reveal.embeds[0]["fields"][-1]["value"]
+        second = await fake.wait_for_message(
+            channel, lambda m: bool(m.custom_ids) and m.embeds[0]["title"] == "Question 2 of 2"
+        )
+    # Down again, this time past the deadline: the quiz is closed with its results.
+    clock.advance(minutes=5)
+    async with running_bot(fake, database, clock) as bot:
+        results = await fake.wait_for_message(
+            channel, lambda m: bool(m.embeds) and "results" in m.embeds[0]["title"]
+        )
+        assert f"<@{olena.id}>" in results.embeds[0]["description"]
+        click = await fake.click(petro, second, second.custom_ids[0])
+        assert "ended" in (await click.response()).content
+        board = await fake.run_command(petro, channel, "leaderboard")
+        assert f"<@{olena.id}>" in (await board.response()).message.embeds[0]["description"]
+    fake.assert_no_rejections()
+
+
+async def test_practice_brings_a_missed_question_back_next_session(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "practice")
+    member = fake.create_member(guild, "learner")
+    clock = ManualClock()
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database, clock) as bot:
+        start = await fake.run_command(member, channel, "practice")
+        shown = (await start.response()).message
+        assert shown.ephemeral and shown.embeds[0]["title"] == "Practice · New question"
+        missed_text = shown.embeds[0]["description"]
+        question_id = int(shown.custom_ids[0].split(":")[1])
+        async with bot.services.sessions() as session:
+            row = await session.get(Question, question_id)
+            assert row is not None
+            question = question_view(row)
+        if question.kind == "short_answer":
+            opened = await fake.click(member, shown, shown.custom_ids[0])
+            result = await fake.submit_modal(member, opened, None, {"Answer": "no idea at all"})
+        else:
+            wrong = next(
+                c for c in shown.custom_ids if int(c.split(":")[2]) != question.correct_index
+            )
+            result = await fake.click(member, shown, wrong)
+        assert (await result.response()).type == 7  # the same ephemeral message, updated
+        assert shown.embeds[0]["title"].startswith("Not quite")
+        assert "comes back later in this session" in shown.embeds[0]["footer"]["text"]
+
+    clock.advance(hours=3)  # a later session, after a restart
+    async with running_bot(fake, database, clock):
+        again = await fake.run_command(member, channel, "practice")
+        back = (await again.response()).message
+        assert back.embeds[0]["title"] == "Practice · Back for review"
+        assert int(back.custom_ids[0].split(":")[1]) == question_id
+        assert back.embeds[0]["description"].split("\n")[0] == missed_text.split("\n")[0]
+    fake.assert_no_rejections()
+
+
+async def test_every_shipped_question_renders_within_discord_limits(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """Post every shipped item as a round and a reveal: the fake refuses any breach."""
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    clock = ManualClock()
+    database = await Database.create(tmp_path / "bot.db")
+    from sqlalchemy import select
+
+    async with running_bot(fake, database, clock) as bot:
+        presenter = DiscordQuizPresenter(bot)
+        run = RunInfo(1, guild.id, channel.id, None, 10, 20, "running")
+        async with bot.services.sessions() as session:
+            rows = (await session.execute(select(Question).order_by(Question.id))).scalars().all()
+        assert len(rows) >= 100
+        for number, row in enumerate(rows, start=1):
+            question = question_view(row)
+            order = list(range(len(question.choices)))
+            rnd = RoundInfo(
+                round_id=number,
+                run_id=1,
+                number=number,
+                total=len(rows),
+                question=question,
+                shown_choices=[question.choices[i] for i in order],
+                started_at=clock(),
+                deadline_at=clock() + timedelta(seconds=20),
+            )
+            await presenter.show_round(run, rnd)
+            reveal = Reveal(
+                round=rnd,
+                correct_shown=question.correct_index,
+                distribution=[3] * len(order),
+                answered=3 * len(order),
+                right=list(range(1, 40)),
+                fastest=(1, 1234),
+            )
+            await presenter.show_reveal(run, reveal)
+        assert len(fake.messages(channel)) == 2 * len(rows)
+    fake.assert_no_rejections()
