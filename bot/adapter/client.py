@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "bot.adapter.cogs.quiz",
     "bot.adapter.cogs.practice",
+    "bot.adapter.cogs.discuss",
     "bot.adapter.cogs.config",
 )
 
@@ -131,6 +132,8 @@ class QuizBot(commands.AutoShardedBot):
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        for name in list(self.cogs):
+            await self.remove_cog(name)  # stops the cogs' background tasks first
         await self.quiz_runner.shutdown()
         await super().close()
 

@@ -13,6 +13,8 @@ import discord
 
 from bot.adapter import limits
 from bot.adapter.limits import clip
+from bot.core.discussion_result import DiscussionResult
+from bot.services.discussions import DiscussionView, SteelmanView
 from bot.services.questions import QuestionView
 from bot.services.quiz import LETTERS, Results, Reveal, RoundInfo, RunInfo
 from bot.services.stats import BoardRow, MemberStats
@@ -209,4 +211,93 @@ def practice_result_embed(
     if question.sources:
         embed.add_field(name="Source", value=source_lines(question.sources), inline=False)
     embed.set_footer(text=f"This question comes back {when}.")
+    return embed
+
+
+# -- discussions --------------------------------------------------------------
+
+GUIDELINES = (
+    "**How we discuss here**\n"
+    "• Argue with the position, not the person.\n"
+    "• Cite sources for facts; say when something is your opinion.\n"
+    "• Try the steelman: write the strongest case for a view you did not pick.\n"
+    "• No slurs or collective labels for groups of people."
+)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Shrink the longest field values until the embed is within 6,000 characters."""
+    while len(embed) > limits.EMBED_TOTAL:
+        index, field = max(enumerate(embed.fields), key=lambda pair: len(pair[1].value or ""))
+        value = field.value or ""
+        embed.set_field_at(
+            index,
+            name=field.name,
+            value=clip(value, max(50, len(value) - (len(embed) - limits.EMBED_TOTAL) - 1)),
+            inline=field.inline,
+        )
+    return embed
+
+
+def discussion_embed(view: DiscussionView, now: datetime) -> discord.Embed:
+    """The prompt and its viewpoints side by side (inline fields stack on phones)."""
+    prompt = view.prompt
+    lines = [clip(prompt.context, 1500)] if prompt.context else []
+    windows = view.windows
+    lines.append(
+        f"\n**Opening vote** until {relative(windows.before_closes)} · "
+        f"**final vote** from {relative(windows.after_opens)} · ends {relative(view.closes_at)}"
+    )
+    lines.append("Votes stay private until the end. No viewpoint is declared right.")
+    embed = discord.Embed(
+        title=clip(prompt.question, limits.EMBED_TITLE),
+        description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
+        colour=discord.Colour.dark_teal(),
+    )
+    inline = len(prompt.viewpoints) <= 3
+    for vp in prompt.viewpoints:
+        parts = [vp.stance, f"**Strongest argument:** {vp.argument}", f"**Held by:** {vp.held_by}"]
+        if vp.source:
+            parts.append(source_lines([vp.source], 300))
+        embed.add_field(
+            name=clip(vp.label, limits.FIELD_NAME),
+            value=clip("\n".join(parts), limits.FIELD_VALUE),
+            inline=inline,
+        )
+    embed.set_footer(
+        text=f"Discussion #{view.run_id} · stage: {view.stage(now).value.replace('_', ' ')}"
+    )
+    return fit_embed(embed)
+
+
+def discussion_result_embed(
+    view: DiscussionView, result: DiscussionResult, text: str, best: list[SteelmanView]
+) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(f"Result: {view.prompt.question}", limits.EMBED_TITLE),
+        description=clip(text, limits.EMBED_DESCRIPTION),
+        colour=discord.Colour.dark_teal(),
+    )
+    for steel in best[:3]:
+        rating = (
+            f"{steel.mean_rating:.1f}/5 from {steel.ratings}" if steel.mean_rating else "unrated"
+        )
+        embed.add_field(
+            name=clip(f"Steelman for “{steel.label}” ({rating})", limits.FIELD_NAME),
+            value=clip(f"{steel.text}\n— <@{steel.user_id}>", limits.FIELD_VALUE),
+            inline=False,
+        )
+    embed.set_image(url="attachment://result.png")
+    embed.set_footer(text="Shares are of each vote's own voters. Nobody is declared right.")
+    return fit_embed(embed)
+
+
+def steelman_embed(steel: SteelmanView) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(f"Steelman for “{steel.label}”", limits.EMBED_TITLE),
+        description=clip(steel.text, limits.EMBED_DESCRIPTION),
+        colour=discord.Colour.dark_teal(),
+    )
+    embed.add_field(name="Written by", value=f"<@{steel.user_id}>")
+    embed.set_footer(text="Rate how strong the case is (1-5); your rating stays private.")
     return embed

@@ -713,6 +713,35 @@ class DiscussionService:
             assert view.result is not None
             return CloseOutcome(view, view.result, closed_now=bool(claimed.rowcount))  # type: ignore[attr-defined]
 
+    async def call_final_vote(
+        self, run_id: int, closed_by: int, *, guild_id: int, is_moderator: bool
+    ) -> DiscussionView | None:
+        """End a discussion early the fair way: open the final vote now.
+
+        The windows derive from (created_at, closes_at), so moving closes_at to
+        now + (elapsed / 3) puts "now" exactly at the start of the final
+        quarter (capped at an hour of final vote). Returns None when there is
+        too little time for a final vote (under a minute): close directly then.
+        """
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            run = await self._run(session, run_id, guild_id, for_update=True)
+            if run is None or run.status != "open":
+                raise NotFound(RUN_NOT_FOUND)
+            if not (is_moderator or closed_by == run.started_by):
+                raise NotAllowed(
+                    "Only the member who started this discussion, or a moderator, can close it."
+                )
+            view = await self._load_view(session, run)
+            if view.stage(now) is Stage.FINAL_VOTE:
+                return view
+            final = min((now - run.created_at) / 3, timedelta(hours=1))
+            if final < timedelta(minutes=1):
+                return None
+            run.closes_at = now + final
+            await session.flush()
+            return await self._load_view(session, run)
+
     async def due_to_close(
         self, now: datetime | None = None, *, owns_guild: Callable[[int], bool] | None = None
     ) -> builtins.list[DiscussionView]:

@@ -306,7 +306,6 @@ class QotdService:
                 return None  # someone else ended it (and updated the streaks)
             run = await session.get(QuizRun, run_id)
             assert run is not None
-            await session.refresh(run)
             day, zone, _opened = _meta(run.options)
             streaks: list[StreakChange] = []
             if day is not None:

@@ -337,6 +337,20 @@ class QuizService:
 
     # -- answers --------------------------------------------------------------
 
+    async def answerable(self, round_id: int) -> AnswerStatus:
+        """Whether a round still takes answers (ACCEPTED), before showing an answer form."""
+        now = self.clock()
+        async with self.sessions() as session:
+            rnd = await session.get(QuizRound, round_id)
+            run = await session.get(QuizRun, rnd.run_id) if rnd else None
+            if rnd is None or run is None:
+                return AnswerStatus.UNKNOWN
+            if run.status != "running":
+                return AnswerStatus.ENDED
+            if rnd.closed_at is not None or now > rnd.deadline_at:
+                return AnswerStatus.LATE
+            return AnswerStatus.ACCEPTED
+
     async def answer(
         self,
         round_id: int,

@@ -47,12 +47,12 @@ import os
 import random
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, false, func, or_, select, update
+from sqlalchemy import and_, delete, false, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -240,7 +240,6 @@ class PausedNotice:
     reason: str
     cron: str
     timezone: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def default_process_name() -> str:
@@ -484,11 +483,17 @@ class ScheduleService:
         self, guild_id: int, schedule_id: int, reason: str | None = None
     ) -> ScheduleView:
         async with self.sessions.begin() as session:
-            row = await self._owned(session, guild_id, schedule_id, lock=True)
-            row.paused = True
-            row.paused_reason = reason
-            await session.flush()
-            return _view(row)
+            # Write first: on SQLite the transaction then holds the write lock
+            # from its first statement (no stale read snapshot to upgrade).
+            changed = await session.execute(
+                update(Schedule)
+                .where(Schedule.id == schedule_id, Schedule.guild_id == guild_id)
+                .values(paused=True, paused_reason=reason)
+                .execution_options(synchronize_session=False)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise ScheduleNotFound(f"schedule: no schedule #{schedule_id} in this server")
+            return _view(await self._owned(session, guild_id, schedule_id))
 
     async def resume(self, guild_id: int, schedule_id: int) -> ScheduleView:
         """Unpause; the next run is the first occurrence after now (missed ones are not
@@ -504,11 +509,16 @@ class ScheduleService:
 
     async def remove(self, guild_id: int, schedule_id: int) -> ScheduleView:
         """Delete a schedule and its run history (quiz runs it started stay)."""
+        view = await self.get(guild_id, schedule_id)
         async with self.sessions.begin() as session:
-            row = await self._owned(session, guild_id, schedule_id, lock=True)
-            view = _view(row)
-            await session.execute(delete(Schedule).where(Schedule.id == schedule_id))
-            return view
+            gone = await session.execute(
+                delete(Schedule)
+                .where(Schedule.id == schedule_id, Schedule.guild_id == guild_id)
+                .execution_options(synchronize_session=False)
+            )
+            if gone.rowcount != 1:  # type: ignore[attr-defined]
+                raise ScheduleNotFound(f"schedule: no schedule #{schedule_id} in this server")
+        return view
 
     async def next_times(self, guild_id: int, n: int = 5) -> list[UpcomingRun]:
         """The next `n` runs across the guild's active schedules, soonest first, each
@@ -642,7 +652,8 @@ class ScheduleService:
             if not shards.ids:
                 return []
             if shards.count > 1:
-                shard_of = Schedule.guild_id.op(">>")(22) % shards.count
+                # `>> 22` as SQL text: PostgreSQL has bigint >> integer, not >> bigint.
+                shard_of = Schedule.guild_id.op(">>")(literal_column("22")) % shards.count
                 stmt = stmt.where(shard_of.in_(sorted(shards.ids)))
         if cursor is not None:
             seen, last_id = cursor
@@ -780,12 +791,15 @@ class ScheduleService:
         every day; returns what moderators should be told (None if already removed)."""
         reason = (reason or "the channel is gone or the bot cannot post there")[:_DETAIL_MAX]
         async with self.sessions.begin() as session:
-            row = await session.get(Schedule, schedule_id, with_for_update=True)
+            await session.execute(
+                update(Schedule)
+                .where(Schedule.id == schedule_id)
+                .values(paused=True, paused_reason=reason)
+                .execution_options(synchronize_session=False)
+            )
+            row = await session.get(Schedule, schedule_id)
             if row is None:
                 return None
-            row.paused = True
-            row.paused_reason = reason
-            await session.flush()
             return PausedNotice(
                 schedule_id=row.id,
                 guild_id=row.guild_id,

@@ -84,6 +84,7 @@ async def test_practice_brings_a_missed_question_back_next_session(
             question = question_view(row)
         if question.kind == "short_answer":
             opened = await fake.click(member, shown, shown.custom_ids[0])
+            assert (await opened.response()).type == 9
             result = await fake.submit_modal(member, opened, None, {"Answer": "no idea at all"})
         else:
             wrong = next(

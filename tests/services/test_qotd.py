@@ -12,7 +12,14 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.services.bank import import_items
 from bot.services.qotd import QotdClosed, QotdOpened, QotdService
-from bot.services.quiz import AnswerStatus, QuizAlreadyRunning, QuizService, RoundInfo
+from bot.services.quiz import (
+    MAX_SECONDS,
+    AnswerStatus,
+    QuizAlreadyRunning,
+    QuizOptions,
+    QuizService,
+    RoundInfo,
+)
 from bot.services.scheduler import Scheduler
 from bot.services.schedules import Claim, ScheduleService
 from tests.factories import mcq
@@ -130,7 +137,6 @@ async def test_three_days_of_questions_and_streaks(bot: Bot) -> None:
     assert (await bot.streaks())[ALICE] == (1, 2)
     assert [c.day for c in bot.closed] == [date(2026, 1, d) for d in (5, 6, 7, 8)]
     assert len(bot.opened) == 5
-    assert await bot.qotd.streak(GUILD, 999) == (await bot.qotd.streak(GUILD, 999))
     assert (await bot.qotd.streak(GUILD, 999)).current == 0
 
 
@@ -204,3 +210,18 @@ async def test_open_hours_is_validated(bot: Bot) -> None:
         await bot.qotd.open_qotd(GUILD, CHANNEL, None, {}, open_hours=0)
     with pytest.raises(ValueError, match="open_hours"):
         await bot.qotd.open_qotd(GUILD, CHANNEL, None, {}, open_hours=24 * 8)
+
+
+async def test_a_run_left_without_its_round_is_ended(sessions) -> None:  # type: ignore[no-untyped-def]
+    """A crash between creating the run and opening its round must not block the channel."""
+    await import_items(sessions, [mcq("q-1")], rng=random.Random(1))
+    clock = ManualClock(datetime.now(UTC))  # created_at is the database's own clock
+    quiz = QuizService(sessions, clock)
+    qotd = QotdService(sessions, clock, quiz)
+    options = QuizOptions(questions=1, seconds=MAX_SECONDS)
+    stuck = await quiz.start(GUILD, CHANNEL, None, options, mode="qotd")
+    assert await qotd.close_due_qotds() == []
+    clock.advance(minutes=11)
+    assert await qotd.close_due_qotds() == []  # ended quietly: nothing to reveal
+    assert (await quiz.get_run(stuck.run_id)).status == "stopped"  # type: ignore[union-attr]
+    await qotd.open_qotd(GUILD, CHANNEL, None, {}, open_hours=1)

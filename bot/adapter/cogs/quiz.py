@@ -131,6 +131,10 @@ class TextAnswerButton(
         return cls(int(match["round"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        status = await _bot(interaction).services.quiz.answerable(self.round_id)
+        if status is not AnswerStatus.ACCEPTED:
+            await reply(interaction, answer_feedback(status, None, None))
+            return
         await interaction.response.send_modal(TextAnswerModal(self.round_id))
 
 

@@ -12,7 +12,7 @@ aliases refused; Discord mention syntax refused everywhere.
 
 from __future__ import annotations
 
-from bot.core.uploads.detect import decode, detect
+from bot.core.uploads.detect import decode, detect, extension_format
 from bot.core.uploads.formats.base import FILE, FileRefused, RawParse, finish
 from bot.core.uploads.formats.csv_table import parse_csv
 from bot.core.uploads.formats.gift import parse_gift
@@ -42,7 +42,7 @@ def parse_upload(
     Never raises for bad content. ``essay_paragraphs`` (see
     :func:`bot.core.items.essay_paragraphs`) lets quoted claim checks be verified.
     """
-    fmt = "yaml"
+    fmt = extension_format(filename or "") or "yaml"
     try:
         text = decode(data)
         detection = detect(text, filename or "")

@@ -1,10 +1,10 @@
 """Decode an upload and work out its format: by content first, extension second.
 
 Order: JSON (an Open Trivia DB response if it has ``response_code`` and ``results``,
-else ours), CSV (a header row naming our columns), GIFT (a ``::title::``, a
-``$CATEGORY:`` line or an answer block such as ``{=...}``/``{T}``), then YAML (ours if
-it has ``items`` or is a list; a Red-DiscordBot trivia list if it maps questions to
-lists). When the content is inconclusive (e.g. it does not parse), the extension
+else ours), CSV (a header row naming our columns), YAML (ours if it has ``items`` or
+is a list of mappings; a Red-DiscordBot trivia list if it maps questions to lists),
+then GIFT (a ``::title::``, a ``$CATEGORY:`` line or an answer block such as
+``{=...}``/``{T}``). When the content is inconclusive (e.g. it does not parse), the extension
 decides which format's error to report.
 """
 
@@ -121,34 +121,47 @@ def detect(text: str, filename: str) -> Detection:
             return Detection("json", json_data=data)
 
     first_line = stripped.split("\n", 1)[0]
-    if looks_like_header(first_line):
+    if looks_like_header(first_line) or by_ext == "csv":
         return Detection("csv")
-    if by_ext == "csv":
-        return Detection("csv")
-    if looks_like_gift(text):
-        return Detection("gift")
     if by_ext == "json" and json_error is not None:
         return Detection("json", error=json_error)
 
+    root: Node | None = None
+    yaml_error: FileRefused | None = None
     try:
         root = _compose(text)
     except (yaml.YAMLError, BankYamlError, RecursionError) as exc:
-        if by_ext == "gift":
-            return Detection("gift")
-        if json_error is not None:
-            return Detection("json", error=json_error)
-        return Detection(by_ext or "yaml", error=_yaml_error(exc))
-    if is_red_list(root):
-        return Detection("redbot", yaml_root=root)
-    if by_ext == "gift" and not isinstance(root, yaml.MappingNode | yaml.SequenceNode):
+        yaml_error = _yaml_error(exc)
+    if yaml_error is None:
+        if is_red_list(root):
+            return Detection("redbot", yaml_root=root)
+        if _is_ours(root):
+            return Detection("yaml", yaml_root=root)
+    if looks_like_gift(text) or by_ext == "gift":
         return Detection("gift")
-    if root is not None and not isinstance(root, yaml.MappingNode | yaml.SequenceNode):
-        return Detection(
-            by_ext or "yaml",
-            error=FileRefused("could not recognise the format (yaml, json, csv, redbot, "
-                              "opentdb or gift)"),
-        )
-    return Detection("yaml", yaml_root=root)
+    if json_error is not None:
+        return Detection("json", error=json_error)
+    if yaml_error is not None:
+        return Detection(by_ext or "yaml", error=yaml_error)
+    if isinstance(root, yaml.MappingNode | yaml.SequenceNode):
+        return Detection("yaml", yaml_root=root)
+    return Detection(
+        by_ext or "yaml",
+        error=FileRefused(
+            "could not recognise the format: expected our YAML/JSON bank format, CSV with "
+            "a header row, a Red-DiscordBot trivia list, an Open Trivia DB response or GIFT"
+        ),
+    )
+
+
+def _is_ours(root: Node | None) -> bool:
+    """A mapping with ``items`` or ``theme``, or a list of mappings."""
+    if isinstance(root, yaml.MappingNode):
+        keys = {getattr(k, "value", None) for k, _ in root.value}
+        return bool(keys & {"items", "theme"})
+    if isinstance(root, yaml.SequenceNode):
+        return all(isinstance(n, yaml.MappingNode) for n in root.value)
+    return False
 
 
 __all__ = ["Detection", "decode", "detect", "extension_format"]

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from bot.core import language
 from bot.core.bank_files import _FIELD_PREFIX, _field_path, _message, _split_path
-from bot.core.items import ID_PATTERN, TAG_PATTERN, normalise_text, parse_item
+from bot.core.items import ALL_KINDS, ID_PATTERN, TAG_PATTERN, normalise_text, parse_item
 from bot.core.uploads.result import (
     MAX_UPLOAD_ITEMS,
     NO_SOURCE,
@@ -189,6 +189,8 @@ def validation_problems(
             if match:
                 fld, message = match.group(1), match.group(2)
                 line_loc = tuple(_split_path(fld))
+        if line_loc and line_loc[0] in ALL_KINDS:
+            line_loc = line_loc[1:]  # the discriminated-union tag
         location = candidate.location
         if candidate.locate is not None:
             location = candidate.locate(line_loc) or location
@@ -234,6 +236,9 @@ def finish(
             )
         )
         return UploadParse(fmt, [], problems, list(raw.skipped), list(raw.notes))
+
+    if not raw.candidates and not problems and not raw.skipped:
+        problems.append(UploadProblem(FILE, None, None, "the file holds no questions"))
 
     # Derived ids must be unique within the file: suffix repeats.
     used: set[str] = {i for c in raw.candidates if not c.derived_id and (i := _raw_id(c.raw))}
@@ -308,7 +313,15 @@ def finish(
         seen_ids[item.id] = cand.location
         seen_hashes[digest] = (item.id, cand.location)
         items.append(ParsedItem(item, reasons, cand.location))
-    return UploadParse(fmt, items, problems, list(raw.skipped), list(raw.notes))
+    problems.sort(key=location_key)
+    skipped = sorted(raw.skipped, key=location_key)
+    return UploadParse(fmt, items, problems, skipped, list(raw.notes))
+
+
+def location_key(problem: UploadProblem) -> int:
+    """Sort key: file-level problems first, then by line or item number."""
+    match = re.search(r"\d+", problem.location)
+    return int(match.group(0)) if match else -1
 
 
 __all__ = [

@@ -44,7 +44,6 @@ from typing import Any
 
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
-    FILE,
     UPLOADED_TAG,
     Candidate,
     FileRefused,
@@ -268,9 +267,7 @@ def parse_csv(text: str) -> RawParse:
         if len(row) > len(header):
             extra = row[len(header) :]
             if any(c.strip() for c in extra):
-                out.problem(
-                    location, f"the row has {len(row)} cells; the header has {len(header)}"
-                )
+                out.problem(location, f"the row has {len(row)} cells; the header has {len(header)}")
                 continue
         cells = {
             name: unneutralise(value).strip()

@@ -9,9 +9,9 @@ and ``\\n`` are escapes; ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` form
 markers are dropped (HTML tags removed). Questions are separated by blank lines.
 
 Reported as skipped by name: essay ``{}``, matching ``->``, numerical ``{#...}``,
-description (no braces), missing word (text after the braces), several answer blocks,
-multiple answers (weighted ``%50%`` answers with several right ones) and weighted
-(partial-credit) answers. GIFT has no sources: every item is a draft.
+description (no braces), missing word (text after the braces), cloze (several answer
+blocks), multiple answer (weighted ``%50%`` answers with several right ones) and weighted
+answer (partial credit). GIFT has no sources: every item is a draft.
 """
 
 from __future__ import annotations
@@ -51,13 +51,13 @@ _CATEGORY_RE = re.compile(r"^\s*\$CATEGORY:\s*(.*)$", re.IGNORECASE)
 
 # Content detection: a title, a category line, or an answer block of a known shape.
 _DETECT_RE = re.compile(
-    r"(?m)^\s*::[^\n]*?::|^\s*\$CATEGORY:|\{\s*(?:[=~]|(?:T|F|TRUE|FALSE)\s*[}#])",
+    r"(?m)^[ \t]*::[^\n]*?::|^[ \t]*\$CATEGORY:|\{[ \t\r\n]*(?:[=~]|(?:T|F|TRUE|FALSE)[ \t]*[}#])",
     re.IGNORECASE,
 )
 
 
 def looks_like_gift(text: str) -> bool:
-    return bool(_DETECT_RE.search(text[:200_000]))
+    return bool(_DETECT_RE.search(text))
 
 
 def _escape(value: str) -> str:
@@ -166,7 +166,7 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
         out.problem(location, "unbalanced braces in the answer block", item_hint)
         return
     if "{" in after:
-        out.skip(location, "several answer blocks (cloze)", item_hint)
+        out.skip(location, "cloze (several answer blocks)", item_hint)
         return
     if after.strip():
         out.skip(location, "missing word", item_hint)
@@ -214,12 +214,12 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
         right = [a for a in answers if a.mark == "=" or (a.weight or 0) > 0]
         if any(a.mark == "~" for a in answers):
             if len(right) != 1:
-                out.skip(location, "multiple answers", item_hint)
+                out.skip(location, "multiple answer", item_hint)
                 return
             if any(a.weight not in (None, 100.0) for a in right) or any(
                 a.weight is not None and a.weight > 0 for a in answers if a is not right[0]
             ):
-                out.skip(location, "weighted", item_hint)
+                out.skip(location, "weighted answer", item_hint)
                 return
             raw["kind"] = "multiple_choice"
             raw["choices"] = [_restore(a.text, is_html) for a in answers]
@@ -227,7 +227,7 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
             feedback = right[0].feedback or ""
         else:
             if any(a.weight not in (None, 100.0) for a in weighted):
-                out.skip(location, "weighted", item_hint)
+                out.skip(location, "weighted answer", item_hint)
                 return
             raw["kind"] = "short_answer"
             raw["accepted"] = [_restore(a.text, is_html) for a in answers]

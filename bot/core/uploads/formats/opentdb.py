@@ -50,19 +50,32 @@ def _b64(value: str) -> str:
     return base64.b64decode(value, validate=True).decode("utf-8")
 
 
-def _decoder(entry: dict[str, Any]) -> Callable[[str], str]:
-    kind = entry.get("type")
-    question = entry.get("question")
-    if isinstance(kind, str) and kind not in TYPES:
-        try:
-            if _b64(kind) in TYPES:
-                return _b64
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            pass
-    if isinstance(question, str) and " " not in question.strip():
-        if _PERCENT_RE.search(question) or "+" in question:
-            return unquote_plus if "+" in question and "%20" not in question else unquote
-    return html.unescape
+def _is_b64_type(kind: Any) -> bool:
+    if not isinstance(kind, str) or kind in TYPES:
+        return False
+    try:
+        return _b64(kind) in TYPES
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+
+
+def _url_decoder(results: list[Any]) -> Callable[[str], str] | None:
+    """``unquote`` (url3986) or ``unquote_plus`` (urlLegacy) when every question is
+    URL-encoded (no literal space, and %XX escapes somewhere), else ``None``."""
+    questions = [r.get("question") for r in results if isinstance(r, dict)]
+    questions = [q for q in questions if isinstance(q, str)]
+    if not questions or any(" " in q.strip() for q in questions):
+        return None
+    if not any(_PERCENT_RE.search(q) for q in questions):
+        return None
+    legacy = any("+" in q for q in questions) and not any("%20" in q for q in questions)
+    return unquote_plus if legacy else unquote
+
+
+def _decoder(entry: dict[str, Any], url: Callable[[str], str] | None) -> Callable[[str], str]:
+    if _is_b64_type(entry.get("type")):
+        return _b64
+    return url or html.unescape
 
 
 def _decode(value: Any, decode: Callable[[str], str]) -> Any:
@@ -85,13 +98,14 @@ def parse_opentdb(data: Any) -> RawParse:
     if not isinstance(results, list):
         raise FileRefused("results must be a list")
     check_count(len(results))
+    url = _url_decoder(results)
     for i, entry in enumerate(results, start=1):
         location = f"item {i}"
         if not isinstance(entry, dict):
             out.problem(location, "a result must be an object")
             continue
         try:
-            decode = _decoder(entry)
+            decode = _decoder(entry, url)
             fields = {k: _decode(v, decode) for k, v in entry.items()}
         except (binascii.Error, UnicodeDecodeError, ValueError):
             out.problem(location, "could not decode the result (bad base64 or URL encoding)")

@@ -111,9 +111,13 @@ def parse_redbot(root: Node | None, list_name: str | None = None) -> RawParse:
         }
 
         def locate(loc: tuple[Any, ...], lines: list[Node] = lines) -> str | None:
-            if len(loc) >= 2 and loc[0] == "accepted" and isinstance(loc[1], int):
-                if 0 <= loc[1] < len(lines):
-                    return _line(lines[loc[1]])
+            if (
+                len(loc) >= 2
+                and loc[0] == "accepted"
+                and isinstance(loc[1], int)
+                and 0 <= loc[1] < len(lines)
+            ):
+                return _line(lines[loc[1]])
             return None
 
         out.candidates.append(
