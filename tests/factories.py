@@ -6,11 +6,22 @@ from typing import Any
 
 from bot.core.items import BaseItem, parse_item
 
-SOURCE = {"title": "Kupiansk", "publisher": "Wikipedia", "url": "https://en.wikipedia.org/wiki/Kupiansk"}
+SOURCE = {
+    "title": "Kupiansk",
+    "publisher": "Wikipedia",
+    "url": "https://en.wikipedia.org/wiki/Kupiansk",
+}
 
 
-def mcq(slug: str, answer: str = "Oskil", *, tags: list[str] | None = None, difficulty: int = 1,
-        text: str | None = None, **extra: Any) -> BaseItem:
+def mcq(
+    slug: str,
+    answer: str = "Oskil",
+    *,
+    tags: list[str] | None = None,
+    difficulty: int = 1,
+    text: str | None = None,
+    **extra: Any,
+) -> BaseItem:
     choices = ["Oskil", "Dnipro", "Donets", "Desna"]
     return parse_item(
         {

@@ -42,7 +42,9 @@ def test_malformed_database_url_is_rejected_clearly(url: str, expected: str) -> 
         ("0", None, "SHARD_COUNT is not"),
     ],
 )
-def test_malformed_shard_ids_are_rejected_clearly(ids: str, count: int | None, expected: str) -> None:
+def test_malformed_shard_ids_are_rejected_clearly(
+    ids: str, count: int | None, expected: str
+) -> None:
     with pytest.raises(ValidationError) as info:
         settings(shard_ids=ids, shard_count=count)
     assert expected in describe_validation_error(info.value)

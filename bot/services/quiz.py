@@ -616,7 +616,10 @@ class QuizService:
             runs = list(
                 (
                     await session.execute(
-                        select(QuizRun).where(QuizRun.status == "running").order_by(QuizRun.id)
+                        # Questions of the day are closed by QotdService, not the runner.
+                        select(QuizRun)
+                        .where(QuizRun.status == "running", QuizRun.mode == "live")
+                        .order_by(QuizRun.id)
                     )
                 ).scalars()
             )

@@ -33,12 +33,16 @@ async def test_shipped_bank_loads_once_and_updates_by_id(sessions, tmp_path: Pat
     path = next(bank.glob("2014.yaml"))
     text = path.read_text("utf-8")
     first_expl = text.index("explanation:")
-    path.write_text(text[:first_expl] + "explanation: Rewritten. " + text[first_expl + 13 :], "utf-8")
+    path.write_text(
+        text[:first_expl] + "explanation: Rewritten. " + text[first_expl + 13 :], "utf-8"
+    )
     upgraded = await sync_shipped_bank(sessions, bank)
     assert len(upgraded.updated) == 1 and not upgraded.new
     async with sessions() as session:
         slug = upgraded.updated[0]
-        rows = (await session.execute(select(Question).where(Question.slug == slug))).scalars().all()
+        rows = (
+            (await session.execute(select(Question).where(Question.slug == slug))).scalars().all()
+        )
         assert len(rows) == 1 and rows[0].explanation.startswith("Rewritten.")
 
 

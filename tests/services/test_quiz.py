@@ -41,7 +41,9 @@ async def test_one_quiz_per_channel(quiz: QuizService) -> None:
     await quiz.start(GUILD, CHANNEL + 1, BOB, QuizOptions(questions=2))
 
 
-async def test_round_scoring_duplicates_late_and_results(quiz: QuizService, clock, sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_round_scoring_duplicates_late_and_results(
+    quiz: QuizService, clock, sessions
+) -> None:  # type: ignore[no-untyped-def]
     run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=2, seconds=20))
     rnd = await quiz.open_next_round(run.run_id)
     assert rnd is not None and rnd.number == 1 and rnd.total == 2
@@ -127,7 +129,9 @@ async def test_short_answers_forgive_typos_but_not_numbers(sessions, clock) -> N
         seen[rnd.question.slug] = rnd
     river, year = seen["river"], seen["year"]
     # Answers to round 1 are already past its deadline only if the clock moved; it did not.
-    assert (await quiz.answer(river.round_id, ALICE, text="  the oskil ")).status is AnswerStatus.ACCEPTED
+    assert (
+        await quiz.answer(river.round_id, ALICE, text="  the oskil ")
+    ).status is AnswerStatus.ACCEPTED
     assert (await quiz.answer(year.round_id, ALICE, text="1993")).status is AnswerStatus.ACCEPTED
     r1 = await quiz.close_round(river.round_id)
     r2 = await quiz.close_round(year.round_id)

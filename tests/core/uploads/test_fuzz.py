@@ -142,6 +142,8 @@ def test_mutated_samples(case: tuple[bytes, str]) -> None:
     items = [p.item for p in result.items]
     for fmt in ("yaml", "json", "csv"):
         keep, _ = exportable(items, fmt)
+        if not keep:
+            continue
         again = parse_upload(export_items(keep, fmt), f"again.{fmt}")
         assert again.problems == [], (fmt, [str(p) for p in again.problems])
         assert [p.item for p in again.items] == keep
