@@ -27,6 +27,7 @@ EXTENSIONS = (
     "bot.adapter.cogs.quiz",
     "bot.adapter.cogs.practice",
     "bot.adapter.cogs.discuss",
+    "bot.adapter.cogs.schedule",
     "bot.adapter.cogs.config",
 )
 

@@ -56,7 +56,7 @@ def answers_are_buttons(question: QuestionView) -> bool:
     return question.kind != "short_answer"
 
 
-def round_embed(rnd: RoundInfo) -> discord.Embed:
+def round_embed(rnd: RoundInfo, mode: str = "live") -> discord.Embed:
     question = rnd.question
     lines = [clip(question.text, 3000)]
     if answers_are_buttons(question) and question.kind not in ("true_false", "claim_check"):
@@ -65,7 +65,7 @@ def round_embed(rnd: RoundInfo) -> discord.Embed:
     elif question.kind == "short_answer":
         lines += ["", "Press **Answer** and type your answer."]
     embed = discord.Embed(
-        title=f"Question {rnd.number} of {rnd.total}",
+        title="Question of the day" if mode == "qotd" else f"Question {rnd.number} of {rnd.total}",
         description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
         colour=QUIZ_COLOUR,
     )

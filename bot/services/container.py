@@ -11,7 +11,9 @@ from bot.core.clock import Clock, utcnow
 from bot.services.discussions import DiscussionService
 from bot.services.guilds import GuildService
 from bot.services.practice import PracticeService
+from bot.services.qotd import QotdService
 from bot.services.quiz import QuizService
+from bot.services.schedules import ScheduleService
 from bot.services.stats import StatsService
 
 
@@ -22,6 +24,8 @@ class Services:
     quiz: QuizService
     discussions: DiscussionService
     practice: PracticeService
+    schedules: ScheduleService
+    qotd: QotdService
     stats: StatsService
     clock: Clock
 
@@ -33,10 +37,13 @@ class Services:
         rng: random.Random | None = None,
     ) -> Services:
         rng = rng or random.Random()
+        quiz = QuizService(sessions, clock, rng)
         return cls(
             sessions=sessions,
             guilds=GuildService(sessions),
-            quiz=QuizService(sessions, clock, rng),
+            quiz=quiz,
+            schedules=ScheduleService(sessions, clock, rng=rng),
+            qotd=QotdService(sessions, clock, quiz, rng),
             discussions=DiscussionService(sessions, clock, rng),
             practice=PracticeService(sessions, clock, rng),
             stats=StatsService(sessions, clock),

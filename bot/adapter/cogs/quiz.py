@@ -160,7 +160,7 @@ class DiscordQuizPresenter:
 
     async def show_round(self, run: RunInfo, rnd: RoundInfo) -> int | None:
         message = await self._channel(run).send(
-            embed=render.round_embed(rnd),
+            embed=render.round_embed(rnd, run.mode),
             view=round_view(rnd),
             allowed_mentions=render.NO_MENTIONS,
         )

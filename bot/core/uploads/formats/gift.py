@@ -122,8 +122,8 @@ def _answers(body: str) -> list[_Answer] | None:
         if wm:
             weight = float(wm.group(1))
             piece = piece[wm.end() :]
-        text, _, feedback = piece.partition("#")
-        answers.append(_Answer(m.group(1), text, feedback if _ else None, weight))
+        text, has_feedback, feedback = piece.partition("#")
+        answers.append(_Answer(m.group(1), text, feedback if has_feedback else None, weight))
     return answers
 
 
@@ -171,13 +171,14 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
     if after.strip():
         out.skip(location, "missing word", item_hint)
         return
+    is_html = False
     fm = _FORMAT_RE.match(before)
-    is_html = bool(fm) and fm.group(1).lower() == "html" if fm else False
     if fm:
+        is_html = fm.group(1).lower() == "html"
         before = before[fm.end() :]
     question = _restore(before, is_html)
-    body, _, general = inside.partition("####")
-    general_text = _restore(general, is_html) if _ else ""
+    body, has_general, general = inside.partition("####")
+    general_text = _restore(general, is_html) if has_general else ""
     body = body.strip()
 
     raw: dict[str, Any] = {
@@ -197,7 +198,7 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
     if tf:
         raw["kind"] = "true_false"
         raw["answer"] = tf.group(1).upper().startswith("T")
-        parts = [p for p in (tf.group(2) or "").split("#")[1:]]
+        parts = (tf.group(2) or "").split("#")[1:]
         # Moodle: the first feedback is shown for a wrong answer, the second for a right one.
         feedback = parts[1] if len(parts) > 1 and parts[1].strip() else (parts[0] if parts else "")
     elif "->" in body:
@@ -216,9 +217,7 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
             if len(right) != 1:
                 out.skip(location, "multiple answer", item_hint)
                 return
-            if any(a.weight not in (None, 100.0) for a in right) or any(
-                a.weight is not None and a.weight > 0 for a in answers if a is not right[0]
-            ):
+            if right[0].weight not in (None, 100.0):
                 out.skip(location, "weighted answer", item_hint)
                 return
             raw["kind"] = "multiple_choice"

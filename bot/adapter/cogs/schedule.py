@@ -1,0 +1,271 @@
+"""/schedule: recurring quizzes and a question of the day (moderators)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapter import render
+from bot.adapter.cogs.quiz import KINDS, parse_topics, reply
+from bot.adapter.limits import clip
+from bot.adapter.permissions import NOT_MODERATOR, is_moderator
+from bot.core.schedule_math import timezone_suggestions
+from bot.services.qotd import QotdClosed
+from bot.services.scheduler import ChannelGone, Scheduler
+from bot.services.schedules import (
+    Claim,
+    PausedNotice,
+    ScheduleError,
+    ScheduleView,
+    Shards,
+    quiz_options_from,
+)
+
+if TYPE_CHECKING:
+    from bot.adapter.client import QuizBot
+
+log = logging.getLogger(__name__)
+
+WHAT = [
+    app_commands.Choice(name="quiz", value="quiz"),
+    app_commands.Choice(name="question of the day", value="qotd"),
+]
+
+
+def describe(view: ScheduleView) -> str:
+    what = "Question of the day" if view.kind == "qotd" else "Quiz"
+    state = (
+        f"paused ({clip(view.paused_reason or 'by a moderator', 120)})"
+        if view.paused
+        else (f"next {render.relative(view.next_run_at)}" if view.next_run_at else "no next run")
+    )
+    where = f"<#{view.channel_id}> · `{view.cron}` {view.timezone}"
+    return f"**#{view.schedule_id}** {what} in {where} · {state}"
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ScheduleCog(
+    commands.GroupCog, group_name="schedule", group_description="Scheduled quizzes (moderators)"
+):
+    def __init__(self, bot: QuizBot) -> None:
+        self.bot = bot
+        services = bot.services
+        self.scheduler = Scheduler(
+            services.schedules,
+            self.fire,
+            clock=services.clock,
+            shards=Shards.from_settings(bot.settings),
+            qotd=services.qotd,
+            on_qotd_closed=self.qotd_closed,
+            on_paused=self.paused,
+        )
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.scheduler.start()
+
+    async def cog_unload(self) -> None:
+        await self.scheduler.stop(grace=5)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if await is_moderator(interaction, self.bot.services):
+            return True
+        await reply(interaction, NOT_MODERATOR)
+        return False
+
+    # -- what a due run does ------------------------------------------------------
+
+    async def _check_channel(self, channel_id: int) -> None:
+        if self.bot.get_channel(channel_id) is not None:
+            return
+        try:
+            await self.bot.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden) as error:
+            raise ChannelGone(
+                f"channel {channel_id} is gone or unreadable ({error.status})"
+            ) from None
+
+    async def fire(self, claim: Claim) -> int:
+        await self._check_channel(claim.channel_id)
+        services = self.bot.services
+        if claim.kind == "qotd":
+            opened = await services.qotd.open_from_claim(claim)
+            message_id = await self.bot.quiz_runner.presenter.show_round(opened.run, opened.round)
+            if message_id is not None:
+                await services.quiz.set_round_message(opened.round.round_id, message_id)
+            return opened.run.run_id
+        run = await services.quiz.start(
+            claim.guild_id,
+            claim.channel_id,
+            None,
+            quiz_options_from(claim.options),
+            schedule_id=claim.schedule_id,
+        )
+        await self.bot.get_partial_messageable(claim.channel_id).send(
+            f"**Scheduled quiz starting!** {run.question_count} question(s), {run.seconds} s each.",
+            allowed_mentions=render.NO_MENTIONS,
+        )
+        self.bot.quiz_runner.launch(run)
+        return run.run_id
+
+    async def qotd_closed(self, closed: QotdClosed) -> None:
+        await self.bot.quiz_runner.presenter.show_reveal(closed.run, closed.reveal)
+        streaks = [s for s in closed.streaks if s.correct and s.current > 1]
+        if streaks:
+            text = " · ".join(f"<@{s.user_id}> {s.current} days" for s in streaks[:20])
+            await self.bot.get_partial_messageable(closed.run.channel_id).send(
+                clip(f"Daily streaks: {text}", 2000), allowed_mentions=render.NO_MENTIONS
+            )
+
+    async def paused(self, notice: PausedNotice) -> None:
+        """Tell the guild's moderators where they will see it: the system channel."""
+        guild = self.bot.get_guild(notice.guild_id)
+        channel = guild.system_channel if guild else None
+        if channel is None:
+            log.warning("schedule %s paused: %s", notice.schedule_id, notice.reason)
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await channel.send(
+                f"Schedule #{notice.schedule_id} is paused: its channel is gone or the bot "
+                "cannot post there. Fix it, then `/schedule resume`.",
+                allowed_mentions=render.NO_MENTIONS,
+            )
+
+    # -- commands -----------------------------------------------------------------
+
+    @app_commands.command(name="add", description="Schedule a quiz or a question of the day")
+    @app_commands.describe(
+        channel="Where it runs",
+        what="A quiz, or one question of the day",
+        timezone="IANA time zone, e.g. Europe/Kyiv (suggestions as you type)",
+        days="daily, weekdays, weekends, or days like mon,wed,fri",
+        time="Local time, HH:MM (24 h)",
+        cron="Instead of days and time: a cron rule (minute hour day month weekday)",
+        questions="Quiz: number of questions (1-50)",
+        seconds="Quiz: seconds per question (5-120)",
+        kind="Facts, claim checks, or both",
+        topics="Topic tags, comma-separated",
+        open_hours="Question of the day: hours it stays open (default 24)",
+        grace_minutes="Run late by at most this much after downtime (default 10)",
+    )
+    @app_commands.choices(what=WHAT, kind=KINDS)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        what: app_commands.Choice[str],
+        timezone: str,
+        days: str | None = None,
+        time: str | None = None,
+        cron: str | None = None,
+        questions: app_commands.Range[int, 1, 50] | None = None,
+        seconds: app_commands.Range[int, 5, 120] | None = None,
+        kind: app_commands.Choice[str] | None = None,
+        topics: str | None = None,
+        open_hours: app_commands.Range[float, 1.0, 168.0] | None = None,
+        grace_minutes: app_commands.Range[int, 0, 240] = 10,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if channel.guild.id != interaction.guild_id:
+            await reply(interaction, "Pick a channel of this server.")
+            return
+        if cron is None and (days is None or time is None):
+            await reply(interaction, "Give `days` and `time` (or, for experts, a `cron` rule).")
+            return
+        options: dict[str, object] = {"kind": kind.value if kind else "mixed"}
+        if topics:
+            options["tags"] = list(parse_topics(topics))
+        if what.value == "quiz":
+            options["questions"] = questions or 10
+            options["seconds"] = seconds or 20
+        elif open_hours is not None:
+            options["open_hours"] = open_hours
+        try:
+            view = await self.bot.services.schedules.add(
+                interaction.guild_id,
+                channel.id,
+                interaction.user.id,
+                kind=what.value,
+                cron=cron,
+                days=None if cron else days,
+                time_hhmm=None if cron else time,
+                timezone=timezone,
+                options=options,
+                grace_seconds=grace_minutes * 60,
+            )
+        except ScheduleError as error:
+            await reply(interaction, f"Not scheduled: {error}")
+            return
+        await reply(interaction, f"Scheduled. {describe(view)}")
+
+    @add.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in timezone_suggestions(current, 25)]
+
+    @app_commands.command(name="list", description="This server's schedules")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        views = await self.bot.services.schedules.list(interaction.guild_id)
+        text = "\n".join(describe(v) for v in views) or "No schedules yet: `/schedule add`."
+        await reply(interaction, clip(text, 2000))
+
+    async def _change(self, interaction: discord.Interaction, action: str, schedule: int) -> None:
+        assert interaction.guild_id is not None
+        service = self.bot.services.schedules
+        try:
+            view = await getattr(service, action)(interaction.guild_id, schedule)
+        except ScheduleError as error:
+            await reply(interaction, str(error))
+            return
+        done = {"pause": "Paused", "resume": "Resumed", "remove": "Removed"}[action]
+        await reply(interaction, f"{done}: {describe(view)}")
+
+    @app_commands.command(name="pause", description="Pause a schedule")
+    async def pause(self, interaction: discord.Interaction, schedule: int) -> None:
+        await self._change(interaction, "pause", schedule)
+
+    @app_commands.command(name="resume", description="Resume a paused schedule")
+    async def resume(self, interaction: discord.Interaction, schedule: int) -> None:
+        await self._change(interaction, "resume", schedule)
+
+    @app_commands.command(name="remove", description="Delete a schedule")
+    async def remove(self, interaction: discord.Interaction, schedule: int) -> None:
+        await self._change(interaction, "remove", schedule)
+
+    @app_commands.command(name="next", description="The next five scheduled runs")
+    async def next_(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        upcoming = await self.bot.services.schedules.next_times(interaction.guild_id, 5)
+        lines = [
+            f"• {u.at:%a %d %b %Y %H:%M} {u.timezone} ({render.relative(u.at_utc)}) — "
+            f"{'question of the day' if u.kind == 'qotd' else 'quiz'} in <#{u.channel_id}>"
+            for u in upcoming
+        ]
+        await reply(interaction, "\n".join(lines) or "Nothing scheduled.")
+
+    @app_commands.command(name="history", description="What a schedule did: fired, skipped, failed")
+    async def history(self, interaction: discord.Interaction, schedule: int) -> None:
+        assert interaction.guild_id is not None
+        try:
+            runs = await self.bot.services.schedules.runs(interaction.guild_id, schedule, 15)
+        except ScheduleError as error:
+            await reply(interaction, str(error))
+            return
+        lines = [
+            f"• {r.due_at:%Y-%m-%d %H:%M} UTC — {r.status}"
+            + (f" ({clip(r.detail, 80)})" if r.detail else "")
+            for r in runs
+        ]
+        await reply(interaction, "\n".join(lines) or "No runs yet.")
+
+
+async def setup(bot: QuizBot) -> None:
+    await bot.add_cog(ScheduleCog(bot))

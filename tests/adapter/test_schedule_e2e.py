@@ -1,0 +1,92 @@
+"""A schedule made through the command fires, its quiz runs, and the run is listed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import ManualClock
+from tests.adapter.harness import MANAGE_GUILD, Database, answer, round_id_of, running_bot
+from tests.fake_discord import FakeDiscord
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_scheduled_quiz_fires_runs_and_is_listed(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz-night")
+    moderator = fake.create_member(guild, "mod", permissions=MANAGE_GUILD)
+    member = fake.create_member(guild, "player")
+    clock = ManualClock()  # Monday 5 January 2026, 12:00 UTC
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database, clock) as bot:
+        with pytest.raises(PermissionError):  # hidden in the client by default_permissions...
+            await fake.run_command(member, channel, "schedule list")
+        # ...and refused by the bot when a server lets everyone see the command.
+        refused = await fake.run_command(member, channel, "schedule list", check_permissions=False)
+        assert "Only moderators" in (await refused.response()).content
+
+        zones = await fake.autocomplete(
+            moderator,
+            channel,
+            "schedule add",
+            focused="timezone",
+            value="Europe/Ky",
+            options={"channel": channel, "what": "quiz"},
+        )
+        assert "Europe/Kyiv" in [c["value"] for c in (await zones.response()).choices]
+
+        bad = await fake.run_command(
+            moderator,
+            channel,
+            "schedule add",
+            {
+                "channel": channel,
+                "what": "quiz",
+                "timezone": "Mars/Base",
+                "days": "daily",
+                "time": "12:30",
+            },
+        )
+        assert "timezone" in (await bad.response()).content
+
+        made = await fake.run_command(
+            moderator,
+            channel,
+            "schedule add",
+            {
+                "channel": channel,
+                "what": "quiz",
+                "timezone": "UTC",
+                "days": "daily",
+                "time": "12:30",
+                "questions": 1,
+                "kind": "claims",
+            },
+        )
+        assert "Scheduled" in (await made.response()).content
+        upcoming = await fake.run_command(moderator, channel, "schedule next")
+        assert "Mon 05 Jan 2026 12:30" in (await upcoming.response()).content
+
+        clock.advance(minutes=31)  # due at 12:30, one minute late: within the grace
+        cog = bot.get_cog("ScheduleCog")
+        report = await cog.scheduler.tick()  # type: ignore[union-attr]
+        assert len(report.fired) == 1
+        question = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
+        assert "is in" in await answer(fake, bot, member, question, right=True)
+        rnd = await bot.services.quiz.get_round(round_id_of(question))
+        assert rnd is not None
+        bot.quiz_runner.everyone_answered(rnd.run_id)
+        await fake.wait_for_message(
+            channel, lambda m: bool(m.embeds) and "results" in m.embeds[0]["title"]
+        )
+        history = await fake.run_command(moderator, channel, "schedule history", {"schedule": 1})
+        assert "fired" in (await history.response()).content
+        listed = await fake.run_command(moderator, channel, "schedule list")
+        assert "next" in (await listed.response()).content
+    fake.assert_no_rejections()
