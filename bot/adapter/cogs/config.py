@@ -26,7 +26,12 @@ and discuss the contested parts fairly.
 `/leaderboard` — this server's top players (week, month, all time)
 `/stats` — accuracy, points, best streak, strong and weak topics
 
+**Discuss**
+`/discuss start` — a contested question, its viewpoints side by side, a vote before and after
+`/discuss close` — call the final vote (starter or moderator); `/discuss list` — all of them
+
 **Moderators** (Manage Server, or the role set below)
+`/schedule add` — a recurring quiz or question of the day; `/schedule list|next|history`
 `/config moderator-role` — who else counts as a moderator
 `/config quiz` — answer changes and the streak bonus
 """

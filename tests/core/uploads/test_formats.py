@@ -9,9 +9,24 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from bot.core.uploads import parse_upload
+from bot.core.uploads import ParsedItem, UploadParse, parse_upload
 from bot.core.uploads.result import NO_EXPLANATION, NO_SOURCE, PLACEHOLDER_EXPLANATION
-from tests.core.uploads.helpers import by_id, parse, sample
+
+SAMPLES = Path(__file__).with_name("samples")
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def parse(text: str | bytes, filename: str) -> UploadParse:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_upload(data, filename)
+
+
+def by_id(result: UploadParse) -> dict[str, ParsedItem]:
+    return {p.item.id: p for p in result.items}
+
 
 # --------------------------------------------------------------------------- ours
 
@@ -292,3 +307,9 @@ def test_gift_yaml_looking_lines_stay_gift() -> None:
     text = "::q1:: Kupiansk: is it in Kharkiv Oblast? {T}\n"
     result = parse(text, "upload")
     assert result.format == "gift" and result.items[0].item.answer is True
+
+
+def test_redbot_list_written_as_json() -> None:
+    result = parse('{"Which river runs through Kupiansk?": ["Oskil", 1]}', "list.json")
+    assert result.format == "redbot"
+    assert result.items[0].item.accepted == ["Oskil", "1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,9 @@ from bot.core.uploads.export import export_items, exportable
 from bot.core.uploads.formats.base import MENTION_RE
 from bot.core.uploads.result import FORMATS
 from bot.core.uploads.templates import template
-from tests.core.uploads.helpers import SAMPLES
+
+SAMPLES = Path(__file__).with_name("samples")
+
 
 TIME_LIMIT = 5.0  # seconds; small inputs take milliseconds
 FILENAMES = st.sampled_from(

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from bot.core.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_ITEMS, UploadProblem, parse_upload
-from tests.core.uploads.helpers import parse, problem_lines, sample
+from bot.core.uploads import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_ITEMS,
+    UploadParse,
+    UploadProblem,
+    parse_upload,
+)
+
+SAMPLES = Path(__file__).with_name("samples")
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def parse(text: str | bytes, filename: str) -> UploadParse:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_upload(data, filename)
+
+
+def problem_lines(result: UploadParse) -> list[str]:
+    return [str(p) for p in result.problems]
 
 
 def test_problem_str() -> None:

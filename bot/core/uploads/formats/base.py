@@ -294,8 +294,7 @@ def finish(
                         cand.location,
                         item.id,
                         None,
-                        f"same content as item {other_id} ({other_loc}): duplicate "
-                        f"at {other_loc} and {cand.location}",
+                        f"same content as item {other_id} ({other_loc})",
                     )
                 )
                 continue
