@@ -161,7 +161,32 @@ async def import_items(
     themes: dict[str, str] | None = None,
     rng: random.Random | None = None,
 ) -> ImportReport:
-    """Insert or update items by id in one transaction.
+    """Insert or update items by id in one transaction of its own."""
+    async with sessions.begin() as session:
+        return await import_items_in(
+            session,
+            items,
+            guild_id=guild_id,
+            user_id=user_id,
+            drafts=drafts,
+            retire_missing=retire_missing,
+            themes=themes,
+            rng=rng,
+        )
+
+
+async def import_items_in(
+    session: AsyncSession,
+    items: Sequence[BaseItem],
+    *,
+    guild_id: int | None = None,
+    user_id: int | None = None,
+    drafts: Sequence[str] = (),
+    retire_missing: bool = False,
+    themes: dict[str, str] | None = None,
+    rng: random.Random | None = None,
+) -> ImportReport:
+    """Insert or update items by id inside the caller's transaction.
 
     `drafts` names items imported as drafts (lacking what the guide
     requires); `retire_missing` disables items of the scope that are no
@@ -171,56 +196,55 @@ async def import_items(
     rng = rng or random.Random()
     report = ImportReport()
     draft_ids = set(drafts)
-    async with sessions.begin() as session:
-        questions = {
-            q.slug: q
-            for q in (
-                await session.execute(select(Question).where(Question.guild_id == scope))
-            ).scalars()
-        }
-        prompts = {
-            p.slug: p
-            for p in (
-                await session.execute(
-                    select(DiscussionPrompt).where(DiscussionPrompt.guild_id == scope)
-                )
-            ).scalars()
-        }
-        for item in items:
-            status = "draft" if item.id in draft_ids else "active"
-            if isinstance(item, DiscussionItem):
-                outcome = await _upsert_prompt(
-                    session, scope, item, prompts.get(item.id), status, user_id
-                )
-            else:
-                assert isinstance(item, QuestionBase)
-                outcome = await _upsert_question(
-                    session,
-                    scope,
-                    item,
-                    questions.get(item.id),
-                    status,
-                    user_id,
-                    rng,
-                    (themes or {}).get(item.id),
-                )
-            getattr(report, outcome).append(item.id)
-        if retire_missing:
-            present = {item.id for item in items}
-            for slug, row in [*questions.items(), *prompts.items()]:
-                if slug not in present and row.status != "disabled":
-                    row.status = "disabled"
-                    report.retired.append(slug)
-        if guild_id is not None and (report.new or report.updated):
-            session.add(
-                AuditEntry(
-                    guild_id=guild_id,
-                    user_id=user_id,
-                    action="questions.import",
-                    target_type="bank",
-                    detail={"new": report.new, "updated": report.updated},
-                )
+    questions = {
+        q.slug: q
+        for q in (
+            await session.execute(select(Question).where(Question.guild_id == scope))
+        ).scalars()
+    }
+    prompts = {
+        p.slug: p
+        for p in (
+            await session.execute(
+                select(DiscussionPrompt).where(DiscussionPrompt.guild_id == scope)
             )
+        ).scalars()
+    }
+    for item in items:
+        status = "draft" if item.id in draft_ids else "active"
+        if isinstance(item, DiscussionItem):
+            outcome = await _upsert_prompt(
+                session, scope, item, prompts.get(item.id), status, user_id
+            )
+        else:
+            assert isinstance(item, QuestionBase)
+            outcome = await _upsert_question(
+                session,
+                scope,
+                item,
+                questions.get(item.id),
+                status,
+                user_id,
+                rng,
+                (themes or {}).get(item.id),
+            )
+        getattr(report, outcome).append(item.id)
+    if retire_missing:
+        present = {item.id for item in items}
+        for slug, row in [*questions.items(), *prompts.items()]:
+            if slug not in present and row.status != "disabled":
+                row.status = "disabled"
+                report.retired.append(slug)
+    if guild_id is not None and (report.new or report.updated):
+        session.add(
+            AuditEntry(
+                guild_id=guild_id,
+                user_id=user_id,
+                action="questions.import",
+                target_type="bank",
+                detail={"new": report.new, "updated": report.updated},
+            )
+        )
     return report
 
 
