@@ -28,6 +28,7 @@ EXTENSIONS = (
     "bot.adapter.cogs.practice",
     "bot.adapter.cogs.discuss",
     "bot.adapter.cogs.schedule",
+    "bot.adapter.cogs.questions",
     "bot.adapter.cogs.config",
 )
 

@@ -12,9 +12,11 @@ from bot.services.discussions import DiscussionService
 from bot.services.guilds import GuildService
 from bot.services.practice import PracticeService
 from bot.services.qotd import QotdService
+from bot.services.question_admin import QuestionAdminService
 from bot.services.quiz import QuizService
 from bot.services.schedules import ScheduleService
 from bot.services.stats import StatsService
+from bot.services.uploads import UploadService
 
 
 @dataclass
@@ -27,6 +29,8 @@ class Services:
     schedules: ScheduleService
     qotd: QotdService
     stats: StatsService
+    uploads: UploadService
+    question_admin: QuestionAdminService
     clock: Clock
 
     @classmethod
@@ -47,5 +51,7 @@ class Services:
             discussions=DiscussionService(sessions, clock, rng),
             practice=PracticeService(sessions, clock, rng),
             stats=StatsService(sessions, clock),
+            uploads=UploadService(sessions, clock),
+            question_admin=QuestionAdminService(sessions),
             clock=clock,
         )

@@ -69,15 +69,17 @@ def question_view(row: Question) -> QuestionView:
     )
 
 
-def visible_to(guild_id: int) -> Any:
-    """Shipped items the guild has not hidden, and the guild's own items."""
+def visible_scopes(guild_id: int) -> tuple[Any, Any]:
+    """The two halves of `visible_to`: shipped items not hidden, the guild's own items."""
     hidden = exists().where(
         HiddenQuestion.guild_id == guild_id, HiddenQuestion.question_id == Question.id
     )
-    return or_(
-        and_(Question.guild_id == SHIPPED, ~hidden),
-        Question.guild_id == guild_id,
-    )
+    return and_(Question.guild_id == SHIPPED, ~hidden), Question.guild_id == guild_id
+
+
+def visible_to(guild_id: int) -> Any:
+    """Shipped items the guild has not hidden, and the guild's own items."""
+    return or_(*visible_scopes(guild_id))
 
 
 def _draw_filter(
@@ -87,8 +89,12 @@ def _draw_filter(
     kinds: Sequence[str],
     exclude: Sequence[int],
     unseen_by: int | None = None,
+    *,
+    scoped: bool = True,
 ) -> list[Any]:
-    conditions: list[Any] = [visible_to(guild_id), Question.status == "active"]
+    conditions: list[Any] = [Question.status == "active"]
+    if scoped:
+        conditions.insert(0, visible_to(guild_id))
     if unseen_by is not None:
         conditions.append(
             ~exists().where(
@@ -126,25 +132,30 @@ async def draw_question(
     Every row carries a random `rand_key`; we seek to the first key at or
     after a random point, wrapping to the start. No ORDER BY RANDOM() over
     the whole table.
+
+    The seek runs once per scope (shipped items, the guild's own) and keeps
+    the lower key: with `guild_id = X OR guild_id = Y` in one query neither
+    SQLite nor PostgreSQL can walk the (guild_id, status, rand_key) index in
+    key order, and sorts every visible row instead (25-70 ms at 20,000
+    items; see BENCHMARKS.md).
     """
     point = (rng or random).random()
-    conditions = _draw_filter(guild_id, tags, difficulty, kinds, exclude, unseen_by)
-    after: Select[tuple[Question]] = (
-        select(Question)
-        .where(*conditions, Question.rand_key >= point)
-        .order_by(Question.rand_key)
-        .limit(1)
-    )
-    row = (await session.execute(after)).scalar_one_or_none()
-    if row is None:
-        before = (
-            select(Question)
-            .where(*conditions, Question.rand_key < point)
-            .order_by(Question.rand_key)
-            .limit(1)
-        )
-        row = (await session.execute(before)).scalar_one_or_none()
-    return row
+    conditions = _draw_filter(guild_id, tags, difficulty, kinds, exclude, unseen_by, scoped=False)
+    for key_condition in (Question.rand_key >= point, Question.rand_key < point):
+        found: list[Question] = []
+        for scope in visible_scopes(guild_id):
+            stmt: Select[tuple[Question]] = (
+                select(Question)
+                .where(scope, *conditions, key_condition)
+                .order_by(Question.rand_key)
+                .limit(1)
+            )
+            row = (await session.execute(stmt)).scalar_one_or_none()
+            if row is not None:
+                found.append(row)
+        if found:
+            return min(found, key=lambda q: (q.rand_key, q.id))
+    return None
 
 
 async def count_matching(

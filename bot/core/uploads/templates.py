@@ -23,7 +23,7 @@ _EXAMPLES: list[dict[str, object]] = [
         "tags": ["example", "2014"],
         "difficulty": 2,
         "paragraph": 4,
-        "text": "On what date was the 'Donetsk People's Republic' proclaimed?",
+        "text": "Example: on what date was the 'Donetsk People's Republic' proclaimed?",
         "choices": ["7 April 2014", "27 April 2014", "11 May 2014", "21 February 2022"],
         "answer": "7 April 2014",
         "explanation": "It was proclaimed on 7 April 2014, three weeks before the Luhansk one.",
@@ -41,7 +41,7 @@ _EXAMPLES: list[dict[str, object]] = [
         "tags": ["example", "geography"],
         "difficulty": 1,
         "paragraph": None,
-        "text": "True or false: Kupiansk is the administrative centre of Kupiansk Raion.",
+        "text": "Example: Kupiansk is the administrative centre of Kupiansk Raion.",
         "answer": True,
         "explanation": "Kupiansk is the centre of Kupiansk Raion.",
         "sources": [
@@ -58,7 +58,7 @@ _EXAMPLES: list[dict[str, object]] = [
         "tags": ["example", "independence"],
         "difficulty": 1,
         "paragraph": None,
-        "text": "In which year did Ukrainians confirm independence in a nationwide "
+        "text": "Example: in which year did Ukrainians confirm independence in a nationwide "
         "referendum held on 1 December?",
         "accepted": ["1991"],
         "explanation": "The referendum of 1 December 1991 confirmed the Act of Declaration "
@@ -136,17 +136,17 @@ _GIFT = """\
 // Imported items are drafts (GIFT has no sources) until a moderator adds them.
 $CATEGORY: $course$/Kupiansk
 
-::dpr-proclaimed:: On what date was the 'Donetsk People's Republic' proclaimed? {
+::dpr-proclaimed:: Example: on what date was the 'Donetsk People's Republic' proclaimed? {
 =7 April 2014#It was proclaimed on 7 April 2014, three weeks before the Luhansk one.
 ~27 April 2014
 ~11 May 2014
 ~21 February 2022
 }
 
-::raion-centre:: Kupiansk is the administrative centre of Kupiansk Raion. {TRUE
+::raion-centre:: Example: Kupiansk is the administrative centre of Kupiansk Raion. {TRUE
 ####Kupiansk is the centre of Kupiansk Raion.}
 
-::river:: Which river divides Kupiansk into a west bank and an east bank? {
+::river:: Example: which river divides Kupiansk into a west bank and an east bank? {
 =Oskil =Oskil river
 ####The Oskil, a left tributary of the Siverskyi Donets, runs through the city.}
 """

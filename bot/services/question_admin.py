@@ -1,0 +1,259 @@
+"""A guild's own questions: add, edit, disable, list, show, export; hide shipped ones.
+
+Every change goes to the audit log (who, when, what). The shipped bank is
+read-only here: a guild can only hide a shipped item for itself.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.items import BaseItem, QuestionBase, parse_item
+from bot.services.bank import import_items_in
+from bot.services.questions import QuestionView, question_view
+from db.models import SHIPPED, AuditEntry, DiscussionPrompt, HiddenQuestion, Question, QuestionTag
+from db.upsert import insert_ignore
+
+PAGE = 10
+
+
+class AdminError(Exception):
+    """A refusal a moderator should read (the message is shown as is)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[QuestionView]
+    page: int
+    pages: int
+    total: int
+
+
+def describe_errors(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors()[:8]:
+        where = ".".join(str(p) for p in problem["loc"] if not str(p).startswith("function-"))
+        lines.append(f"{where or 'item'}: {problem['msg'].removeprefix('Value error, ')}")
+    return "\n".join(lines)
+
+
+def item_from_form(
+    slug: str,
+    text: str,
+    answers: str,
+    explanation: str,
+    source: str,
+    tags: str,
+    difficulty: int = 2,
+) -> tuple[BaseItem, list[str]]:
+    """Build an item from the /questions add form; returns it and what makes it a draft.
+
+    Answers: first line the right answer, further lines wrong choices (multiple
+    choice); a single line "true" or "false" (true/false); a single line with
+    accepted answers separated by "|" (short answer).
+    """
+    lines = [line.strip() for line in answers.splitlines() if line.strip()]
+    if not lines:
+        raise AdminError("answers: give the right answer on the first line.")
+    data: dict[str, Any] = {
+        "id": slug,
+        "text": text.strip(),
+        "explanation": explanation.strip() or "No explanation was given yet.",
+        "tags": [t.strip().lower() for t in tags.replace(";", ",").split(",") if t.strip()]
+        or ["custom"],
+        "difficulty": difficulty,
+        "paragraph": None,
+    }
+    if len(lines) == 1 and lines[0].lower() in ("true", "false"):
+        data.update(kind="true_false", answer=lines[0].lower() == "true")
+    elif len(lines) == 1:
+        data.update(kind="short_answer", accepted=[a.strip() for a in lines[0].split("|")])
+    else:
+        data.update(kind="multiple_choice", choices=lines, answer=lines[0])
+    drafts = [] if explanation.strip() else ["no explanation"]
+    if source.strip():
+        parts = [p.strip() for p in source.split("|")]
+        if len(parts) != 3:
+            raise AdminError("source: write it as  title | publisher | https://url")
+        data["sources"] = [{"title": parts[0], "publisher": parts[1], "url": parts[2]}]
+    else:
+        drafts.append("no source")
+    try:
+        item = parse_item(data, require_sources=False)
+    except ValidationError as error:
+        raise AdminError(describe_errors(error)) from None
+    return item, drafts
+
+
+class QuestionAdminService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        user_id: int,
+        action: str,
+        slug: str,
+        **detail: Any,
+    ) -> None:
+        session.add(
+            AuditEntry(
+                guild_id=guild_id,
+                user_id=user_id,
+                action=action,
+                target_type="question",
+                target_id=slug,
+                detail=detail,
+            )
+        )
+
+    async def _find(self, session: AsyncSession, guild_id: int, ref: str) -> Question:
+        """A question by numeric id or slug, among those the guild can see."""
+        ref = ref.strip()
+        condition = Question.id == int(ref) if ref.isdigit() else Question.slug == ref
+        rows = (
+            (
+                await session.execute(
+                    select(Question)
+                    .where(condition, Question.guild_id.in_([guild_id, SHIPPED]))
+                    .order_by(Question.guild_id.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            raise AdminError(f"No question {ref!r} on this server.")
+        return rows[0]  # the guild's own wins over a shipped item with the same slug
+
+    async def save_form_item(
+        self, guild_id: int, user_id: int, item: BaseItem, drafts: list[str], *, editing: bool
+    ) -> QuestionView:
+        async with self.sessions.begin() as session:
+            exists = await session.scalar(
+                select(Question.id).where(Question.guild_id == guild_id, Question.slug == item.id)
+            )
+            if editing and exists is None:
+                raise AdminError(f"No question {item.id!r} of this server to edit.")
+            if not editing and exists is not None:
+                raise AdminError(f"This server already has a question {item.id!r}.")
+            await import_items_in(
+                session,
+                [item],
+                guild_id=guild_id,
+                user_id=user_id,
+                drafts=[item.id] if drafts else [],
+                rng=random.Random(),
+            )
+            await self._audit(
+                session,
+                guild_id,
+                user_id,
+                "question.edit" if editing else "question.add",
+                item.id,
+                drafts=drafts,
+            )
+            await session.flush()
+            row = await self._find(session, guild_id, item.id)
+            return question_view(row)
+
+    async def get(self, guild_id: int, ref: str) -> QuestionView:
+        async with self.sessions() as session:
+            return question_view(await self._find(session, guild_id, ref))
+
+    async def editable_item(self, guild_id: int, ref: str) -> QuestionBase:
+        async with self.sessions() as session:
+            row = await self._find(session, guild_id, ref)
+        if row.guild_id != guild_id:
+            raise AdminError(
+                "Shipped questions are read-only; you can hide them with /questions disable."
+            )
+        item = parse_item(row.data, require_sources=False)
+        assert isinstance(item, QuestionBase)
+        return item
+
+    async def set_enabled(self, guild_id: int, user_id: int, ref: str, enabled: bool) -> str:
+        """Enable/disable the guild's own item, or unhide/hide a shipped one for the guild."""
+        async with self.sessions.begin() as session:
+            row = await self._find(session, guild_id, ref)
+            if row.guild_id == SHIPPED:
+                if enabled:
+                    await session.execute(
+                        delete(HiddenQuestion).where(
+                            HiddenQuestion.guild_id == guild_id,
+                            HiddenQuestion.question_id == row.id,
+                        )
+                    )
+                else:
+                    await insert_ignore(
+                        session,
+                        HiddenQuestion,
+                        {"guild_id": guild_id, "question_id": row.id, "hidden_by": user_id},
+                    )
+                action = "question.unhide" if enabled else "question.hide"
+                message = "shown again" if enabled else "hidden for this server"
+            else:
+                if enabled and row.status == "draft":
+                    raise AdminError(
+                        f"{row.slug} is a draft: complete it (a source and an explanation) "
+                        "with /questions edit first."
+                    )
+                row.status = "active" if enabled else "disabled"
+                action = "question.enable" if enabled else "question.disable"
+                message = "enabled" if enabled else "disabled"
+            await self._audit(session, guild_id, user_id, action, row.slug)
+            return f"{row.slug}: {message}."
+
+    async def list(self, guild_id: int, search: str = "", page: int = 1) -> Page:
+        conditions: list[Any] = [Question.guild_id.in_([guild_id, SHIPPED])]
+        needle = search.strip().lower()
+        if needle:
+            conditions.append(
+                or_(
+                    func.lower(Question.text).contains(needle, autoescape=True),
+                    Question.slug.contains(needle, autoescape=True),
+                    Question.id.in_(
+                        select(QuestionTag.question_id).where(QuestionTag.tag == needle)
+                    ),
+                )
+            )
+        async with self.sessions() as session:
+            total = await session.scalar(select(func.count(Question.id)).where(*conditions)) or 0
+            pages = max(1, -(-total // PAGE))
+            page = min(max(1, page), pages)
+            rows = (
+                (
+                    await session.execute(
+                        select(Question)
+                        .where(*conditions)
+                        .order_by(Question.guild_id.desc(), Question.id)
+                        .offset((page - 1) * PAGE)
+                        .limit(PAGE)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            return Page([question_view(r) for r in rows], page, pages, total)
+
+    async def export(self, guild_id: int) -> list[BaseItem]:
+        """The guild's own questions and prompts, as items that re-import to the same set."""
+        async with self.sessions() as session:
+            questions = await session.execute(
+                select(Question.data).where(Question.guild_id == guild_id).order_by(Question.id)
+            )
+            prompts = await session.execute(
+                select(DiscussionPrompt.data)
+                .where(DiscussionPrompt.guild_id == guild_id)
+                .order_by(DiscussionPrompt.id)
+            )
+            data = [*questions.scalars(), *prompts.scalars()]
+        return [parse_item(d, require_sources=False) for d in data]
