@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import random
 import re
 import time
@@ -95,7 +94,9 @@ def build_world(fake: FakeDiscord, quizzes: int, members: int) -> list[Quiz]:
     for q in range(quizzes):
         guild = fake.create_guild(f"bench-{q}")
         channel = fake.create_channel(guild, "quiz")
-        world.append(Quiz(channel, [fake.create_member(guild, f"m{q}-{i}") for i in range(members)]))
+        world.append(
+            Quiz(channel, [fake.create_member(guild, f"m{q}-{i}") for i in range(members)])
+        )
     return world
 
 
@@ -420,10 +421,9 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         f"{opened.offered:,.0f}/s."
     )
     section.add()
-    ok_answers = (
-        total == distinct == accepted(ours.records) == clicks
-        and ol_total == ol_distinct == accepted(opened.records) == len(opened.records)
-    )
+    ok_answers = total == distinct == accepted(
+        ours.records
+    ) == clicks and ol_total == ol_distinct == accepted(opened.records) == len(opened.records)
     section.targets += [
         Target(
             "click throughput vs bare-ack floor",
@@ -445,7 +445,9 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         ),
         Target(
             "lost or doubled answers (quiz_answers vs accepted clicks)",
-            "0" if ok_answers else f"mismatch: {total}/{distinct}/{clicks}, {ol_total}/{ol_distinct}",
+            "0"
+            if ok_answers
+            else f"mismatch: {total}/{distinct}/{clicks}, {ol_total}/{ol_distinct}",
             "0",
             ok_answers,
         ),

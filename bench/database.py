@@ -122,7 +122,9 @@ async def bench_answers(section: Section, quick: bool, workdir: Path) -> None:
             start = time.perf_counter()
             for i in range(n):
                 t0 = time.perf_counter()
-                out = await quiz.answer(rounds[i // per_round], 10_000 + i % per_round, choice=i % 4)
+                out = await quiz.answer(
+                    rounds[i // per_round], 10_000 + i % per_round, choice=i % 4
+                )
                 lat.append(time.perf_counter() - t0)
                 assert out.status == "accepted", out
             seq = time.perf_counter() - start
@@ -132,7 +134,9 @@ async def bench_answers(section: Section, quick: bool, workdir: Path) -> None:
 
             async def one(i: int, rounds2: list[int] = rounds2) -> None:
                 async with sem:
-                    out = await quiz.answer(rounds2[i // per_round], 20_000 + i % per_round, choice=1)
+                    out = await quiz.answer(
+                        rounds2[i // per_round], 20_000 + i % per_round, choice=1
+                    )
                     assert out.status == "accepted", out
 
             start = time.perf_counter()
@@ -215,7 +219,22 @@ async def _load_history(url: str, answers: int, members: int) -> list[int]:
             "finished_at",
         ),
         (
-            (r + 1, GUILD, 77, users[0], "live", "finished", 50, 20, {}, True, False, 50, start, NOW)
+            (
+                r + 1,
+                GUILD,
+                77,
+                users[0],
+                "live",
+                "finished",
+                50,
+                20,
+                {},
+                True,
+                False,
+                50,
+                start,
+                NOW,
+            )
             for r in range(runs)
         ),
     )
@@ -224,8 +243,15 @@ async def _load_history(url: str, answers: int, members: int) -> list[int]:
         "quiz_rounds",
         ("id", "run_id", "number", "question_id", "choice_order", "started_at", "deadline_at"),
         (
-            (r + 1, r // rounds_per_run + 1, r % rounds_per_run + 1, r % questions + 1, [0, 1, 2, 3],
-             start, start)
+            (
+                r + 1,
+                r // rounds_per_run + 1,
+                r % rounds_per_run + 1,
+                r % questions + 1,
+                [0, 1, 2, 3],
+                start,
+                start,
+            )
             for r in range(rounds)
         ),
     )
@@ -286,9 +312,17 @@ async def _load_history(url: str, answers: int, members: int) -> list[int]:
             "best_streak",
         ),
         (
-            (GUILD, period, u, rng.randint(0, 9000) * (3 if period == "all" else 1),
-             rng.randint(0, 10), 10, rng.randint(5000, 200000), rng.randint(1, 5),
-             rng.randint(0, 5))
+            (
+                GUILD,
+                period,
+                u,
+                rng.randint(0, 9000) * (3 if period == "all" else 1),
+                rng.randint(0, 10),
+                10,
+                rng.randint(5000, 200000),
+                rng.randint(1, 5),
+                rng.randint(0, 5),
+            )
             for u in users
             for period in periods
         ),

@@ -29,8 +29,17 @@ def write_report(
     out.append("")
     out.append("## Machine")
     out.append("")
-    for key in ("date", "cpu", "ram", "os", "python", "sqlite", "postgresql", "discord.py",
-                "sqlalchemy"):
+    for key in (
+        "date",
+        "cpu",
+        "ram",
+        "os",
+        "python",
+        "sqlite",
+        "postgresql",
+        "discord.py",
+        "sqlalchemy",
+    ):
         out.append(f"- {key}: {info.get(key, '?')}")
     out.append(
         f"- load average (1/5/15 min) before: {info.get('load')}, after: "

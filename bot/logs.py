@@ -49,3 +49,4 @@ def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     # discord.py's HTTP debug lines are noisy and add nothing for operators.
     logging.getLogger("discord.http").setLevel(max(logging.INFO, root.level))
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)

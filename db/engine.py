@@ -45,6 +45,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         ensure_sqlite_directory(url)
+        if make_url(url).database not in (None, "", ":memory:"):
+            # One connection, handed out in turn (FIFO). SQLite has one writer at a
+            # time anyway; with several connections, a writer that yields to the
+            # event loop mid-transaction leaves the others sleeping in SQLite's
+            # busy handler (1-100 ms naps), and under a burst of clicks answers
+            # queued past Discord's 3 s deadline (see BENCHMARKS.md).
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

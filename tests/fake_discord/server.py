@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -168,7 +169,12 @@ class FakeDiscord:
         self.application_flags = 1 << 19  # GATEWAY_MESSAGE_CONTENT_LIMITED
         self.bot_user = User(self.application_id, bot_name, bot=True)
         self.owner_user = User(self.snowflakes.next(), "app-owner")
-        self.token = f"fake.{self.application_id}.{secrets.token_urlsafe(24)}"
+        # Shaped like a real bot token (base64 id . timestamp . HMAC), so the bot's
+        # own token checks pass against the fake as they would against Discord.
+        user_part = base64.urlsafe_b64encode(str(self.application_id).encode()).decode()
+        self.token = (
+            f"{user_part.rstrip('=')}.{secrets.token_urlsafe(6)[:6]}.{secrets.token_urlsafe(27)}"
+        )
         self.interaction_deadline = interaction_deadline
         self.token_lifetime = token_lifetime
         self.recommended_shards = recommended_shards
