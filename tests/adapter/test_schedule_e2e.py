@@ -90,3 +90,55 @@ async def test_scheduled_quiz_fires_runs_and_is_listed(
         listed = await fake.run_command(moderator, channel, "schedule list")
         assert "next" in (await listed.response()).content
     fake.assert_no_rejections()
+
+
+async def test_question_of_the_day_posts_closes_and_counts_streaks(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "daily")
+    moderator = fake.create_member(guild, "mod", permissions=MANAGE_GUILD)
+    player = fake.create_member(guild, "player")
+    clock = ManualClock()  # Monday 5 January 2026, 12:00 UTC
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database, clock) as bot:
+        made = await fake.run_command(
+            moderator,
+            channel,
+            "schedule add",
+            {
+                "channel": channel,
+                "what": "qotd",
+                "timezone": "Europe/Kyiv",
+                "days": "daily",
+                "time": "14:05",  # 12:05 UTC in winter
+                "kind": "claims",
+                "open_hours": 2,
+            },
+        )
+        assert "Scheduled" in (await made.response()).content
+        cog = bot.get_cog("ScheduleCog")
+        for day in range(2):
+            clock.advance(minutes=5 if day == 0 else 22 * 60)  # 12:05 UTC on each day
+            report = await cog.scheduler.tick()  # type: ignore[union-attr]
+            assert len(report.fired) == 1, report
+            question = await fake.wait_for_message(
+                channel,
+                lambda m: bool(m.custom_ids) and m.embeds[0]["title"] == "Question of the day",
+            )
+            assert "is in" in await answer(fake, bot, player, question, right=True)
+            clock.advance(hours=2, minutes=1)
+            report = await cog.scheduler.tick()  # type: ignore[union-attr]
+            assert len(report.qotds_closed) == 1
+            await fake.wait_for_edit(question, lambda m: not m.custom_ids)
+        streaks = await fake.wait_for_message(channel, lambda m: "Daily streaks" in m.content)
+        assert f"<@{player.id}> 2 days" in streaks.content
+        reveals = [
+            m
+            for m in fake.messages(channel)
+            if m.embeds and m.embeds[0]["title"].startswith("Answer:")
+        ]
+        assert len(reveals) == 2
+    fake.assert_no_rejections()

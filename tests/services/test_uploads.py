@@ -115,3 +115,39 @@ async def test_form_items_edit_disable_and_audit(sessions) -> None:  # type: ign
         )
     assert actions.count("question.add") == 1 and "question.edit" in actions
     assert "question.disable" in actions
+
+
+async def test_uploaded_discussion_prompts_are_the_guilds_own(sessions) -> None:  # type: ignore[no-untyped-def]
+    from bot.services.discussions import DiscussionService
+
+    text = """\
+theme: ours
+items:
+  - id: our-bridge
+    kind: discussion
+    question: Should the town rebuild the old bridge first, or the school?
+    tags: [local]
+    paragraph: null
+    sources: [{title: Council minutes, publisher: Town council, url: 'https://example.org/m'}]
+    viewpoints:
+      - label: Bridge first
+        position: The bridge should be rebuilt first.
+        argument: Every other repair depends on getting materials across the river.
+        held_by: Members of the council's works committee, as minuted
+        source: {title: Council minutes, publisher: Town council, url: 'https://example.org/m'}
+      - label: School first
+        position: The school should be rebuilt first.
+        argument: Families return only when children can go to school.
+        held_by: The parents' association, in its letter to the council
+        source: {title: Letter, publisher: Parents' association, url: 'https://example.org/l'}
+"""
+    uploads = UploadService(sessions)
+    report = await uploads.preview(GUILD, MOD, "ours.yaml", text.encode())
+    assert report.new == ["our-bridge"] and not report.problems
+    await uploads.confirm(GUILD, report.upload_id or 0, MOD)
+    discussions = DiscussionService(sessions)
+    mine = await discussions.prompt_suggestions(GUILD, "bridge")
+    assert [c.name for c in mine] == [
+        "Should the town rebuild the old bridge first, or the school?"
+    ]
+    assert await discussions.prompt_suggestions(OTHER, "bridge") == []
