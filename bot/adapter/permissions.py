@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.adapter.replies import reply
 from bot.services.container import Services
 
 
@@ -30,3 +31,16 @@ NOT_MODERATOR = (
     "Only moderators can do this: members with **Manage Server**, or the role set "
     "with `/config moderator-role`."
 )
+
+
+class ModeratorOnly:
+    """For command groups only moderators may use: checked here, on every call,
+    whatever the server's command permission overrides say."""
+
+    services: Services
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if await is_moderator(interaction, self.services):
+            return True
+        await reply(interaction, NOT_MODERATOR)
+        return False

@@ -360,42 +360,87 @@ class QuizService:
         text: str | None = None,
         interaction_id: int | None = None,
     ) -> AnswerOutcome:
-        """Record one member's answer; a re-delivered or second click changes nothing."""
+        """Record one member's answer; a re-delivered or second click changes nothing.
+
+        The hot path of a live quiz (one call per click), so it is kept to four
+        statements: one read of round, run and question together; the insert
+        (the unique (round, user) key decides whether this is a first answer);
+        the participant; one count of who joined and who answered.
+        """
         now = self.clock()
         async with self.sessions.begin() as session:
-            rnd = await session.get(QuizRound, round_id)
-            if rnd is None:
+            found = (
+                await session.execute(
+                    select(
+                        QuizRound.run_id,
+                        QuizRound.number,
+                        QuizRound.question_id,
+                        QuizRound.choice_order,
+                        QuizRound.started_at,
+                        QuizRound.deadline_at,
+                        QuizRound.closed_at,
+                        QuizRun.guild_id,
+                        QuizRun.status,
+                        QuizRun.seconds_per_question,
+                        QuizRun.allow_answer_change,
+                        Question.correct_index,
+                        Question.accepted_answers,
+                    )
+                    .join(QuizRun, QuizRun.id == QuizRound.run_id)
+                    .join(Question, Question.id == QuizRound.question_id)
+                    .where(QuizRound.id == round_id)
+                )
+            ).first()
+            if found is None:
                 return AnswerOutcome(AnswerStatus.UNKNOWN)
-            run = await session.get(QuizRun, rnd.run_id)
-            assert run is not None
-            if run.status != "running":
+            if found.status != "running":
                 return AnswerOutcome(AnswerStatus.ENDED)
-            if rnd.closed_at is not None or now > rnd.deadline_at:
-                return AnswerOutcome(AnswerStatus.LATE, deadline_at=rnd.deadline_at)
-            info = _round_info(rnd, run, question_view(await _question(session, rnd)))
-            question = info.question
+            if found.closed_at is not None or now > found.deadline_at:
+                return AnswerOutcome(AnswerStatus.LATE, deadline_at=found.deadline_at)
+            order = list(found.choice_order or [])
             if choice is not None:
-                if not 0 <= choice < len(rnd.choice_order):
+                if not 0 <= choice < len(order):
                     return AnswerOutcome(AnswerStatus.UNKNOWN)
-                original = rnd.choice_order[choice]
-                correct = original == question.correct_index
+                original = order[choice]
+                correct = original == found.correct_index
                 given_text = None
             else:
                 given_text = (text or "").strip()[:200]
                 original = None
-                correct = matches(given_text, question.accepted_answers)
-            elapsed_ms = max(0, int((now - rnd.started_at).total_seconds() * 1000))
-            points = points_for(correct, elapsed_ms / 1000, run.seconds_per_question)
+                correct = matches(given_text, list(found.accepted_answers or []))
+            elapsed_ms = max(0, int((now - found.started_at).total_seconds() * 1000))
+            points = points_for(correct, elapsed_ms / 1000, found.seconds_per_question)
 
-            existing = await session.scalar(
-                select(QuizAnswer).where(
-                    QuizAnswer.round_id == round_id, QuizAnswer.user_id == user_id
-                )
+            inserted = await insert_ignore(
+                session,
+                QuizAnswer,
+                {
+                    "round_id": round_id,
+                    "guild_id": found.guild_id,
+                    "user_id": user_id,
+                    "question_id": found.question_id,
+                    "choice_index": original,
+                    "text_answer": given_text,
+                    "correct": correct,
+                    "elapsed_ms": elapsed_ms,
+                    "points": points,
+                    "changes": 0,
+                    "interaction_id": interaction_id,
+                    "answered_at": now,
+                },
             )
-            if existing is not None:
-                shown = _shown_index(rnd.choice_order, existing.choice_index)
+            if not inserted:
+                # Answered before (a second click, or a re-delivered interaction).
+                existing = await session.scalar(
+                    select(QuizAnswer).where(
+                        QuizAnswer.round_id == round_id, QuizAnswer.user_id == user_id
+                    )
+                )
+                if existing is None:
+                    return AnswerOutcome(AnswerStatus.DUPLICATE, choice, given_text)
+                shown = _shown_index(order, existing.choice_index)
                 if (
-                    run.allow_answer_change
+                    found.allow_answer_change
                     and existing.changes == 0
                     and (existing.choice_index, existing.text_answer) != (original, given_text)
                 ):
@@ -408,32 +453,11 @@ class QuizService:
                     existing.answered_at = now
                     return AnswerOutcome(AnswerStatus.CHANGED, choice, given_text)
                 return AnswerOutcome(AnswerStatus.DUPLICATE, shown, existing.text_answer)
-
-            inserted = await insert_ignore(
-                session,
-                QuizAnswer,
-                {
-                    "round_id": round_id,
-                    "guild_id": run.guild_id,
-                    "user_id": user_id,
-                    "question_id": rnd.question_id,
-                    "choice_index": original,
-                    "text_answer": given_text,
-                    "correct": correct,
-                    "elapsed_ms": elapsed_ms,
-                    "points": points,
-                    "changes": 0,
-                    "interaction_id": interaction_id,
-                    "answered_at": now,
-                },
-            )
-            if not inserted:
-                return AnswerOutcome(AnswerStatus.DUPLICATE, choice, given_text)
             await insert_ignore(
                 session,
                 QuizParticipant,
                 {
-                    "run_id": run.id,
+                    "run_id": found.run_id,
                     "user_id": user_id,
                     "points": 0,
                     "correct": 0,
@@ -444,17 +468,20 @@ class QuizService:
                 },
             )
             all_answered = False
-            if rnd.number > 1:
+            if found.number > 1:
                 # Round 1 always runs its full time: until then nobody has joined.
-                joined = await session.scalar(
-                    select(func.count()).where(QuizParticipant.run_id == run.id)
+                joined = (
+                    select(func.count())
+                    .where(QuizParticipant.run_id == found.run_id)
+                    .scalar_subquery()
                 )
-                answered = await session.scalar(
-                    select(func.count()).where(QuizAnswer.round_id == round_id)
+                answered = (
+                    select(func.count()).where(QuizAnswer.round_id == round_id).scalar_subquery()
                 )
-                all_answered = answered >= joined
+                counts = (await session.execute(select(joined, answered))).one()
+                all_answered = counts[1] >= counts[0]
             return AnswerOutcome(
-                AnswerStatus.ACCEPTED, choice, given_text, all_answered, rnd.deadline_at
+                AnswerStatus.ACCEPTED, choice, given_text, all_answered, found.deadline_at
             )
 
     # -- closing --------------------------------------------------------------

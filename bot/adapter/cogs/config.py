@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.cogs.quiz import reply
-from bot.adapter.permissions import NOT_MODERATOR, is_moderator
+from bot.adapter.permissions import ModeratorOnly
+from bot.adapter.replies import reply
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -40,17 +40,15 @@ and discuss the contested parts fairly.
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ConfigCog(
-    commands.GroupCog, group_name="config", group_description="Server settings (moderators)"
+    ModeratorOnly,
+    commands.GroupCog,
+    group_name="config",
+    group_description="Server settings (moderators)",
 ):
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
+        self.services = bot.services
         super().__init__()
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if await is_moderator(interaction, self.bot.services):
-            return True
-        await reply(interaction, NOT_MODERATOR)
-        return False
 
     @app_commands.command(name="moderator-role", description="Set (or clear) the moderator role")
     @app_commands.describe(role="Members with this role can manage questions and quizzes")

@@ -15,9 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.cogs.quiz import reply
 from bot.adapter.limits import clip
 from bot.adapter.permissions import is_moderator
+from bot.adapter.replies import reply
 from bot.core.discussion_result import Phase, Stage
 from bot.services.charts import draw_result_chart, result_text
 from bot.services.discussions import DiscussionError, DiscussionView, VoteStatus

@@ -12,9 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.cogs.quiz import reply
 from bot.adapter.limits import clip
-from bot.adapter.permissions import NOT_MODERATOR, is_moderator
+from bot.adapter.permissions import NOT_MODERATOR, ModeratorOnly, is_moderator
+from bot.adapter.replies import reply
 from bot.core.uploads import MAX_UPLOAD_BYTES
 from bot.core.uploads.export import ExportError, export_filename, export_items, exportable
 from bot.core.uploads.templates import template
@@ -251,17 +251,15 @@ def question_detail(view: object) -> discord.Embed:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class QuestionsCog(
-    commands.GroupCog, group_name="questions", group_description="Manage questions (moderators)"
+    ModeratorOnly,
+    commands.GroupCog,
+    group_name="questions",
+    group_description="Manage questions (moderators)",
 ):
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
+        self.services = bot.services
         super().__init__()
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if await is_moderator(interaction, self.bot.services):
-            return True
-        await reply(interaction, NOT_MODERATOR)
-        return False
 
     @app_commands.command(name="upload", description="Upload a file of questions (checked first)")
     @app_commands.describe(

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.adapter import render
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
+from bot.adapter.replies import reply
 from bot.services.questions import tag_suggestions
 from bot.services.quiz import (
     LETTERS,
@@ -32,18 +33,6 @@ log = logging.getLogger(__name__)
 
 def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
-
-
-async def reply(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
-    """Answer an interaction once, whether or not it was already acknowledged."""
-    if interaction.response.is_done():
-        await interaction.followup.send(
-            text, ephemeral=ephemeral, allowed_mentions=render.NO_MENTIONS
-        )
-    else:
-        await interaction.response.send_message(
-            text, ephemeral=ephemeral, allowed_mentions=render.NO_MENTIONS
-        )
 
 
 def answer_feedback(status: AnswerStatus, shown: int | None, text: str | None) -> str:

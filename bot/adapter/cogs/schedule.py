@@ -11,9 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.cogs.quiz import KINDS, parse_topics, reply
+from bot.adapter.cogs.quiz import KINDS, parse_topics
 from bot.adapter.limits import clip
-from bot.adapter.permissions import NOT_MODERATOR, is_moderator
+from bot.adapter.permissions import ModeratorOnly
+from bot.adapter.replies import reply
 from bot.core.schedule_math import timezone_suggestions
 from bot.services.qotd import QotdClosed
 from bot.services.scheduler import ChannelGone, Scheduler
@@ -51,10 +52,14 @@ def describe(view: ScheduleView) -> str:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ScheduleCog(
-    commands.GroupCog, group_name="schedule", group_description="Scheduled quizzes (moderators)"
+    ModeratorOnly,
+    commands.GroupCog,
+    group_name="schedule",
+    group_description="Scheduled quizzes (moderators)",
 ):
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
+        self.services = bot.services
         services = bot.services
         self.scheduler = Scheduler(
             services.schedules,
@@ -72,12 +77,6 @@ class ScheduleCog(
 
     async def cog_unload(self) -> None:
         await self.scheduler.stop(grace=5)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if await is_moderator(interaction, self.bot.services):
-            return True
-        await reply(interaction, NOT_MODERATOR)
-        return False
 
     # -- what a due run does ------------------------------------------------------
 
