@@ -11,7 +11,7 @@ from datetime import datetime
 
 import discord
 
-from bot.adapter import limits
+from bot.adapter import limits, replies
 from bot.adapter.limits import clip
 from bot.core.discussion_result import DiscussionResult
 from bot.services.discussions import DiscussionView, SteelmanView
@@ -19,7 +19,7 @@ from bot.services.questions import QuestionView
 from bot.services.quiz import LETTERS, Results, Reveal, RoundInfo, RunInfo
 from bot.services.stats import BoardRow, MemberStats
 
-NO_MENTIONS = discord.AllowedMentions.none()
+NO_MENTIONS = replies.NO_MENTIONS
 QUIZ_COLOUR = discord.Colour.blurple()
 RIGHT_COLOUR = discord.Colour.green()
 DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
