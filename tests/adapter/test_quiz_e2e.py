@@ -159,3 +159,27 @@ async def test_stop_by_starter_or_moderator_only(fake_discord: FakeDiscord, tmp_
         board = await fake.run_command(starter, channel, "leaderboard")
         assert f"<@{other.id}>" in (await board.response()).message.embeds[0]["description"]
     fake.assert_no_rejections()
+
+
+async def test_topics_autocomplete_and_a_dropped_gateway_mid_quiz(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    member = fake.create_member(guild, "m")
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database) as bot:
+        typed = await fake.autocomplete(
+            member, channel, "quiz start", focused="topics", value="geography, treat"
+        )
+        values = [c["value"] for c in (await typed.response()).choices]
+        assert values and all(v.startswith("geography, treat") for v in values)
+
+        await (await fake.run_command(member, channel, "quiz start", {"questions": 2})).response()
+        question = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
+        await fake.drop_gateway(mode="close", code=4000)
+        await fake.wait_for_resume()
+        assert "is in" in await answer(fake, bot, member, question, right=True)
+    fake.assert_no_rejections()
