@@ -38,7 +38,11 @@ class Settings(BaseSettings):
     """Everything an operator can configure; documented line by line in `.env.example`."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,  # ".env.example" copied as is leaves blanks: blank means unset
     )
 
     discord_token: SecretStr | None = None

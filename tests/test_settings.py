@@ -77,3 +77,18 @@ def test_log_records_never_carry_the_token(caplog: pytest.LogCaptureFixture) -> 
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, f"bad {other}", None, None)
     RedactTokenFilter([]).filter(record)
     assert other not in record.getMessage()
+
+
+def test_env_example_copied_as_is_loads(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text("utf-8"), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "DEV_GUILD_ID", "SHARD_COUNT", "SHARD_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    loaded = Settings()
+    assert loaded.dev_guild_id is None and loaded.shard_count is None
+    assert (
+        loaded.token_problem() is not None and "DISCORD_TOKEN is not set" in loaded.token_problem()
+    )
