@@ -24,7 +24,7 @@ from discord.ext import commands
 from sqlalchemy import func, select
 
 from bench.bankgen import mc_only_yaml
-from bench.common import Section, Target, dist_ms, fresh_database, pct
+from bench.common import Section, Target, dist_ms, fresh_database, pct, pg_available
 from bot.adapter.client import INTENTS, QuizBot
 from bot.core.clock import utcnow
 from bot.core.uploads import parse_upload
@@ -41,8 +41,9 @@ from tests.fake_discord import (
 )
 from tests.fake_discord.models import Channel, Member, Message
 
-ROUND_SECONDS = 120
-ENGINE_OPTIONS: dict[str, Any] = {}  # long enough that no round closes on its timer mid-measurement
+ROUND_SECONDS = 120  # long enough that no round closes on its timer mid-measurement
+ENGINE_OPTIONS: dict[str, Any] = {}  # extra create_engine() options for the bot (experiments)
+STUCK_AFTER = 8.0  # s without the next round: that round did not close early
 
 
 # -- the floor: discord.py acknowledging a click, nothing else -----------------------
@@ -126,8 +127,8 @@ class RecordingPresenter:
         await self.inner.show_results(run, results)
 
 
-async def prepare_database(workdir: Path) -> str:
-    url = await fresh_database("sqlite", workdir)
+async def prepare_database(workdir: Path, backend: str = "sqlite") -> str:
+    url = await fresh_database(backend, workdir)
     engine = create_engine(url)
     try:
         parsed = parse_upload(mc_only_yaml(60), "bench.yaml")
@@ -178,7 +179,11 @@ class Outcome:
         return len(self.records) / self.wall
 
     def event_to_response(self) -> list[float]:
-        return [r.responded_at - r.sent_at for r in self.records if r.responded_at and r.sent_at]
+        """Seconds per click; a click answered late or never counts as infinitely late."""
+        return [
+            r.responded_at - r.sent_at if r.responded_at and r.sent_at else float("inf")
+            for r in self.records
+        ]
 
     def queued_to_response(self) -> list[float]:
         return [r.latency for r in self.records if r.latency is not None]
@@ -200,16 +205,28 @@ async def closed_loop_quizbot(fake: FakeDiscord, bot: QuizBot, world: list[Quiz]
     rng = random.Random(8)
     records: list[InteractionRecord] = []
 
+    stuck = 0
+
     async def drive(quiz: Quiz) -> None:
+        nonlocal stuck
+        rnd = None
         for _ in range(rounds):
-            rnd, message = await asyncio.wait_for(quiz.rounds.get(), 30)
+            try:
+                rnd, message = await asyncio.wait_for(quiz.rounds.get(), STUCK_AFTER)
+            except TimeoutError:
+                # Everyone answered but the round did not close early (the closing
+                # click's reply failed, see BENCHMARKS.md); play its timer.
+                stuck += 1
+                assert rnd is not None
+                bot.quiz_runner.everyone_answered(rnd.run_id)
+                rnd, message = await asyncio.wait_for(quiz.rounds.get(), 30)
             await click_round(fake, quiz, message, rng, records)
             if rnd.number == 1:  # round 1 runs its full time by design; close it as its timer would
                 bot.quiz_runner.everyone_answered(rnd.run_id)
 
     start = time.perf_counter()
     await asyncio.gather(*(drive(q) for q in world))
-    return Outcome(records, time.perf_counter() - start)
+    return Outcome(records, time.perf_counter() - start, starved=stuck)
 
 
 async def closed_loop_floor(fake: FakeDiscord, bot: FloorBot, world: list[Quiz], rounds: int):
@@ -312,21 +329,10 @@ def accepted(records: list[InteractionRecord]) -> int:
 # -- the benchmark ------------------------------------------------------------------------
 
 
-async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
-    quizzes, members, rounds = (10, 10, 4) if quick else (40, 25, 10)
-    ol_quizzes, ol_members, ol_rounds = (20, 25, 20)
-    ol_rate, ol_seconds = 300.0, (4.0 if quick else 20.0)
-
-    # floor
-    async with FakeDiscord() as fake:
-        with point_discord_py_at(fake):
-            world = build_world(fake, quizzes, members)
-            async with fake.running(FloorBot()) as floor_bot:
-                floor = await closed_loop_floor(fake, floor_bot, world, rounds)
-            floor_failed = len(fake.failed_interactions)
-
-    # the real bot, closed loop
-    url = await prepare_database(workdir)
+async def run_closed_loop(
+    workdir: Path, backend: str, quizzes: int, members: int, rounds: int
+) -> tuple[Outcome, int, int, int]:
+    url = await prepare_database(workdir, backend)
     async with FakeDiscord() as fake:
         with point_discord_py_at(fake):
             world = build_world(fake, quizzes, members)
@@ -342,14 +348,22 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
                     total, distinct = await stored_answers(bot)
             finally:
                 await bot.bench_engine.dispose()  # type: ignore[attr-defined]
-            ours_failed = len(fake.failed_interactions)
             ours.transitions = presenter.transitions
+            return ours, total, distinct, len(fake.failed_interactions)
 
-    # the real bot, open loop at a fixed rate
+
+async def run_open_loop(
+    workdir: Path, rate: float, seconds: float
+) -> tuple[Outcome, int, int, int]:
+    """The real bot with clicks offered at `rate` per second; returns (outcome, rows, distinct
+    (round, member) rows, interactions answered late or never)."""
+    members, rounds = 25, 10
+    # Enough open rounds that the driver can offer the full rate even if rounds turn slowly.
+    quizzes = int(rate * seconds / members) + 2
     url = await prepare_database(workdir)
     async with FakeDiscord() as fake:
         with point_discord_py_at(fake):
-            world = build_world(fake, ol_quizzes, ol_members)
+            world = build_world(fake, quizzes, members)
             bot = make_quizbot(fake, url)
             presenter = RecordingPresenter(
                 bot.quiz_runner.presenter, fake, {q.channel.id: q for q in world}
@@ -357,13 +371,38 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
             bot.quiz_runner.presenter = presenter
             try:
                 async with fake.running(bot):
-                    await start_quizzes(fake, world, ol_rounds)
+                    await start_quizzes(fake, world, rounds)
                     await asyncio.sleep(0.5)  # let the first rounds post
-                    opened = await open_loop_quizbot(fake, bot, world, ol_rate, ol_seconds)
-                    ol_total, ol_distinct = await stored_answers(bot)
+                    opened = await open_loop_quizbot(fake, bot, world, rate, seconds)
+                    total, distinct = await stored_answers(bot)
             finally:
                 await bot.bench_engine.dispose()  # type: ignore[attr-defined]
-            ol_failed = len(fake.failed_interactions)
+            return opened, total, distinct, len(fake.failed_interactions)
+
+
+async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
+    quizzes, members, rounds = (10, 10, 4) if quick else (16, 25, 8)
+    rates = [300.0] if quick else [100.0, 300.0]
+    ol_seconds = 3.0 if quick else 10.0
+
+    # floor
+    async with FakeDiscord() as fake:
+        with point_discord_py_at(fake):
+            world = build_world(fake, quizzes, members)
+            async with fake.running(FloorBot()) as floor_bot:
+                floor = await closed_loop_floor(fake, floor_bot, world, rounds)
+            floor_failed = len(fake.failed_interactions)
+
+    # the real bot, closed loop
+    ours, total, distinct, ours_failed = await run_closed_loop(
+        workdir, "sqlite", quizzes, members, rounds
+    )
+    pg_run = None
+    if not quick and await pg_available():
+        pg_run = await run_closed_loop(workdir, "postgresql", quizzes, members, rounds)
+
+    # the real bot, open loop at fixed rates
+    open_runs = {rate: await run_open_loop(workdir, rate, ol_seconds) for rate in rates}
 
     clicks = quizzes * members * rounds
     ratio = ours.rate / floor.rate
@@ -373,14 +412,16 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         f"round at once; the next round opens when the last of them answered "
         f"({ROUND_SECONDS} s per question, no pause between rounds, so no round closes on "
         "its timer). The floor runs the same clicks against a bare discord.py "
-        "`AutoShardedBot` whose button only sends an ephemeral acknowledgement. Both on one "
-        "process with the fake Discord; SQLite database (the default)."
+        "`AutoShardedBot` whose button only sends an ephemeral acknowledgement. Open loop: "
+        f"clicks offered at a fixed rate for {ol_seconds:.0f} s whatever the bot does, spread "
+        "over enough quizzes (25 members each) that an open round always has a member left "
+        "to click. All in one process with the fake Discord; SQLite database (the default)."
     )
     section.add()
     header = ["run", "clicks", "clicks/s", "p50", "p95", "p99", "max", "late (>3 s)"]
     rows = [
         [
-            "floor (bare ack)",
+            "floor (bare ack), closed loop",
             len(floor.records),
             f"{floor.rate:,.0f}",
             *dist_ms(floor.event_to_response()),
@@ -393,37 +434,61 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
             *dist_ms(ours.event_to_response()),
             ours_failed,
         ],
-        [
-            f"QuizBot, open loop {ol_rate:.0f}/s for {ol_seconds:.0f} s",
-            len(opened.records),
-            f"{opened.offered:,.0f} offered",
-            *dist_ms(opened.event_to_response()),
-            ol_failed,
-        ],
     ]
+    if pg_run is not None:
+        rows.append(
+            [
+                "QuizBot, closed loop, PostgreSQL",
+                len(pg_run[0].records),
+                f"{pg_run[0].rate:,.0f}",
+                *dist_ms(pg_run[0].event_to_response()),
+                pg_run[3],
+            ]
+        )
+    for rate, (opened, _t, _d, failed) in open_runs.items():
+        rows.append(
+            [
+                f"QuizBot, open loop {rate:.0f}/s",
+                len(opened.records),
+                f"{opened.offered:,.0f} offered, {opened.rate:,.0f} done",
+                *dist_ms(opened.event_to_response()),
+                failed,
+            ]
+        )
     section.table(header, rows)
     section.add(
         "Latency is from the fake sending INTERACTION_CREATE on the gateway socket "
-        "(`sent_at`) to the bot's interaction callback arriving (`responded_at`). Counting "
-        "from when the fake queued the event (`latency`), p99 is "
-        f"{ms_str(pct(ours.queued_to_response(), 99))} closed loop and "
-        f"{ms_str(pct(opened.queued_to_response(), 99))} open loop."
+        "(`sent_at`) to the bot's interaction callback arriving (`responded_at`); "
+        "'done' is clicks / time until the last response. A response later than 3 s is "
+        "refused by the fake (and by Discord): the member sees 'interaction failed', though "
+        "the answer was stored."
     )
     section.add()
+    stored = [
+        f"closed loop {total:,} rows for {clicks:,} clicks ({distinct:,} distinct (round, member))"
+    ]
+    ok_answers = total == distinct == clicks
+    for rate, (opened, o_total, o_distinct, _f) in open_runs.items():
+        stored.append(
+            f"open loop {rate:.0f}/s {o_total:,} rows for {len(opened.records):,} clicks "
+            f"({o_distinct:,} distinct)"
+        )
+        ok_answers = ok_answers and o_total == o_distinct == len(opened.records)
     section.add(
-        f"Answers stored: closed loop {total:,} rows for {accepted(ours.records):,} accepted "
-        f"clicks ({distinct:,} distinct (round, member)); open loop {ol_total:,} rows for "
-        f"{accepted(opened.records):,} accepted clicks ({ol_distinct:,} distinct). "
-        f"Round transitions (reveal shown to next question posted, closed loop): p50 "
-        f"{ms_str(pct(ours.transitions, 50))}, p99 {ms_str(pct(ours.transitions, 99))}. "
-        f"Open loop: {opened.starved} of {int(ol_rate * ol_seconds)} click slots found no "
-        "open round to click (driver starved), so the offered rate is "
-        f"{opened.offered:,.0f}/s."
+        "Answers stored: "
+        + "; ".join(stored)
+        + f". Rounds that did not close when their last member answered (closed loop, "
+        f"SQLite): {ours.starved}"
+        + (f"; PostgreSQL: {pg_run[0].starved}" if pg_run is not None else "")
+        + ". Round transitions (reveal shown to next question posted, closed loop): p50 "
+        f"{ms_str(pct(ours.transitions, 50))}, p99 {ms_str(pct(ours.transitions, 99))}."
     )
     section.add()
-    ok_answers = total == distinct == accepted(
-        ours.records
-    ) == clicks and ol_total == ol_distinct == accepted(opened.records) == len(opened.records)
+    at300 = open_runs[300.0][0].event_to_response()
+    failed_all = floor_failed + ours_failed + sum(r[3] for r in open_runs.values())
+    if pg_run is not None:
+        failed_all += pg_run[3]
+        ok_answers = ok_answers and pg_run[1] == pg_run[2] == len(pg_run[0].records)
     section.targets += [
         Target(
             "click throughput vs bare-ack floor",
@@ -432,22 +497,20 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
             ratio >= 0.70 if not quick else None,
         ),
         Target(
-            f"p99 click-to-response at {ol_rate:.0f} clicks/s (open loop)",
-            ms_str(pct(opened.event_to_response(), 99)),
+            "p99 click-to-response at 300 clicks/s (open loop)",
+            ms_str(pct(at300, 99)),
             "< 100 ms",
-            pct(opened.event_to_response(), 99) < 0.100 if not quick else None,
+            pct(at300, 99) < 0.100 if not quick else None,
         ),
         Target(
             "responses later than 3 s (all runs)",
-            str(floor_failed + ours_failed + ol_failed),
+            str(failed_all),
             "0",
-            floor_failed + ours_failed + ol_failed == 0,
+            failed_all == 0,
         ),
         Target(
-            "lost or doubled answers (quiz_answers vs accepted clicks)",
-            "0"
-            if ok_answers
-            else f"mismatch: {total}/{distinct}/{clicks}, {ol_total}/{ol_distinct}",
+            "lost or doubled answers (quiz_answers vs clicks)",
+            "0" if ok_answers else "mismatch (see section)",
             "0",
             ok_answers,
         ),

@@ -64,12 +64,16 @@ def pct(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms" if seconds == seconds else "n/a"
+    if seconds != seconds:
+        return "n/a"
+    if seconds == float("inf"):
+        return "late (> 3 s)"
+    return f"{seconds * 1000:.1f} ms"
 
 
 def dist_ms(values: Sequence[float]) -> list[str]:

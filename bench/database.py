@@ -6,7 +6,9 @@ import asyncio
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from bench.bankgen import mc_only_yaml
 from bench.common import (
@@ -105,7 +107,7 @@ async def _raw_insert_loop(url: str, round_id: int, question_id: int, n: int) ->
 
 
 async def bench_answers(section: Section, quick: bool, workdir: Path) -> None:
-    n = 400 if quick else 3000
+    n = 200 if quick else 3000
     per_round = 100
     rows = []
     for backend in await _backends(quick):
@@ -132,7 +134,9 @@ async def bench_answers(section: Section, quick: bool, workdir: Path) -> None:
             rounds2 = await _open_rounds(quiz, 2, -(-n // per_round))
             sem = asyncio.Semaphore(32)
 
-            async def one(i: int, rounds2: list[int] = rounds2) -> None:
+            async def one(
+                i: int, rounds2: list[int] = rounds2, quiz: QuizService = quiz, sem: Any = sem
+            ) -> None:
                 async with sem:
                     out = await quiz.answer(
                         rounds2[i // per_round], 20_000 + i % per_round, choice=1
@@ -358,11 +362,11 @@ async def bench_queries(section: Section, quick: bool, workdir: Path) -> None:
         rng = random.Random(4)
         try:
             n = 50 if quick else 200
-            board = await _time_calls(lambda: stats.leaderboard(GUILD, "all"), n)
-            week = await _time_calls(lambda: stats.leaderboard(GUILD, "week"), n)
+            board = await _time_calls(partial(stats.leaderboard, GUILD, "all"), n)
+            week = await _time_calls(partial(stats.leaderboard, GUILD, "week"), n)
 
-            async def member() -> None:
-                result = await stats.member(GUILD, rng.choice(users))
+            async def member(stats: StatsService = stats, users: list[int] = users) -> None:
+                result = await stats.member(GUILD, rng.choice(users))  # noqa: B023
                 assert result is not None
 
             mem = await _time_calls(member, n)
@@ -399,7 +403,7 @@ async def bench_queries(section: Section, quick: bool, workdir: Path) -> None:
 
 
 async def bench_draw(section: Section, quick: bool, workdir: Path) -> None:
-    count = 20_000 if quick else 100_000
+    count = 10_000 if quick else 100_000
     backends = ["sqlite"] if quick else await _backends(quick)
     rows = []
     worst = 0.0
@@ -423,11 +427,11 @@ async def bench_draw(section: Section, quick: bool, workdir: Path) -> None:
         try:
             for name, kwargs in variants.items():
 
-                async def draw(kwargs: dict = kwargs) -> None:
+                async def draw(kwargs: dict = kwargs, sessions: Any = sessions) -> None:
                     async with sessions() as session:
-                        await draw_question(session, GUILD, kinds=kinds, rng=rng, **kwargs)
+                        await draw_question(session, GUILD, kinds=kinds, rng=rng, **kwargs)  # noqa: B023
 
-                values = await _time_calls(draw, 50 if quick else 200)
+                values = await _time_calls(draw, 30 if quick else 200)
                 rows.append([backend, name, *dist_ms(values)])
                 if not name.startswith("rare"):
                     worst = max(worst, pct(values, 95))
@@ -436,7 +440,7 @@ async def bench_draw(section: Section, quick: bool, workdir: Path) -> None:
     section.add(
         f"`draw_question` over a {count:,}-item bank (the shipped scope, as a guild sees it: "
         "shipped items it has not hidden plus its own), kinds = mixed, one session per draw."
-        + (" Quick mode: 20,000 items, SQLite only." if quick else "")
+        + (" Quick mode: 10,000 items, SQLite only." if quick else "")
     )
     section.add()
     section.table(["backend", "draw", "p50", "p95", "p99", "max"], rows)

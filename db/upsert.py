@@ -25,6 +25,13 @@ async def insert_ignore(
     values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> int:
     """Insert unless the key exists; returns how many rows were inserted."""
+    if isinstance(values, Mapping):
+        # One row: the values go as parameters of a constant statement, so it is
+        # compiled once and then served from SQLAlchemy's cache (a per-click path).
+        conn = await session.connection()
+        stmt = _insert(session, model).on_conflict_do_nothing()
+        result = await conn.execute(stmt, dict(values))
+        return result.rowcount or 0
     stmt = _insert(session, model).values(values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return result.rowcount or 0  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SHIPPED, HiddenQuestion, PracticeItem, Question, QuestionTag
@@ -133,28 +133,31 @@ async def draw_question(
     after a random point, wrapping to the start. No ORDER BY RANDOM() over
     the whole table.
 
-    The seek runs once per scope (shipped items, the guild's own) and keeps
-    the lower key: with `guild_id = X OR guild_id = Y` in one query neither
-    SQLite nor PostgreSQL can walk the (guild_id, status, rand_key) index in
-    key order, and sorts every visible row instead (25-70 ms at 20,000
-    items; see BENCHMARKS.md).
+    The seek runs once per scope (shipped items, the guild's own; both
+    seeks in one statement) and keeps the lower key: with `guild_id = X OR
+    guild_id = Y` in one query neither SQLite nor PostgreSQL can walk the
+    (guild_id, status, rand_key) index in key order, and they sort every
+    visible row instead (25-70 ms at 20,000 items; see BENCHMARKS.md).
     """
     point = (rng or random).random()
     conditions = _draw_filter(guild_id, tags, difficulty, kinds, exclude, unseen_by, scoped=False)
     for key_condition in (Question.rand_key >= point, Question.rand_key < point):
-        found: list[Question] = []
-        for scope in visible_scopes(guild_id):
-            stmt: Select[tuple[Question]] = (
-                select(Question)
-                .where(scope, *conditions, key_condition)
-                .order_by(Question.rand_key)
-                .limit(1)
-            )
-            row = (await session.execute(stmt)).scalar_one_or_none()
-            if row is not None:
-                found.append(row)
-        if found:
-            return min(found, key=lambda q: (q.rand_key, q.id))
+        firsts = [
+            select(Question.id, Question.rand_key)
+            .where(scope, *conditions, key_condition)
+            .order_by(Question.rand_key)
+            .limit(1)
+            .subquery()
+            for scope in visible_scopes(guild_id)
+        ]
+        both = union_all(*(select(f.c.id, f.c.rand_key) for f in firsts)).subquery()
+        first = select(both.c.id).order_by(both.c.rand_key, both.c.id).limit(1)
+        stmt: Select[tuple[Question]] = select(Question).where(
+            Question.id == first.scalar_subquery()
+        )
+        row = (await session.execute(stmt)).scalar_one_or_none()
+        if row is not None:
+            return row
     return None
 
 

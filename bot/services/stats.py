@@ -81,17 +81,20 @@ class StatsService:
             total = await session.get(ScoreTotal, (guild_id, "all", user_id))
             if total is None:
                 return None
-            better = await session.scalar(
+            # Two clean ranges of the board index (an OR of both is one slower scan);
+            # counting stays O(rank) per call: fine at 100,000 members (BENCHMARKS.md).
+            board = (ScoreTotal.guild_id == guild_id, ScoreTotal.period == "all")
+            ahead = (
+                select(func.count()).where(*board, ScoreTotal.points > total.points)
+            ).scalar_subquery()
+            tied_faster = (
                 select(func.count()).where(
-                    ScoreTotal.guild_id == guild_id,
-                    ScoreTotal.period == "all",
-                    (ScoreTotal.points > total.points)
-                    | (
-                        (ScoreTotal.points == total.points)
-                        & (ScoreTotal.answer_time_ms < total.answer_time_ms)
-                    ),
+                    *board,
+                    ScoreTotal.points == total.points,
+                    ScoreTotal.answer_time_ms < total.answer_time_ms,
                 )
-            )
+            ).scalar_subquery()
+            better = await session.scalar(select(ahead + tied_faster))
             by_tag = (
                 await session.execute(
                     select(
