@@ -24,24 +24,3 @@ class ManualClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
-
-
-class ScaledClock:
-    """Wall-clock time running `speed` times faster: end-to-end tests play a
-    20-second round in a fraction of a second without changing any rule."""
-
-    def __init__(self, speed: float, start: datetime | None = None) -> None:
-        import time
-
-        self.speed = speed
-        self._monotonic = time.monotonic
-        self._origin = start or utcnow()
-        self._started = self._monotonic()
-
-    def __call__(self) -> datetime:
-        return self._origin + timedelta(seconds=(self._monotonic() - self._started) * self.speed)
-
-
-def real_seconds(clock: Clock, seconds: float) -> float:
-    """How long to really wait for `seconds` to pass on `clock`."""
-    return seconds / getattr(clock, "speed", 1.0)

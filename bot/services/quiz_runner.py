@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.core.clock import Clock, real_seconds, utcnow
+from bot.core.clock import Clock, utcnow
 from bot.services.quiz import QuizService, Results, Reveal, RoundInfo, RunInfo
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class QuizRunner:
         remaining = (rnd.deadline_at - self.clock()).total_seconds()
         if remaining > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=real_seconds(self.clock, remaining))
+                await asyncio.wait_for(event.wait(), timeout=remaining)
         event.clear()
 
     async def _drive(self, run: RunInfo, resume: RoundInfo | None) -> None:
@@ -110,7 +110,7 @@ class QuizRunner:
                 if run.run_id in self._stop_requested:
                     break
                 if self.pause > 0:
-                    await asyncio.sleep(real_seconds(self.clock, self.pause))
+                    await asyncio.sleep(self.pause)
             stopped = run.run_id in self._stop_requested
             results = await self.service.finish(run.run_id, stopped=stopped)
             if results is not None:
