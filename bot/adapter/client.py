@@ -109,6 +109,7 @@ class QuizBot(commands.AutoShardedBot):
             clock=services.clock,
             owns_guild=settings.owns_guild,
             pause_between_rounds=pause_between_rounds,
+            live=services.live_answers,
         )
         self.synced = False
 
@@ -137,6 +138,7 @@ class QuizBot(commands.AutoShardedBot):
         for name in list(self.cogs):
             await self.remove_cog(name)  # stops the cogs' background tasks first
         await self.quiz_runner.shutdown()
+        await self.services.live_answers.shutdown()
         await super().close()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.clock import Clock, utcnow
 from bot.services.discussions import DiscussionService
 from bot.services.guilds import GuildService
+from bot.services.live_answers import LiveAnswers
 from bot.services.practice import PracticeService
 from bot.services.qotd import QotdService
 from bot.services.question_admin import QuestionAdminService
@@ -24,6 +25,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     guilds: GuildService
     quiz: QuizService
+    live_answers: LiveAnswers
     discussions: DiscussionService
     practice: PracticeService
     schedules: ScheduleService
@@ -46,6 +48,7 @@ class Services:
             sessions=sessions,
             guilds=GuildService(sessions),
             quiz=quiz,
+            live_answers=LiveAnswers(sessions, clock),
             schedules=ScheduleService(sessions, clock, rng=rng),
             qotd=QotdService(sessions, clock, quiz, rng),
             discussions=DiscussionService(sessions, clock, rng),

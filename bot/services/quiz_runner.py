@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.core.clock import Clock, utcnow
+from bot.services.live_answers import LiveAnswers
 from bot.services.quiz import QuizService, Results, Reveal, RoundInfo, RunInfo
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,14 @@ class QuizRunner:
         clock: Clock = utcnow,
         pause_between_rounds: float = 4.0,
         owns_guild: Callable[[int], bool] = lambda _guild_id: True,
+        live: LiveAnswers | None = None,
     ) -> None:
         self.service = service
         self.presenter = presenter
         self.clock = clock
         self.pause = pause_between_rounds
         self.owns_guild = owns_guild
+        self.live = live
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
         self._stop_requested: set[int] = set()
@@ -99,10 +102,16 @@ class QuizRunner:
                     rnd = await self.service.open_next_round(run.run_id)
                     if rnd is None:
                         break
+                    if self.live is not None:
+                        await self.live.open(rnd)  # before the buttons can be clicked
                     message_id = await self.presenter.show_round(run, rnd)
                     if message_id is not None:
                         await self.service.set_round_message(rnd.round_id, message_id)
+                elif self.live is not None:
+                    await self.live.open(rnd)  # resumed after a restart
                 await self._wait_round(run.run_id, rnd)
+                if self.live is not None:
+                    await self.live.close(rnd.round_id)  # every confirmed answer is written
                 reveal = await self.service.close_round(rnd.round_id)
                 if reveal is not None and run.run_id not in self._stop_requested:
                     await self.presenter.show_reveal(run, reveal)

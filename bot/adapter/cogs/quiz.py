@@ -52,14 +52,20 @@ async def submit_answer(
     interaction: discord.Interaction, round_id: int, *, choice: int | None, text: str | None
 ) -> None:
     bot = _bot(interaction)
-    outcome = await bot.services.quiz.answer(
-        round_id, interaction.user.id, choice=choice, text=text, interaction_id=interaction.id
+    user, services = interaction.user.id, bot.services
+    outcome = await services.live_answers.answer(
+        round_id, user, choice=choice, text=text, interaction_id=interaction.id
+    ) or await services.quiz.answer(
+        round_id, user, choice=choice, text=text, interaction_id=interaction.id
     )
     await reply(interaction, answer_feedback(outcome.status, outcome.shown_choice, outcome.text))
     if outcome.all_answered:
-        info = await bot.services.quiz.get_round(round_id)
-        if info is not None:
-            bot.quiz_runner.everyone_answered(info.run_id)
+        run_id = services.live_answers.run_of(round_id)
+        if run_id is None:
+            info = await services.quiz.get_round(round_id)
+            run_id = info.run_id if info else None
+        if run_id is not None:
+            bot.quiz_runner.everyone_answered(run_id)
 
 
 class AnswerButton(

@@ -1,0 +1,81 @@
+"""Clicks judged in memory, written in groups, confirmed only once committed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from sqlalchemy import func, select
+
+from bot.core.clock import ManualClock
+from bot.services.bank import import_items
+from bot.services.live_answers import LiveAnswers
+from bot.services.quiz import AnswerStatus, QuizOptions, QuizService
+from db.models import QuizAnswer, QuizParticipant
+from tests.factories import mcq
+
+GUILD, CHANNEL = 71_000_000_000_000_001, 9
+
+
+async def setup(sessions, clock):  # type: ignore[no-untyped-def]
+    await import_items(sessions, [mcq(f"q-{i}") for i in range(3)], rng=random.Random(1))
+    quiz = QuizService(sessions, clock, random.Random(2))
+    run = await quiz.start(GUILD, CHANNEL, 1, QuizOptions(questions=3))
+    rnd = await quiz.open_next_round(run.run_id)
+    assert rnd is not None
+    live = LiveAnswers(sessions, clock)
+    await live.open(rnd)
+    return quiz, live, rnd
+
+
+async def test_a_burst_of_clicks_is_written_in_few_transactions(sessions) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    quiz, live, rnd = await setup(sessions, clock)
+    right = rnd.shown_choices.index("Oskil")
+    outcomes = await asyncio.gather(
+        *(live.answer(rnd.round_id, 1000 + u, choice=right, text=None) for u in range(60)),
+        live.answer(rnd.round_id, 1000, choice=0, text=None),  # a double click, in the burst
+    )
+    statuses = [o.status for o in outcomes if o is not None]
+    assert statuses.count(AnswerStatus.ACCEPTED) == 60
+    assert statuses.count(AnswerStatus.DUPLICATE) == 1
+    assert live.transactions < 10  # grouped, not one per click
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(QuizAnswer)) == 60
+        assert await session.scalar(select(func.count()).select_from(QuizParticipant)) == 60
+    await live.close(rnd.round_id)
+    reveal = await quiz.close_round(rnd.round_id)
+    assert reveal is not None and len(reveal.right) == 60
+    await live.shutdown()
+
+
+async def test_late_closed_and_unknown_rounds(sessions) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    _quiz, live, rnd = await setup(sessions, clock)
+    assert await live.answer(rnd.round_id + 99, 5, choice=0, text=None) is None  # not held here
+    clock.advance(seconds=61)  # past the 20 s deadline
+    late = await live.answer(rnd.round_id, 5, choice=0, text=None)
+    assert late is not None and late.status is AnswerStatus.LATE
+    await live.close(rnd.round_id)
+    assert await live.answer(rnd.round_id, 6, choice=0, text=None) is None  # gone after close
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(QuizAnswer)) == 0
+    await live.shutdown()
+
+
+async def test_everyone_in_from_round_two(sessions) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    quiz, live, first = await setup(sessions, clock)
+    one = await live.answer(first.round_id, 1, choice=0, text=None)
+    two = await live.answer(first.round_id, 2, choice=1, text=None)
+    assert one is not None and two is not None and not two.all_answered  # round 1 runs out
+    await live.close(first.round_id)
+    await quiz.close_round(first.round_id)
+    second = await quiz.open_next_round(first.run_id)
+    assert second is not None
+    await live.open(second)
+    partial = await live.answer(second.round_id, 1, choice=0, text=None)
+    assert partial is not None and not partial.all_answered
+    last = await live.answer(second.round_id, 2, choice=0, text=None)
+    assert last is not None and last.all_answered
+    await live.shutdown()
