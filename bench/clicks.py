@@ -220,8 +220,11 @@ async def closed_loop_quizbot(fake: FakeDiscord, bot: QuizBot, world: list[Quiz]
                 assert rnd is not None
                 bot.quiz_runner.everyone_answered(rnd.run_id)
                 rnd, message = await asyncio.wait_for(quiz.rounds.get(), 30)
+            before = len(fake.failed_interactions)
             await click_round(fake, quiz, message, rng, records)
-            if rnd.number == 1:  # round 1 runs its full time by design; close it as its timer would
+            # Round 1 runs its full time by design; close it as its timer would (unless a
+            # click failed: its answer may still be queued in the bot; the fallback above).
+            if rnd.number == 1 and len(fake.failed_interactions) == before:
                 bot.quiz_runner.everyone_answered(rnd.run_id)
 
     start = time.perf_counter()
@@ -276,6 +279,8 @@ async def open_loop_quizbot(
         records.append(record)
         with contextlib.suppress(InteractionFailed):
             await record.response(timeout=10)
+        if record.response_record is None:
+            return  # answered late: it may still be queued in the bot, keep the round open
         answered[rnd.round_id] = answered.get(rnd.round_id, 0) + 1
         if rnd.number == 1 and answered[rnd.round_id] == len(quiz.members):
             bot.quiz_runner.everyone_answered(rnd.run_id)
@@ -316,6 +321,18 @@ async def stored_answers(bot: QuizBot) -> tuple[int, int]:
             )
         )
     return int(total or 0), int(distinct or 0)
+
+
+async def drained(bot: QuizBot, clicks: int, patience: float = 5.0) -> tuple[int, int]:
+    """Stored answers once the bot has caught up: a click answered late (refused by the
+    fake after 3 s) may still be in the bot's queue when its driver gives up on it."""
+    last, still = await stored_answers(bot), time.perf_counter()
+    while last[0] < clicks and time.perf_counter() - still < patience:
+        await asyncio.sleep(0.25)
+        now = await stored_answers(bot)
+        if now != last:
+            last, still = now, time.perf_counter()
+    return last
 
 
 def accepted(records: list[InteractionRecord]) -> int:
@@ -374,7 +391,7 @@ async def run_open_loop(
                     await start_quizzes(fake, world, rounds)
                     await asyncio.sleep(0.5)  # let the first rounds post
                     opened = await open_loop_quizbot(fake, bot, world, rate, seconds)
-                    total, distinct = await stored_answers(bot)
+                    total, distinct = await drained(bot, len(opened.records))
             finally:
                 await bot.bench_engine.dispose()  # type: ignore[attr-defined]
             return opened, total, distinct, len(fake.failed_interactions)

@@ -365,7 +365,8 @@ class QuizService:
         The hot path of a live quiz (one call per click), so it is kept to four
         statements: one read of round, run and question together; the insert
         (the unique (round, user) key decides whether this is a first answer);
-        the participant; one count of who joined and who answered.
+        the participant; from round 2 on, one count of who joined and who
+        answered (after the commit on PostgreSQL, see below).
         """
         now = self.clock()
         async with self.sessions.begin() as session:
@@ -467,22 +468,22 @@ class QuizService:
                     "best_streak": 0,
                 },
             )
+            # Round 1 always runs its full time: until then nobody has joined.
+            counted = found.number > 1
+            # SQLite serializes writers: inside this write transaction the count is
+            # exact. PostgreSQL (READ COMMITTED) is not: two last answers committing
+            # at once would each miss the other and the round would run its full
+            # time, so there the count is read after the commit (below).
+            serialized = session.bind is not None and session.bind.dialect.name == "sqlite"
             all_answered = False
-            if found.number > 1:
-                # Round 1 always runs its full time: until then nobody has joined.
-                joined = (
-                    select(func.count())
-                    .where(QuizParticipant.run_id == found.run_id)
-                    .scalar_subquery()
-                )
-                answered = (
-                    select(func.count()).where(QuizAnswer.round_id == round_id).scalar_subquery()
-                )
-                counts = (await session.execute(select(joined, answered))).one()
-                all_answered = counts[1] >= counts[0]
-            return AnswerOutcome(
-                AnswerStatus.ACCEPTED, choice, given_text, all_answered, found.deadline_at
-            )
+            if counted and serialized:
+                all_answered = await _everyone_in(session, found.run_id, round_id, None)
+        if counted and not serialized:
+            async with self.sessions() as session:
+                all_answered = await _everyone_in(session, found.run_id, round_id, user_id)
+        return AnswerOutcome(
+            AnswerStatus.ACCEPTED, choice, given_text, all_answered, found.deadline_at
+        )
 
     # -- closing --------------------------------------------------------------
 
@@ -665,6 +666,25 @@ class QuizService:
                     info = _round_info(rnd, run, question_view(await _question(session, rnd)))
                 found.append((_run_info(run), info))
             return found
+
+
+async def _everyone_in(
+    session: AsyncSession, run_id: int, round_id: int, last_user: int | None
+) -> bool:
+    """Has everyone who joined the run answered this round? With `last_user`, only
+    if that member holds the round's latest answer too: of several callers that see
+    everyone in after their commits, just one asks for the early close."""
+    joined = select(func.count()).where(QuizParticipant.run_id == run_id).scalar_subquery()
+    answered = select(func.count()).where(QuizAnswer.round_id == round_id).scalar_subquery()
+    last = (
+        select(QuizAnswer.user_id)
+        .where(QuizAnswer.round_id == round_id)
+        .order_by(QuizAnswer.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    counts = (await session.execute(select(joined, answered, last))).one()
+    return counts[1] >= counts[0] and (last_user is None or counts[2] == last_user)
 
 
 async def _question(session: AsyncSession, rnd: QuizRound) -> Question:

@@ -58,7 +58,6 @@ async def submit_answer(
     ) or await services.quiz.answer(
         round_id, user, choice=choice, text=text, interaction_id=interaction.id
     )
-    await reply(interaction, answer_feedback(outcome.status, outcome.shown_choice, outcome.text))
     if outcome.all_answered:
         run_id = services.live_answers.run_of(round_id)
         if run_id is None:
@@ -66,6 +65,8 @@ async def submit_answer(
             run_id = info.run_id if info else None
         if run_id is not None:
             bot.quiz_runner.everyone_answered(run_id)
+    # The early close does not depend on the reply reaching the member (it may be late).
+    await reply(interaction, answer_feedback(outcome.status, outcome.shown_choice, outcome.text))
 
 
 class AnswerButton(
