@@ -16,9 +16,6 @@ import textwrap
 import threading
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.core.discussion_result import DiscussionResult, GainStatus, format_points
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -106,6 +103,11 @@ def render_result_png(result: DiscussionResult, title: str | None = None) -> byt
     line_counts = [label.count("\n") + 1 for label in labels]
     height = 2.0 + sum(max(0.75, 0.3 * n + 0.25) for n in line_counts)
     with _RENDER_LOCK:
+        # Imported here: matplotlib costs about a second at import, which a bot
+        # restart should not pay before the first discussion closes.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(8, height), dpi=110, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()

@@ -61,14 +61,16 @@ def test_png_is_drawn_with_the_same_figures(
 ) -> None:
     result = compute_result(LABELS, BEFORE, AFTER)
     drawn: list[str] = []
-    original = charts.Figure.savefig
+    from matplotlib.figure import Figure
+
+    original = Figure.savefig
 
     def spy(fig, *args, **kwargs):  # type: ignore[no-untyped-def]
         for ax in fig.axes:
             drawn.extend(t.get_text() for t in ax.texts)  # the bar labels
         return original(fig, *args, **kwargs)
 
-    monkeypatch.setattr(charts.Figure, "savefig", spy)
+    monkeypatch.setattr(Figure, "savefig", spy)
     png = render_result_png(result, "How should the law treat people who kept working?")
     assert png.startswith(PNG_SIGNATURE)
     expected = [f"{r.before_pct}%" for r in chart_rows(result)] + [
@@ -95,5 +97,7 @@ async def test_drawn_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_no_pyplot_global_state() -> None:
     source = Path(charts.__file__).read_text()
-    imports = [line for line in source.splitlines() if re.match(r"(from|import) matplotlib", line)]
+    imports = [
+        line for line in source.splitlines() if re.match(r"\s*(from|import) matplotlib", line)
+    ]
     assert imports and not any("pyplot" in line for line in imports)
