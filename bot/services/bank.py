@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.bank_files import load_bank
@@ -76,14 +76,20 @@ async def _upsert_question(
     user_id: int | None,
     rng: random.Random,
     theme: str | None,
+    new_rows: list[dict[str, Any]],
 ) -> str:
     values = _question_fields(item, status, theme)
     if existing is None:
-        row = Question(
-            guild_id=guild_id, slug=item.id, rand_key=rng.random(), created_by=user_id, **values
+        # Written in bulk after the loop (see _insert_new_questions).
+        new_rows.append(
+            {
+                "guild_id": guild_id,
+                "slug": item.id,
+                "rand_key": rng.random(),
+                "created_by": user_id,
+                **values,
+            }
         )
-        row.tag_rows = [QuestionTag(tag=t) for t in dict.fromkeys(item.tags)]
-        session.add(row)
         return "new"
     # A moderator's disable survives a re-import; content changes still apply.
     if existing.status == "disabled" and guild_id != SHIPPED:
@@ -95,6 +101,22 @@ async def _upsert_question(
     await session.execute(delete(QuestionTag).where(QuestionTag.question_id == existing.id))
     session.add_all(QuestionTag(question_id=existing.id, tag=t) for t in dict.fromkeys(item.tags))
     return "updated"
+
+
+async def _insert_new_questions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """New questions and their tag rows as two bulk INSERTs: a 5,000-item upload
+    would otherwise build and flush 5,000 ORM objects with their relationships."""
+    if not rows:
+        return
+    inserted = await session.execute(insert(Question).returning(Question.id, Question.slug), rows)
+    ids = {slug: question_id for question_id, slug in inserted}
+    tags = [
+        {"question_id": ids[row["slug"]], "tag": tag}
+        for row in rows
+        for tag in dict.fromkeys(row["tags"])
+    ]
+    if tags:
+        await session.execute(insert(QuestionTag), tags)
 
 
 def _prompt_fields(item: DiscussionItem, status: str) -> dict[str, Any]:
@@ -210,6 +232,7 @@ async def import_items_in(
             )
         ).scalars()
     }
+    new_rows: list[dict[str, Any]] = []
     for item in items:
         status = "draft" if item.id in draft_ids else "active"
         if isinstance(item, DiscussionItem):
@@ -227,8 +250,10 @@ async def import_items_in(
                 user_id,
                 rng,
                 (themes or {}).get(item.id),
+                new_rows,
             )
         getattr(report, outcome).append(item.id)
+    await _insert_new_questions(session, new_rows)
     if retire_missing:
         present = {item.id for item in items}
         for slug, row in [*questions.items(), *prompts.items()]:
