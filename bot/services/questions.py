@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select, union_all
+from sqlalchemy import Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import SHIPPED, HiddenQuestion, PracticeItem, Question, QuestionTag
@@ -169,8 +169,6 @@ async def count_matching(
     difficulty: int | None = None,
     kinds: Sequence[str] = (),
 ) -> int:
-    from sqlalchemy import func
-
     conditions = _draw_filter(guild_id, tags, difficulty, kinds, ())
     return (await session.execute(select(func.count(Question.id)).where(*conditions))).scalar_one()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -637,7 +637,7 @@ class QuizService:
             return Results(_run_info(run), ranking, int(played or 0))
 
     async def running_runs(
-        self, owns_guild: object = None
+        self, owns_guild: Callable[[int], bool] | None = None
     ) -> list[tuple[RunInfo, RoundInfo | None]]:
         """Runs to pick up after a restart, with their latest round."""
         async with self.sessions() as session:
@@ -653,7 +653,7 @@ class QuizService:
             )
             found: list[tuple[RunInfo, RoundInfo | None]] = []
             for run in runs:
-                if callable(owns_guild) and not owns_guild(run.guild_id):
+                if owns_guild is not None and not owns_guild(run.guild_id):
                     continue
                 rnd = await session.scalar(
                     select(QuizRound)
