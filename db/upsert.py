@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
-def _insert(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
+def dialect_insert(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
+    """The INSERT construct of the session's dialect, which knows ON CONFLICT."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return (postgresql if dialect == "postgresql" else sqlite).insert(model)
 
@@ -29,10 +30,10 @@ async def insert_ignore(
         # One row: the values go as parameters of a constant statement, so it is
         # compiled once and then served from SQLAlchemy's cache (a per-click path).
         conn = await session.connection()
-        stmt = _insert(session, model).on_conflict_do_nothing()
+        stmt = dialect_insert(session, model).on_conflict_do_nothing()
         result = await conn.execute(stmt, dict(values))
         return result.rowcount or 0
-    stmt = _insert(session, model).values(values).on_conflict_do_nothing()
+    stmt = dialect_insert(session, model).values(values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return result.rowcount or 0  # type: ignore[attr-defined]
 
@@ -48,7 +49,7 @@ async def upsert_add(
     """Insert rows, or add their `add` columns to the existing row's (counters)."""
     if not rows:
         return
-    stmt = _insert(session, model).values(list(rows))
+    stmt = dialect_insert(session, model).values(list(rows))
     table = model.__table__  # type: ignore[attr-defined]
     update: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in add}
     for name in greatest:

@@ -53,7 +53,6 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, false, func, literal_column, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
@@ -67,6 +66,7 @@ from bot.core.schedule_math import (
 )
 from bot.services.quiz import MAX_SECONDS, QuizError, QuizOptions
 from db.models import Schedule, ScheduleRun
+from db.upsert import dialect_insert
 
 __all__ = [
     "DEFAULT_GRACE_SECONDS",
@@ -348,11 +348,6 @@ def _run_view(row: ScheduleRun) -> ScheduleRunView:
         quiz_run_id=row.quiz_run_id,
         process=row.process,
     )
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql if dialect == "postgresql" else sqlite).insert(ScheduleRun)
 
 
 @dataclass
@@ -723,7 +718,7 @@ class ScheduleService:
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 return None  # another process claimed it (or it was paused/edited)
             stmt = (
-                _insert(session)
+                dialect_insert(session, ScheduleRun)
                 .values(
                     schedule_id=due.schedule_id,
                     due_at=due.seen,
