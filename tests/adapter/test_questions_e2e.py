@@ -176,7 +176,12 @@ async def test_permissions_forms_review_scoping_and_export_round_trip(
         as_helper = await fake.run_command(
             helper, channel, "questions list", check_permissions=False
         )
-        assert "Questions · page 1" in (await as_helper.response()).message.embeds[0]["title"]
+        listing = (await as_helper.response()).message
+        assert "Questions · page 1 of" in listing.embeds[0]["title"]
+        next_page = await fake.click(helper, listing, listing.custom_ids[-1])
+        assert (await next_page.response()).type == 7  # the same message, next page
+        assert "Questions · page 2 of" in listing.embeds[0]["title"]
+        assert [b["label"] for b in listing.buttons][0] == "◀ Previous"
 
         opened = await fake.run_command(helper, channel, "questions add", check_permissions=False)
         assert (await opened.response()).type == 9

@@ -217,6 +217,63 @@ class QuestionForm(discord.ui.Modal):
         await reply(interaction, f"Saved as `{view.slug}` (#{view.id}).{note}")
 
 
+SEARCH_IN_ID = 80  # what fits in a custom_id next to the page number
+
+
+async def question_page(
+    bot: QuizBot, guild_id: int, search: str, page: int
+) -> tuple[discord.Embed, discord.ui.View]:
+    """One page of /questions list, with Previous/Next buttons that carry the search."""
+    found = await bot.services.question_admin.list(guild_id, search, page)
+    lines = [
+        f"`#{q.id}` {'🏠' if q.guild_id else '📚'} {q.status if q.status != 'active' else ''} "
+        f"{clip(q.text, 90)}"
+        for q in found.items
+    ]
+    embed = discord.Embed(
+        title=f"Questions · page {found.page} of {found.pages} ({found.total})",
+        description=clip("\n".join(lines) or "No questions match.", 4096),
+        colour=render.QUIZ_COLOUR,
+    )
+    embed.set_footer(text="🏠 this server's · 📚 shipped · /questions show <id> for details")
+    view = discord.ui.View(timeout=None)
+    term = search[:SEARCH_IN_ID]
+    if found.page > 1:
+        view.add_item(PageButton(found.page - 1, term, "◀ Previous"))
+    if found.page < found.pages:
+        view.add_item(PageButton(found.page + 1, term, "Next ▶"))
+    return embed, view
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"qlist:(?P<page>\d+):(?P<search>.*)"
+):
+    def __init__(self, page: int, search: str, label: str = "Page") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"qlist:{page}:{search}",
+            )
+        )
+        self.page, self.search = page, search
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PageButton:
+        return cls(int(match["page"]), match["search"], item.label or "Page")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        if not await is_moderator(interaction, bot.services):
+            await reply(interaction, NOT_MODERATOR)
+            return
+        assert interaction.guild_id is not None
+        embed, view = await question_page(bot, interaction.guild_id, self.search, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
 def question_detail(view: object) -> discord.Embed:
     from bot.services.questions import QuestionView
 
@@ -393,22 +450,9 @@ class QuestionsCog(
         page: app_commands.Range[int, 1, 10000] = 1,
     ) -> None:
         assert interaction.guild_id is not None
-        found = await self.bot.services.question_admin.list(
-            interaction.guild_id, search or "", page
-        )
-        lines = [
-            f"`#{q.id}` {'🏠' if q.guild_id else '📚'} {q.status if q.status != 'active' else ''} "
-            f"{clip(q.text, 90)}"
-            for q in found.items
-        ]
-        embed = discord.Embed(
-            title=f"Questions · page {found.page} of {found.pages} ({found.total})",
-            description=clip("\n".join(lines) or "No questions match.", 4096),
-            colour=render.QUIZ_COLOUR,
-        )
-        embed.set_footer(text="🏠 this server's · 📚 shipped · /questions show <id> for details")
+        embed, view = await question_page(self.bot, interaction.guild_id, search or "", page)
         await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+            embed=embed, view=view, ephemeral=True, allowed_mentions=render.NO_MENTIONS
         )
 
     @app_commands.command(name="show", description="One question in full")
@@ -425,5 +469,5 @@ class QuestionsCog(
 
 
 async def setup(bot: QuizBot) -> None:
-    bot.add_dynamic_items(UploadDecision)
+    bot.add_dynamic_items(UploadDecision, PageButton)
     await bot.add_cog(QuestionsCog(bot))
