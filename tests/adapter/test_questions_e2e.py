@@ -181,7 +181,7 @@ async def test_permissions_forms_review_scoping_and_export_round_trip(
         next_page = await fake.click(helper, listing, listing.custom_ids[-1])
         assert (await next_page.response()).type == 7  # the same message, next page
         assert "Questions · page 2 of" in listing.embeds[0]["title"]
-        assert [b["label"] for b in listing.buttons][0] == "◀ Previous"
+        assert listing.buttons[0]["label"] == "◀ Previous"
 
         opened = await fake.run_command(helper, channel, "questions add", check_permissions=False)
         assert (await opened.response()).type == 9
