@@ -13,9 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter import render
+from bot.adapter import ops_hooks, render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
 from bot.app import Database
+from bot.ops.metrics import Metrics
+from bot.ops.runtime import OpsRuntime
 from bot.services.container import Services
 from bot.services.quiz import QuizError
 from bot.services.quiz_runner import QuizRunner
@@ -51,6 +53,10 @@ INVITE_PERMISSIONS = discord.Permissions(
 
 
 class QuizTree(app_commands.CommandTree["QuizBot"]):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        ops_hooks.bind_interaction_ids(interaction)  # ids on the command's log lines
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
@@ -89,9 +95,12 @@ class QuizBot(commands.AutoShardedBot):
         services: Services,
         *,
         pause_between_rounds: float = 4.0,
+        metrics: Metrics | None = None,
         **options: Any,
     ) -> None:
+        self.metrics = metrics or Metrics()
         super().__init__(
+            http_trace=self.metrics.trace_config(),
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
             tree_cls=QuizTree,
@@ -112,6 +121,7 @@ class QuizBot(commands.AutoShardedBot):
             live=services.live_answers,
         )
         self.synced = False
+        ops_hooks.attach(self, self.metrics)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -153,8 +163,9 @@ async def serve(settings: Settings, database: Database) -> int:
     point_at_api(settings.discord_api_base)
     services = Services.build(database.sessions)
     bot = QuizBot(settings, services)
+    ops = OpsRuntime(settings, database, bot.metrics, [ops_hooks.gateway_probe(bot)], bot.close)
     try:
-        async with bot:
+        async with bot, ops:
             await bot.start(settings.token or "")
     except discord.LoginFailure:
         log.error(
@@ -165,4 +176,4 @@ async def serve(settings: Settings, database: Database) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Discord asked for privileged intents; this bot needs none. Please report this.")
         return 1
-    return 0
+    return 1 if ops.timed_out else 0
