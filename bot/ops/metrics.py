@@ -11,6 +11,7 @@ numbers are simply never read.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -154,14 +155,21 @@ class Metrics:
     # -- the database ----------------------------------------------------------------------
 
     def watch_engine(self, engine: AsyncEngine) -> None:
+        """Time transactions through SQLAlchemy's events. The hooks never touch the
+        connection (an invalidated one raises on access) and never raise."""
+        began: dict[int, float] = {}
+
         def begin(connection: Any) -> None:
-            connection.info["quizbot_began"] = time.perf_counter()
+            began[id(connection)] = time.perf_counter()
 
         def ended(outcome: str) -> Callable[[Any], None]:
             def done(connection: Any) -> None:
-                began = connection.info.pop("quizbot_began", None)
-                if began is not None:
-                    self.db_transaction_seconds.labels(outcome).observe(time.perf_counter() - began)
+                start = began.pop(id(connection), None)
+                if start is not None:
+                    with contextlib.suppress(Exception):
+                        self.db_transaction_seconds.labels(outcome).observe(
+                            time.perf_counter() - start
+                        )
 
             return done
 
