@@ -32,6 +32,7 @@ EXTENSIONS = (
     "bot.adapter.cogs.schedule",
     "bot.adapter.cogs.questions",
     "bot.adapter.cogs.config",
+    "bot.adapter.cogs.privacy",
 )
 
 # Everything the bot needs works without privileged intents: slash commands

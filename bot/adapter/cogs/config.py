@@ -34,6 +34,9 @@ and discuss the contested parts fairly.
 `/schedule add` — a recurring quiz or question of the day; `/schedule list|next|history`
 `/config moderator-role` — who else counts as a moderator
 `/config quiz` — answer changes and the streak bonus
+`/config erase-server-data` — the server owner erases everything the bot keeps here
+
+`/privacy` — what the bot keeps about you, and erasing it
 """
 
 
@@ -102,6 +105,14 @@ class ConfigCog(
             f"streak bonus: **{'on' if settings.streak_bonus else 'off'}** "
             "(applies to quizzes started from now on).",
         )
+
+    @app_commands.command(
+        name="erase-server-data", description="Erase everything the bot keeps for this server"
+    )
+    async def erase_server_data(self, interaction: discord.Interaction) -> None:
+        privacy = self.bot.get_cog("PrivacyCog")
+        assert privacy is not None
+        await privacy.erase_server(interaction)  # type: ignore[attr-defined]
 
 
 class HelpCog(commands.Cog):
