@@ -24,4 +24,4 @@ def is_transient_db(error: BaseException) -> bool:
         return any(part in text for part in _SQLITE_PASSING)
     if isinstance(error, exc.DisconnectionError | exc.TimeoutError):
         return True  # TimeoutError here is the pool's: no connection came free in time
-    return isinstance(error, ConnectionError | OSError) and not isinstance(error, FileNotFoundError)
+    return isinstance(error, ConnectionError | TimeoutError)
