@@ -35,7 +35,9 @@ from db.models import (
     Guild,
     HiddenQuestion,
     PracticeItem,
+    PromptRevision,
     Question,
+    QuestionRevision,
     QuizAnswer,
     QuizParticipant,
     QuizRun,
@@ -301,6 +303,16 @@ async def _guilds_of(session: AsyncSession, user_id: int) -> list[int]:
         queries.append(select(model.guild_id).where(model.user_id == user_id))
     for model, column in _WHO_DID_IT:
         queries.append(select(model.guild_id).where(column == user_id))
+    queries.append(
+        select(Question.guild_id)
+        .join(QuestionRevision, QuestionRevision.question_id == Question.id)
+        .where(QuestionRevision.created_by == user_id)
+    )
+    queries.append(
+        select(DiscussionPrompt.guild_id)
+        .join(PromptRevision, PromptRevision.prompt_id == DiscussionPrompt.id)
+        .where(PromptRevision.created_by == user_id)
+    )
     found: set[int] = set()
     for query in queries:
         found.update((await session.execute(query)).scalars())
@@ -370,6 +382,19 @@ async def _erase_in_guild(session: AsyncSession, guild_id: int, user_id: int) ->
             update(model)
             .where(model.guild_id == guild_id, column == user_id)
             .values({column.key: None})
+        )
+    # Revisions belong to the server through their question or prompt.
+    for revision, parent, key in (
+        (QuestionRevision, Question, QuestionRevision.question_id),
+        (PromptRevision, DiscussionPrompt, PromptRevision.prompt_id),
+    ):
+        cleared += await run(
+            update(revision)
+            .where(
+                revision.created_by == user_id,
+                key.in_(select(parent.id).where(parent.guild_id == guild_id)),
+            )
+            .values(created_by=None)
         )
     session.add(
         AuditEntry(

@@ -19,7 +19,9 @@ from db.models import (
     Guild,
     HiddenQuestion,
     PracticeItem,
+    PromptRevision,
     Question,
+    QuestionRevision,
     QuizAnswer,
     QuizParticipant,
     QuizRound,
@@ -57,6 +59,14 @@ async def populate(session: AsyncSession, guild_id: int) -> None:
     )
     session.add_all([question, prompt])
     await session.flush()
+    revision = QuestionRevision(
+        question_id=question.id, content_hash="h", data={}, created_by=MEMBER
+    )
+    prompt_revision = PromptRevision(
+        prompt_id=prompt.id, content_hash="h", data={}, created_by=MEMBER
+    )
+    session.add_all([revision, prompt_revision])
+    await session.flush()
     run = QuizRun(
         guild_id=guild_id,
         channel_id=1,
@@ -69,8 +79,10 @@ async def populate(session: AsyncSession, guild_id: int) -> None:
         guild_id=guild_id,
         channel_id=1,
         prompt_id=prompt.id,
+        prompt_revision_id=prompt_revision.id,
         started_by=MEMBER,
         closes_at=NOW + timedelta(days=1),
+        final_vote_at=NOW + timedelta(hours=18),
     )
     schedule = Schedule(
         guild_id=guild_id,
@@ -83,7 +95,12 @@ async def populate(session: AsyncSession, guild_id: int) -> None:
     session.add_all([run, discussion, schedule])
     await session.flush()
     rnd = QuizRound(
-        run_id=run.id, number=1, question_id=question.id, started_at=NOW, deadline_at=NOW
+        run_id=run.id,
+        number=1,
+        question_id=question.id,
+        revision_id=revision.id,
+        started_at=NOW,
+        deadline_at=NOW,
     )
     session.add(rnd)
     await session.flush()
