@@ -18,7 +18,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
-from bot.app import Database
+from bot.app import Database, StartupError
 from bot.ops.backup import DailyBackups
 from bot.ops.health import HealthServer, Probe, database_probe
 from bot.ops.metrics import Metrics
@@ -58,7 +58,14 @@ class OpsRuntime:
             self.server = HealthServer(
                 probes, self.metrics, self.settings.metrics_host, self.settings.metrics_port
             )
-            await self.server.start()
+            try:
+                await self.server.start()
+            except OSError as error:
+                raise StartupError(
+                    f"cannot serve /healthz and /metrics on {self.settings.metrics_host}:"
+                    f"{self.settings.metrics_port} ({error.strerror or error}): pick another "
+                    "METRICS_PORT, or leave it empty to serve none"
+                ) from None
         if self.settings.backup_dir is not None:
             self.backups = DailyBackups(
                 self.settings.database_url, self.settings.backup_dir, self.settings.backup_keep

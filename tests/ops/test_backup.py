@@ -26,7 +26,7 @@ from bot.ops.backup import (
 from bot.services.container import Services
 from bot.services.quiz import AnswerStatus, QuizOptions
 from db.engine import create_engine, create_session_factory
-from db.migrate import head_revision
+from db.migrate import head_revision, upgrade
 from db.models import Guild
 from tests.adapter.harness import Database
 from tests.db_support import PG_SKIP_REASON, PG_URL, MigratedTemplates
@@ -217,3 +217,18 @@ async def test_postgres_backup_and_restore(
     assert ids == {GUILD}
     with pytest.raises(BackupError, match="PostgreSQL"):
         restore_backup(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", info)
+
+
+async def test_db_upgrade_copies_the_file_at_its_old_revision_first(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "quizbot.db"
+    path.parent.mkdir()
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine, "0001")
+    await engine.dispose()
+    done = quizbot("db", "upgrade", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{path}")
+    assert done.returncode == 0, done.stderr
+    (copy,) = (tmp_path / "data" / "backups").glob(f"quizbot-before-{head_revision()}-*.db")
+    assert inspect_backup(copy).revision == "0001"
+    again = quizbot("db", "upgrade", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{path}")
+    assert again.returncode == 0
+    assert len(list((tmp_path / "data" / "backups").iterdir())) == 1  # nothing pending: no copy
