@@ -316,7 +316,31 @@ async def _guilds_of(session: AsyncSession, user_id: int) -> list[int]:
     found: set[int] = set()
     for query in queries:
         found.update((await session.execute(query)).scalars())
+    found.update(guild for guild, _run, _result in await _closed_by(session, user_id))
     return sorted(found)
+
+
+async def _closed_by(
+    session: AsyncSession, user_id: int, guild_id: int | None = None
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """(guild, run, result) of discussions whose stored result names the member as closer.
+    Read in Python: JSON paths differ between SQLite and PostgreSQL, and erasures are rare."""
+    query = select(DiscussionRun.guild_id, DiscussionRun.id, DiscussionRun.result).where(
+        DiscussionRun.result.is_not(None)
+    )
+    if guild_id is not None:
+        query = query.where(DiscussionRun.guild_id == guild_id)
+    return [
+        (guild, run_id, result)
+        for guild, run_id, result in await session.execute(query)
+        if isinstance(result, dict) and result.get("closed_by") == user_id
+    ]
+
+
+async def _results_closed_by(
+    session: AsyncSession, user_id: int, guild_id: int
+) -> list[tuple[int, dict[str, Any]]]:
+    return [(run_id, result) for _g, run_id, result in await _closed_by(session, user_id, guild_id)]
 
 
 _WHO_DID_IT: tuple[tuple[Any, Any], ...] = (
@@ -383,6 +407,14 @@ async def _erase_in_guild(session: AsyncSession, guild_id: int, user_id: int) ->
             .where(model.guild_id == guild_id, column == user_id)
             .values({column.key: None})
         )
+    # Who called a discussion's final vote is kept inside its stored result.
+    for run_id, result in await _results_closed_by(session, user_id, guild_id):
+        await session.execute(
+            update(DiscussionRun)
+            .where(DiscussionRun.id == run_id)
+            .values(result={**result, "closed_by": None})
+        )
+        cleared += 1
     # Revisions belong to the server through their question or prompt.
     for revision, parent, key in (
         (QuestionRevision, Question, QuestionRevision.question_id),

@@ -83,6 +83,7 @@ async def populate(session: AsyncSession, guild_id: int) -> None:
         started_by=MEMBER,
         closes_at=NOW + timedelta(days=1),
         final_vote_at=NOW + timedelta(hours=18),
+        result={"version": 1, "before_voters": 2, "closed_by": MEMBER},  # a final vote she called
     )
     schedule = Schedule(
         guild_id=guild_id,
