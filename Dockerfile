@@ -31,7 +31,8 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     DATABASE_URL=sqlite+aiosqlite:////app/data/quizbot.db \
     METRICS_HOST=0.0.0.0 \
     METRICS_PORT=8080 \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    MPLCONFIGDIR=/tmp/matplotlib
 
 USER 10001:10001
 VOLUME ["/app/data"]
