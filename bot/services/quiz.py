@@ -32,7 +32,8 @@ from bot.services.questions import (
 from db.models import Question, QuizAnswer, QuizParticipant, QuizRound, QuizRun, ScoreTotal
 from db.upsert import insert_ignore, upsert_add
 
-LETTERS = "ABCD"
+# One letter per answer button: up to four choices, five for a claim check's verdicts.
+LETTERS = "ABCDE"
 MIN_QUESTIONS, MAX_QUESTIONS = 1, 50
 MIN_SECONDS, MAX_SECONDS = 5, 120
 

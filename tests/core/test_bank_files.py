@@ -54,7 +54,7 @@ def bank(tmp_path: Path, body: str, name: str = "bank.yaml", theme: str = "test"
 def load(path: Path, tmp_path: Path) -> BankLoad:
     essay = tmp_path / "essay.txt"
     essay.write_text(ESSAY, encoding="utf-8")
-    return load_bank(path, essay_path=essay)
+    return load_bank(path, essay_path=essay, require_review=False)
 
 
 def only_problem(result: BankLoad) -> Problem:
@@ -307,7 +307,9 @@ def test_missing_essay_skips_quote_check_with_warning(tmp_path: Path) -> None:
         ),
         "  ",
     )
-    result = load_bank(bank(tmp_path, body), essay_path=tmp_path / "missing.txt")
+    result = load_bank(
+        bank(tmp_path, body), essay_path=tmp_path / "missing.txt", require_review=False
+    )
     assert result.problems == []
     assert result.warnings and "essay not found" in result.warnings[0]
 
