@@ -76,7 +76,7 @@ def test_everything_fits_discord(bank: BankLoad) -> None:
         if isinstance(item, QuestionBase):
             assert len(item.display_text) <= 2000, item.id
             for i, choice in enumerate(item.choices):
-                assert len(f"{'ABCD'[i]}. {choice}") <= 80, (item.id, choice)
+                assert len(f"{'ABCDE'[i]}. {choice}") <= 80, (item.id, choice)
                 assert len(choice) <= CHOICE_MAX
             assert len(item.explanation) <= 1024, item.id
             assert item.correct_index is None or 0 <= item.correct_index < len(item.choices)
