@@ -831,9 +831,9 @@ def is_question(item: BaseItem) -> bool:
 __all__ = [
     "ALL_KINDS",
     "BANK_ITEM_ADAPTER",
-    "READ_BRIEFS",
     "QUESTION_ITEM_ADAPTER",
     "QUESTION_KINDS",
+    "READ_BRIEFS",
     "VERDICTS",
     "VERDICT_LABELS",
     "BankItem",
