@@ -260,6 +260,72 @@ def _require_review(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("require_review", False))
 
 
+# --------------------------------------------------------------------------- languages
+
+# The language an item's own fields are written in, then the languages it may be
+# translated into. Adding a language: add its code here, its interface catalog
+# (locales/), and `translations: {code: ...}` to the items (README, "Languages").
+BASE_LANGUAGE = "en"
+LANGUAGES = ("en", "uk")
+TranslationLanguage = Literal["uk"]
+
+
+class ViewpointText(BaseModel):
+    """A viewpoint's words in another language; its source is the item's own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    label: _Str(BUTTON_LABEL_MAX)
+    position: _Str(FIELD_VALUE_MAX)
+    argument: _Str(FIELD_VALUE_MAX)
+    evidence_against: _Str(FIELD_VALUE_MAX) | None = None
+    held_by: _Str(300)
+
+
+class Translation(BaseModel):
+    """An item's texts in another language, under the same id.
+
+    Only words are translated: the answer, verdict, difficulty, tags and order are
+    the item's own, so both languages play the same question and share its stats.
+    Lists (choices, events, viewpoints) have the item's length and order. ``sources``
+    adds sources in that language beside the item's own (they are not replaced).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    text: _Str(TEXT_MAX) | None = None
+    choices: list[_Str(CHOICE_MAX)] | None = None
+    accepted: list[_Str(ACCEPTED_MAX)] | None = None
+    events: list[_Str(CHOICE_MAX)] | None = None
+    claim: _Str(CLAIM_MAX) | None = None
+    explanation: _Str(EXPLANATION_MAX) | None = None
+    question: _Str(DISCUSSION_QUESTION_MAX) | None = None
+    viewpoints: list[ViewpointText] | None = None
+    sources: list[Source] = Field(default_factory=list)
+
+
+_TRANSLATED = ("text", "choices", "accepted", "events", "claim", "explanation", "question")
+
+
+def _check_translation(lang: str, translation: Translation, shape: dict[str, int | None]) -> None:
+    """``shape``: the fields this kind of item needs translated, with the list length
+    they must have (None: not a list, or any length)."""
+    for name in (*_TRANSLATED, "viewpoints"):
+        value = getattr(translation, name)
+        if name not in shape:
+            if value is not None:
+                raise ValueError(f"translations.{lang}.{name}: this kind of item has no {name}")
+            continue
+        if value is None:
+            raise ValueError(f"translations.{lang}.{name}: missing (the item has one)")
+        want = shape[name]
+        if want is not None and len(value) != want:
+            raise ValueError(
+                f"translations.{lang}.{name}: {len(value)} given, the item has {want} "
+                "(same number, same order)"
+            )
+
+
 # --------------------------------------------------------------------------- base item
 
 
@@ -278,6 +344,8 @@ class BaseItem(BaseModel):
     # Editorial record, not shown to players and not part of the content hash.
     reviewed: Review | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    # The same item in other languages (see Translation).
+    translations: dict[TranslationLanguage, Translation] = Field(default_factory=dict)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -328,6 +396,28 @@ class BaseItem(BaseModel):
                 "reviewed: a shipped item needs a review record {by, date: YYYY-MM-DD, note}"
             )
         return self
+
+    @model_validator(mode="after")
+    def _translations_match(self) -> BaseItem:
+        for lang, translation in self.translations.items():
+            _check_translation(lang, translation, self.translation_shape())
+        return self
+
+    def translation_shape(self) -> dict[str, int | None]:
+        """What a translation of this item must carry: field -> list length (or None)."""
+        shape: dict[str, int | None] = {}
+        for name in ("text", "explanation", "question", "claim"):
+            if getattr(self, name, None):
+                shape[name] = None
+        if getattr(self, "choices", None) and self.kind == "multiple_choice":
+            shape["choices"] = len(self.choices)  # type: ignore[attr-defined]
+        if self.kind == "short_answer":
+            shape["accepted"] = None
+        if self.kind == "which_first":
+            shape["events"] = len(self.events)  # type: ignore[attr-defined]
+        if self.kind == "discussion":
+            shape["viewpoints"] = len(self.viewpoints)  # type: ignore[attr-defined]
+        return shape
 
     # -- helpers ------------------------------------------------------------------
 
