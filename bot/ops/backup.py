@@ -332,7 +332,7 @@ def prune(folder: Path, keep: int) -> list[Path]:
             for p in folder.glob(f"{PREFIX}*")
             if p.suffix in (SQLITE_SUFFIX, PGDUMP_SUFFIX) and p.is_file()
         ),
-        key=lambda p: p.name,  # the names carry a sortable UTC stamp
+        key=lambda p: (p.stat().st_mtime, p.name),  # oldest first, whatever the name
     )
     removed = ours[:-keep] if keep > 0 else ours
     for path in removed:

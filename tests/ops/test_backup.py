@@ -181,7 +181,9 @@ async def test_daily_backups_keep_the_newest(tmp_path: Path) -> None:
     folder = tmp_path / "daily"
     folder.mkdir()
     for day in range(1, 6):
-        (folder / f"quizbot-2026010{day}T000000Z.db").write_bytes(b"old")
+        old = folder / f"quizbot-2026010{day}T000000Z.db"
+        old.write_bytes(b"old")
+        os.utime(old, (day * 86400, day * 86400))
     (folder / "unrelated.txt").write_text("keep me", "utf-8")
     daily = DailyBackups(database.url, folder, keep=3)
     info = await daily.take()
