@@ -572,7 +572,10 @@ class ShortAnswerItem(QuestionBase):
 
     @property
     def accepted_answers(self) -> list[str]:
-        return list(self.accepted)
+        """The answers that count, in every language the item has (a learner may type
+        Kupiansk or Куп'янськ): the item's own first, so the reveal shows one of them."""
+        translated = [a for t in self.translations.values() for a in t.accepted or ()]
+        return list(dict.fromkeys([*self.accepted, *translated]))
 
 
 _YEAR_RE = re.compile(r"^\d{4}$")
