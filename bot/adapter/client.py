@@ -89,6 +89,7 @@ class QuizBot(commands.AutoShardedBot):
         services: Services,
         *,
         pause_between_rounds: float = 4.0,
+        get_ready_seconds: float = 3.0,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -110,6 +111,7 @@ class QuizBot(commands.AutoShardedBot):
             owns_guild=settings.owns_guild,
             pause_between_rounds=pause_between_rounds,
             live=services.live_answers,
+            get_ready=get_ready_seconds,
         )
         self.synced = False
 

@@ -139,6 +139,37 @@ class Results:
     rounds_played: int
 
 
+@dataclass(frozen=True)
+class Standing:
+    """One member's place after a round, and what the round changed for them."""
+
+    user_id: int
+    place: int
+    previous_place: int | None  # None: joined in this round
+    points: int
+    gained: int  # points of this round, streak bonus included
+    answered: bool  # answered this round
+    correct: bool
+    streak: int
+
+
+@dataclass(frozen=True)
+class Standings:
+    """Everyone's place after a round: the top for the screen, all for "My result"."""
+
+    round_id: int
+    everyone: list[Standing]
+
+    TOP = 5
+
+    @property
+    def top(self) -> list[Standing]:
+        return self.everyone[: self.TOP]
+
+    def of(self, user_id: int) -> Standing | None:
+        return next((s for s in self.everyone if s.user_id == user_id), None)
+
+
 def score_periods(when: datetime) -> list[str]:
     """Leaderboard buckets an answer counts toward: all time, its ISO week, its month."""
     year, week, _ = when.isocalendar()
@@ -316,6 +347,88 @@ class QuizService:
             run.current_round = number
             await session.flush()
             return _round_info(rnd, run, question)
+
+    async def start_answering(self, round_id: int) -> RoundInfo | None:
+        """A round's answering time starts when its answers unlock, not when it was drawn:
+        the get-ready beat before it does not eat into the members' time."""
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            rnd = await session.get(QuizRound, round_id)
+            if rnd is None:
+                return None
+            run = await session.get(QuizRun, rnd.run_id)
+            assert run is not None
+            if rnd.closed_at is None:
+                rnd.started_at = now
+                rnd.deadline_at = now + timedelta(seconds=run.seconds_per_question)
+            await session.flush()
+            return _round_info(rnd, run, question_view(await _question(session, rnd)))
+
+    async def standings(self, round_id: int) -> Standings | None:
+        """Places after a closed round and the places before it (two reads).
+
+        Read after `close_round` scored the round, so it does not depend on how the
+        scoring is done: the previous places are the ranking without this round's
+        points and time.
+        """
+        async with self.sessions() as session:
+            run_id = await session.scalar(select(QuizRound.run_id).where(QuizRound.id == round_id))
+            if run_id is None:
+                return None
+            players = list(
+                (
+                    await session.execute(
+                        select(QuizParticipant).where(QuizParticipant.run_id == run_id)
+                    )
+                ).scalars()
+            )
+            answers = {
+                row.user_id: row
+                for row in (
+                    await session.execute(
+                        select(
+                            QuizAnswer.user_id,
+                            QuizAnswer.correct,
+                            QuizAnswer.points,
+                            QuizAnswer.elapsed_ms,
+                        ).where(QuizAnswer.round_id == round_id)
+                    )
+                ).all()
+            }
+        now_ranked = rank([_player_result(p) for p in players])
+        before = rank(
+            [
+                PlayerResult(
+                    user_id=p.user_id,
+                    points=p.points - answers[p.user_id].points,
+                    correct=p.correct - int(answers[p.user_id].correct),
+                    answered=p.answered - 1,
+                    total_time_ms=p.total_time_ms - answers[p.user_id].elapsed_ms,
+                    best_streak=p.best_streak,
+                )
+                for p in players
+                if p.user_id in answers and p.answered > 1
+            ]
+            + [_player_result(p) for p in players if p.user_id not in answers]
+        )
+        previous = {r.user_id: r.rank for r in before}
+        streaks = {p.user_id: p.streak for p in players}
+        everyone = []
+        for r in now_ranked:
+            answer = answers.get(r.user_id)
+            everyone.append(
+                Standing(
+                    user_id=r.user_id,
+                    place=r.rank,
+                    previous_place=previous.get(r.user_id),
+                    points=r.points,
+                    gained=answer.points if answer else 0,
+                    answered=answer is not None,
+                    correct=bool(answer and answer.correct),
+                    streak=streaks.get(r.user_id, 0),
+                )
+            )
+        return Standings(round_id, everyone)
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         async with self.sessions.begin() as session:
@@ -666,6 +779,17 @@ class QuizService:
                     info = _round_info(rnd, run, question_view(await _question(session, rnd)))
                 found.append((_run_info(run), info))
             return found
+
+
+def _player_result(p: QuizParticipant) -> PlayerResult:
+    return PlayerResult(
+        user_id=p.user_id,
+        points=p.points,
+        correct=p.correct,
+        answered=p.answered,
+        total_time_ms=p.total_time_ms,
+        best_streak=p.best_streak,
+    )
 
 
 async def _everyone_in(

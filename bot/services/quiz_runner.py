@@ -27,6 +27,9 @@ class QuizPresenter(Protocol):
 
     async def show_reveal(self, run: RunInfo, reveal: Reveal) -> None: ...
 
+    async def open_answers(self, run: RunInfo, rnd: RoundInfo) -> None:
+        """Unlock the answers of a question shown by `show_round` (after get-ready)."""
+
     async def show_results(self, run: RunInfo, results: Results) -> None: ...
 
 
@@ -40,6 +43,7 @@ class QuizRunner:
         pause_between_rounds: float = 4.0,
         owns_guild: Callable[[int], bool] = lambda _guild_id: True,
         live: LiveAnswers | None = None,
+        get_ready: float = 3.0,
     ) -> None:
         self.service = service
         self.presenter = presenter
@@ -47,6 +51,7 @@ class QuizRunner:
         self.pause = pause_between_rounds
         self.owns_guild = owns_guild
         self.live = live
+        self.get_ready = get_ready  # seconds a question is shown before answers open
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
         self._stop_requested: set[int] = set()
@@ -102,11 +107,19 @@ class QuizRunner:
                     rnd = await self.service.open_next_round(run.run_id)
                     if rnd is None:
                         break
-                    if self.live is not None:
-                        await self.live.open(rnd)  # before the buttons can be clicked
                     message_id = await self.presenter.show_round(run, rnd)
                     if message_id is not None:
                         await self.service.set_round_message(rnd.round_id, message_id)
+                    # -- game (issue 13): the get-ready beat. The question is shown with
+                    # its answers locked; the answering time starts when they unlock.
+                    await asyncio.sleep(self.get_ready)
+                    rnd = await self.service.start_answering(rnd.round_id) or rnd
+                    if self.live is not None:
+                        await self.live.open(rnd)  # before the buttons can be clicked
+                    open_answers = getattr(self.presenter, "open_answers", None)
+                    if open_answers is not None:
+                        await open_answers(run, rnd)
+                    # -- end of the get-ready beat
                 elif self.live is not None:
                     await self.live.open(rnd)  # resumed after a restart
                 await self._wait_round(run.run_id, rnd)

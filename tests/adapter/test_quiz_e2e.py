@@ -17,6 +17,7 @@ from tests.adapter.harness import (
     wrong_custom_id,
 )
 from tests.fake_discord import FakeDiscord
+from tests.fake_discord.models import Message
 
 pytestmark = pytest.mark.e2e
 
@@ -27,9 +28,16 @@ async def ephemeral_text(interaction) -> str:  # type: ignore[no-untyped-def]
     return response.content
 
 
+V2 = 1 << 15
+
+
+def labels(message: Message) -> list[str]:
+    return [b.get("label", "") for b in message.buttons]
+
+
 async def test_full_quiz_with_three_members(fake_discord: FakeDiscord, tmp_path: Path) -> None:
     fake = fake_discord
-    guild = fake.create_guild("Kupiansk history club")  # questions drawn: multiple choice
+    guild = fake.create_guild("Kupiansk history club")
     channel = fake.create_channel(guild, "quiz")
     olena, petro, iryna = (fake.create_member(guild, n) for n in ("olena", "petro", "iryna"))
     clock = ManualClock()
@@ -42,55 +50,102 @@ async def test_full_quiz_with_three_members(fake_discord: FakeDiscord, tmp_path:
         )
         assert "Quiz starting" in (await start.response()).content
         first = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
-        assert first.embeds[0]["title"] == "Question 1 of 2"
-        assert "<t:" in first.embeds[0]["fields"][0]["value"]  # live countdown
-        right, wrong = await correct_custom_id(bot, first), await wrong_custom_id(bot, first)
+        assert first.flags & V2 and not first.embeds and not first.content
 
-        assert "is in" in await ephemeral_text(await fake.click(olena, first, right))
+        # Phase 1, get ready: the question is shown, its answers locked, a countdown.
+        await fake.wait_for_edit(first, lambda m: "Closes <t:" in m.text)
+        ready = first.edits[0].before
+        ready_text = "\n".join(
+            c.get("content", "") for c in _walk(ready["components"]) if c.get("type") == 10
+        )
+        assert "Question 1 of 2" in ready_text and "Get ready: answers open <t:" in ready_text
+        ready_buttons = [c for c in _walk(ready["components"]) if c.get("type") == 2]
+        assert ready_buttons and all(b.get("disabled") for b in ready_buttons)
+
+        # Phase 2, answering: the verdicts by their words, open.
+        rnd = await bot.services.quiz.get_round(round_id_of(first))
+        assert rnd is not None
+        assert labels(first) == rnd.shown_choices
+        assert not any(b.get("disabled") for b in first.buttons)
+        right, wrong = await correct_custom_id(bot, first), await wrong_custom_id(bot, first)
+        right_text = rnd.question.correct_text
+
+        assert f"Your answer **{right_text}** is in" in await ephemeral_text(
+            await fake.click(olena, first, right)
+        )
         clock.advance(seconds=5)
         assert "is in" in await ephemeral_text(await fake.click(petro, first, wrong))
-        # A double click: the first answer is final.
-        assert "already answered" in await ephemeral_text(await fake.click(olena, first, wrong))
+        # A double click: the first answer stands, named by its text.
+        again = await ephemeral_text(await fake.click(olena, first, wrong))
+        assert f"already answered **{right_text}**" in again
         clock.advance(seconds=16)  # past the 20 s deadline
-        assert "Too late" in await ephemeral_text(await fake.click(iryna, first, right))
+        late = await ephemeral_text(await fake.click(iryna, first, right))
+        assert "Too late" in late and "next question" not in late.lower()
 
-        first_round = await bot.services.quiz.get_round(round_id_of(first))
-        assert first_round is not None
-        bot.quiz_runner.everyone_answered(first_round.run_id)  # as if the deadline timer fired
-        reveal = await fake.wait_for_message(
-            channel, lambda m: bool(m.embeds) and m.embeds[0]["title"].startswith("Answer:")
-        )
-        fields = {f["name"]: f["value"] for f in reveal.embeds[0]["fields"]}
-        assert "Source" in fields and "http" in fields["Source"]
-        assert "1 of 2" in fields["Right"] and f"<@{olena.id}>" in fields["Right"]
-        assert "Fastest" in fields["Right"]
-        counts = [int(line.rsplit(" ", 1)[1]) for line in fields["Answers"].splitlines()]
-        assert sum(counts) == 2
-        await fake.wait_for_edit(first, lambda m: not m.custom_ids)  # buttons off after the close
+        bot.quiz_runner.everyone_answered(rnd.run_id)  # as if the deadline timer fired
+        # Phase 3, the reveal, in the same message.
+        await fake.wait_for_edit(first, lambda m: "Standings" in m.text)
+        text = first.text
+        assert f"✅ **{right_text}**" in text
+        for choice in rnd.shown_choices:
+            assert choice in text  # each choice's bar is named by its text
+        assert f"**Answer: {right_text}**" in text and "Source:" in text and "http" in text
+        assert "**Right:** 1 of 2" in text and f"**Fastest:** <@{olena.id}>" in text
+        standings = text[text.index("**Standings**") :]
+        assert standings.index(f"<@{olena.id}>") < standings.index(f"<@{petro.id}>")
+        assert f"<@{iryna.id}>" not in standings
+        assert "Next question in a few seconds." in text
+        assert first.custom_ids == [f"quizme:{rnd.round_id}"]  # answer buttons gone
+
+        # Private feedback: one button, each member reads their own result.
+        mine = await ephemeral_text(await fake.click(olena, first, f"quizme:{rnd.round_id}"))
+        assert "Right!" in mine and "**1st** of 2" in mine
+        theirs = await ephemeral_text(await fake.click(petro, first, f"quizme:{rnd.round_id}"))
+        assert f"Not this time: the answer was **{right_text}**" in theirs and "2nd" in theirs
+        absent = await ephemeral_text(await fake.click(iryna, first, f"quizme:{rnd.round_id}"))
+        assert "not answered in this quiz yet" in absent
 
         second = await fake.wait_for_message(
-            channel, lambda m: bool(m.custom_ids) and m.embeds[0]["title"] == "Question 2 of 2"
+            channel, lambda m: m is not first and bool(m.custom_ids) and m.flags & V2
         )
-        await answer(fake, bot, olena, second, right=True)
-        await answer(fake, bot, petro, second, right=True)  # all who joined answered: closes early
+        await fake.wait_for_edit(second, lambda m: "Closes <t:" in m.text)
+        assert "Question 2 of 2" in second.text
+        await answer(fake, bot, petro, second, right=True)
+        await answer(fake, bot, olena, second, right=False)  # all who joined: closes early
+        await fake.wait_for_edit(second, lambda m: "Standings" in m.text)
+        assert "That was the last question" in second.text
+        assert "Next question" not in second.text
+        standings = second.text[second.text.index("**Standings**") :]
+        assert "▲" in standings or "▼" in standings or "=" in standings
+
         results = await fake.wait_for_message(
             channel, lambda m: bool(m.embeds) and "results" in m.embeds[0]["title"]
         )
         podium = results.embeds[0]["description"].splitlines()
-        assert podium[0].startswith("🥇") and f"<@{olena.id}>" in podium[0]
-        assert f"<@{petro.id}>" in podium[1]
-        assert f"<@{iryna.id}>" not in results.embeds[0]["description"]
+        assert len(podium) == 2 and f"<@{iryna.id}>" not in results.embeds[0]["description"]
+
+        # One message per question: the start line, two questions, the results.
+        public = fake.messages(channel, include_ephemeral=False)
+        assert [m.id for m in public] == [start.original.id, first.id, second.id, results.id]
 
         board = await fake.run_command(petro, channel, "leaderboard", {"period": "week"})
-        text = (await board.response()).message.embeds[0]["description"]
-        assert text.index(f"<@{olena.id}>") < text.index(f"<@{petro.id}>")
-
+        assert f"<@{olena.id}>" in (await board.response()).message.embeds[0]["description"]
         stats = await fake.run_command(petro, channel, "stats")
         embed = (await stats.response()).message.embeds[0]
-        assert any(f["name"] == "Accuracy" and "50%" in f["value"] for f in embed["fields"])
+        assert any(f["name"] == "Accuracy" for f in embed["fields"])
 
     assert all(m.mentions_disabled for m in fake.messages() if not m.deleted)
     fake.assert_no_rejections()
+
+
+def _walk(components: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    found = []
+    for comp in components:
+        found.append(comp)
+        found += _walk(comp.get("components") or [])
+        if isinstance(comp.get("accessory"), dict):
+            found.append(comp["accessory"])
+    return found
 
 
 async def test_one_quiz_per_channel_and_two_channels_at_once(

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter import render
+from bot.adapter import game_screen, render
+from bot.adapter.game_screen import Phase, RoundScreen
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
 from bot.services.questions import tag_suggestions
 from bot.services.quiz import (
-    LETTERS,
     AnswerStatus,
     QuizOptions,
     Results,
     Reveal,
     RoundInfo,
     RunInfo,
+    Standings,
 )
 
 if TYPE_CHECKING:
@@ -35,22 +40,29 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
 
 
-def answer_feedback(status: AnswerStatus, shown: int | None, text: str | None) -> str:
-    given = f"**{LETTERS[shown]}**" if shown is not None else f"“{clip(text or '', 100)}”"
+def answer_feedback(status: AnswerStatus, given: str | None) -> str:
+    """The private reply to an answer; `given` is the choice's text or the typed answer."""
+    named = f"**{discord.utils.escape_markdown(clip(given, 100))}**" if given else "your answer"
     return {
-        AnswerStatus.ACCEPTED: f"Your answer {given} is in. "
-        "The answer is revealed when the round closes.",
-        AnswerStatus.CHANGED: f"Changed to {given}. That was your one change: it is final now.",
-        AnswerStatus.DUPLICATE: f"You already answered {given}; your first answer counts.",
-        AnswerStatus.LATE: "Too late: this round has closed. Get ready for the next question!",
+        AnswerStatus.ACCEPTED: f"Your answer {named} is in. "
+        "The answer is revealed when the question closes.",
+        AnswerStatus.CHANGED: f"Changed to {named}. That was your one change: it is final now.",
+        AnswerStatus.DUPLICATE: f"You already answered {named}; that answer stands.",
+        AnswerStatus.LATE: "Too late: this question has closed.",
         AnswerStatus.ENDED: "This quiz has ended. Start a new one with /quiz start.",
         AnswerStatus.UNKNOWN: "This quiz has ended (or this button is no longer valid).",
     }[status]
 
 
 async def submit_answer(
-    interaction: discord.Interaction, round_id: int, *, choice: int | None, text: str | None
+    interaction: discord.Interaction,
+    round_id: int,
+    *,
+    choice: int | None,
+    text: str | None,
+    choice_texts: Sequence[str] = (),
 ) -> None:
+    """`choice_texts` are the texts of the buttons as shown, to name the member's choice."""
     bot = _bot(interaction)
     user, services = interaction.user.id, bot.services
     outcome = await services.live_answers.answer(
@@ -66,7 +78,9 @@ async def submit_answer(
         if run_id is not None:
             bot.quiz_runner.everyone_answered(run_id)
     # The early close does not depend on the reply reaching the member (it may be late).
-    await reply(interaction, answer_feedback(outcome.status, outcome.shown_choice, outcome.text))
+    shown = outcome.shown_choice
+    given = choice_texts[shown] if shown is not None and shown < len(choice_texts) else outcome.text
+    await reply(interaction, answer_feedback(outcome.status, given))
 
 
 class AnswerButton(
@@ -93,7 +107,35 @@ class AnswerButton(
         return cls(int(match["round"]), int(match["choice"]), item.label or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await submit_answer(interaction, self.round_id, choice=self.choice, text=None)
+        await submit_answer(
+            interaction,
+            self.round_id,
+            choice=self.choice,
+            text=None,
+            choice_texts=_button_labels(interaction, self.round_id),
+        )
+
+
+def _button_labels(interaction: discord.Interaction, round_id: int) -> list[str]:
+    """The answer buttons' labels (each is its choice's text), by position."""
+    labels: dict[int, str] = {}
+    prefix = f"quiz:{round_id}:"
+    for row in interaction.message.components if interaction.message else []:
+        for item in _walk(row):
+            custom_id = getattr(item, "custom_id", None) or ""
+            if custom_id.startswith(prefix) and custom_id[len(prefix) :].isdigit():
+                labels[int(custom_id[len(prefix) :])] = getattr(item, "label", None) or ""
+    return [labels.get(i, "") for i in range(max(labels, default=-1) + 1)]
+
+
+def _walk(component: object) -> list[object]:
+    found = [component]
+    for child in getattr(component, "children", None) or []:
+        found += _walk(child)
+    accessory = getattr(component, "accessory", None)
+    if accessory is not None:
+        found.append(accessory)
+    return found
 
 
 class TextAnswerModal(discord.ui.Modal, title="Your answer"):
@@ -112,10 +154,13 @@ class TextAnswerModal(discord.ui.Modal, title="Your answer"):
 class TextAnswerButton(
     discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<round>\d+):text"
 ):
-    def __init__(self, round_id: int) -> None:
+    def __init__(self, round_id: int, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Answer", style=discord.ButtonStyle.primary, custom_id=f"quiz:{round_id}:text"
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"quiz:{round_id}:text",
+                disabled=disabled,
             )
         )
         self.round_id = round_id
@@ -129,52 +174,158 @@ class TextAnswerButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         status = await _bot(interaction).services.quiz.answerable(self.round_id)
         if status is not AnswerStatus.ACCEPTED:
-            await reply(interaction, answer_feedback(status, None, None))
+            await reply(interaction, answer_feedback(status, None))
             return
         await interaction.response.send_modal(TextAnswerModal(self.round_id))
 
 
-def round_view(rnd: RoundInfo) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    if rnd.question.kind == "short_answer":
-        view.add_item(TextAnswerButton(rnd.round_id))
-        return view
-    for i, text in enumerate(rnd.shown_choices):
-        label = text if rnd.question.kind in ("true_false", "claim_check") else LETTERS[i]
-        view.add_item(AnswerButton(rnd.round_id, i, clip(label, 80)))
-    return view
+class MyResultButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"quizme:(?P<round>\d+)"
+):
+    """After a reveal: the member's own result, privately."""
+
+    def __init__(self, round_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="My result",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"quizme:{round_id}",
+            )
+        )
+        self.round_id = round_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> MyResultButton:
+        return cls(int(match["round"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        presenter = _bot(interaction).quiz_runner.presenter
+        assert isinstance(presenter, DiscordQuizPresenter)
+        text = await presenter.my_result(self.round_id, interaction.user.id)
+        await reply(interaction, text)
+
+
+CONTROLS = game_screen.Controls(
+    answer=lambda round_id, choice, label, disabled: AnswerButton(
+        round_id, choice, label, disabled=disabled
+    ),
+    text_answer=lambda round_id, disabled: TextAnswerButton(round_id, disabled=disabled),
+    my_result=MyResultButton,
+)
+
+
+@dataclass
+class _Shown:
+    """What a round's message shows, kept to edit it and to answer "My result"."""
+
+    run: RunInfo
+    rnd: RoundInfo
+    reveal: Reveal | None = None
+    standings: Standings | None = None
 
 
 class DiscordQuizPresenter:
-    """Shows what the quiz runner decides, in the quiz's channel."""
+    """Shows what the quiz runner decides: one message per question, edited in place."""
+
+    KEEP_ROUNDS = 500  # rounds remembered for "My result" (each is a few KB)
 
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
+        self.rounds: OrderedDict[int, _Shown] = OrderedDict()
 
     def _channel(self, run: RunInfo) -> discord.PartialMessageable:
         return self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
 
+    def _remember(self, shown: _Shown) -> _Shown:
+        self.rounds[shown.rnd.round_id] = shown
+        self.rounds.move_to_end(shown.rnd.round_id)
+        while len(self.rounds) > self.KEEP_ROUNDS:
+            self.rounds.popitem(last=False)
+        return shown
+
+    async def _edit(self, run: RunInfo, message_id: int | None, screen: RoundScreen) -> bool:
+        if message_id is None:
+            return False
+        try:
+            await self._channel(run).get_partial_message(message_id).edit(
+                view=game_screen.round_layout(screen, CONTROLS),
+                allowed_mentions=render.NO_MENTIONS,
+            )
+        except discord.HTTPException:
+            log.warning("could not update the message of round %s", screen.rnd.round_id)
+            return False
+        return True
+
     async def show_round(self, run: RunInfo, rnd: RoundInfo) -> int | None:
+        """Post the question with its answers locked (a live quiz's get-ready beat);
+        a question of the day opens at once."""
+        if run.mode == "live":
+            beat = self.bot.quiz_runner.get_ready
+            opens = self.bot.services.clock() + timedelta(seconds=beat)
+            screen = RoundScreen(rnd, Phase.GET_READY, run.mode, opens_at=opens)
+        else:
+            screen = RoundScreen(rnd, Phase.ANSWERING, run.mode)
         message = await self._channel(run).send(
-            embed=render.round_embed(rnd, run.mode),
-            view=round_view(rnd),
-            allowed_mentions=render.NO_MENTIONS,
+            view=game_screen.round_layout(screen, CONTROLS), allowed_mentions=render.NO_MENTIONS
         )
+        self._remember(_Shown(run, replace(rnd, message_id=message.id)))
         return message.id
 
-    async def show_reveal(self, run: RunInfo, reveal: Reveal) -> None:
-        channel = self._channel(run)
-        if reveal.round.message_id:
-            try:
-                # Buttons off, so nobody clicks a closed round.
-                await channel.get_partial_message(reveal.round.message_id).edit(view=None)
-            except discord.HTTPException:
-                log.warning("could not disable the buttons of round %s", reveal.round.round_id)
-        await channel.send(embed=render.reveal_embed(reveal), allowed_mentions=render.NO_MENTIONS)
+    async def open_answers(self, run: RunInfo, rnd: RoundInfo) -> None:
+        """The get-ready beat is over: unlock the buttons; the countdown is the deadline."""
+        shown = self.rounds.get(rnd.round_id)
+        message_id = rnd.message_id or (shown.rnd.message_id if shown else None)
+        rnd = replace(rnd, message_id=message_id)
+        self._remember(_Shown(run, rnd))
+        await self._edit(run, message_id, RoundScreen(rnd, Phase.ANSWERING, run.mode))
+
+    async def show_reveal(self, run: RunInfo, reveal: Reveal, *, stopped: bool = False) -> None:
+        """The reveal replaces the question's buttons in the same message."""
+        rnd = reveal.round
+        standings = None
+        if run.mode == "live":
+            standings = await self.bot.services.quiz.standings(rnd.round_id)
+        shown = self._remember(_Shown(run, rnd, reveal, standings))
+        screen = RoundScreen(
+            rnd, Phase.REVEALED, run.mode, reveal=reveal, standings=standings, stopped=stopped
+        )
+        message_id = rnd.message_id or shown.rnd.message_id
+        if not await self._edit(run, message_id, screen):
+            # The question's message is gone: the reveal still reaches the channel.
+            await self._channel(run).send(
+                view=game_screen.round_layout(screen, CONTROLS),
+                allowed_mentions=render.NO_MENTIONS,
+            )
 
     async def show_results(self, run: RunInfo, results: Results) -> None:
+        # A stopped quiz still reveals the question that was open, and locks its buttons.
+        for shown in [s for s in self.rounds.values() if s.run.run_id == run.run_id]:
+            if shown.reveal is None:
+                reveal = await self.bot.services.quiz.close_round(shown.rnd.round_id)
+                if reveal is not None:
+                    await self.show_reveal(run, reveal, stopped=True)
         await self._channel(run).send(
             embed=render.results_embed(run, results), allowed_mentions=render.NO_MENTIONS
+        )
+
+    async def my_result(self, round_id: int, user_id: int) -> str:
+        """From memory; after a restart, one read per round (then remembered)."""
+        shown = self.rounds.get(round_id)
+        if shown is None or shown.reveal is None:
+            rnd = await self.bot.services.quiz.get_round(round_id)
+            if rnd is None or not rnd.closed:
+                return "This question has not been revealed yet."
+            run = await self.bot.services.quiz.get_run(rnd.run_id)
+            reveal = await self.bot.services.quiz.close_round(round_id)  # idempotent
+            standings = await self.bot.services.quiz.standings(round_id)
+            if run is None or reveal is None:
+                return "This quiz has ended."
+            shown = self._remember(_Shown(run, rnd, reveal, standings))
+        assert shown.reveal is not None
+        return game_screen.my_result_text(
+            shown.standings, user_id, game_screen.answer_text(shown.reveal)
         )
 
 
@@ -316,6 +467,6 @@ class StatsCog(commands.Cog):
 
 
 async def setup(bot: QuizBot) -> None:
-    bot.add_dynamic_items(AnswerButton, TextAnswerButton)
+    bot.add_dynamic_items(AnswerButton, TextAnswerButton, MyResultButton)
     await bot.add_cog(QuizCog(bot))
     await bot.add_cog(StatsCog(bot))
