@@ -374,7 +374,7 @@ class QuizService:
                 rnd.started_at = now
                 rnd.deadline_at = now + timedelta(seconds=run.seconds_per_question)
             await session.flush()
-            return _round_info(rnd, run, question_view(await _question(session, rnd)))
+            return _round_info(rnd, run, await _shown_question(session, rnd))
 
     async def standings(self, round_id: int) -> Standings | None:
         """Places after a closed round and the places before it (two reads).

@@ -207,6 +207,10 @@ async def test_stop_by_starter_or_moderator_only(fake_discord: FakeDiscord, tmp_
             channel, lambda m: bool(m.embeds) and m.embeds[0]["title"] == "Quiz stopped: results"
         )
         assert f"<@{other.id}>" in results.embeds[0]["description"]
+        # The open question is revealed in place and its answer buttons are gone.
+        await fake.wait_for_edit(question, lambda m: "**Answer:" in m.text)
+        assert "The quiz was stopped" in question.text and "Next question" not in question.text
+        assert not any(c.startswith("quiz:") for c in question.custom_ids)
         assert (
             "No quiz is running"
             in (await (await fake.run_command(starter, channel, "quiz stop")).response()).content
