@@ -105,6 +105,7 @@ class RunInfo:
     seconds: int
     status: str
     mode: str = "live"
+    thread_id: int | None = None  # the thread the quiz is played in, if any
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,7 @@ def _run_info(run: QuizRun) -> RunInfo:
         seconds=run.seconds_per_question,
         status=run.status,
         mode=run.mode,
+        thread_id=run.thread_id,
     )
 
 
@@ -293,6 +295,16 @@ class QuizService:
         except IntegrityError:
             # Another process started one in the same instant: the index said no.
             raise QuizAlreadyRunning("A quiz is already running in this channel.") from None
+
+    async def set_thread(self, run_id: int, thread_id: int) -> RunInfo | None:
+        """The quiz is played in this thread (its channel keeps one line)."""
+        async with self.sessions.begin() as session:
+            run = await session.get(QuizRun, run_id)
+            if run is None:
+                return None
+            run.thread_id = thread_id
+            await session.flush()
+            return _run_info(run)
 
     async def get_run(self, run_id: int) -> RunInfo | None:
         async with self.sessions() as session:

@@ -14,6 +14,7 @@ from tests.adapter.harness import (
     correct_custom_id,
     round_id_of,
     running_bot,
+    wait_for_question,
     wrong_custom_id,
 )
 from tests.fake_discord import FakeDiscord
@@ -241,4 +242,51 @@ async def test_topics_autocomplete_and_a_dropped_gateway_mid_quiz(
         await fake.drop_gateway(mode="close", code=4000)
         await fake.wait_for_resume()
         assert "is in" in await answer(fake, bot, member, question, right=True)
+    fake.assert_no_rejections()
+
+
+async def test_quiz_in_a_thread_leaves_one_line_in_the_channel(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    moderator = fake.create_member(guild, "mod", permissions=MANAGE_GUILD)
+    olena = fake.create_member(guild, "olena")
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database) as bot:
+        setting = await fake.run_command(moderator, channel, "config quiz", {"in_thread": True})
+        assert "quizzes in a thread: **yes**" in (await setting.response()).content
+
+        start = await fake.run_command(olena, channel, "quiz start", {"questions": 1})
+        await start.response()
+        (thread,) = await fake.wait_until(lambda: fake.threads(channel))
+        assert thread.auto_archive_duration == 60 and thread.type == 11
+        await fake.wait_for_edit(start.original, lambda m: "Quiz in progress" in m.content)
+        assert start.original.content == f"Quiz in progress → <#{thread.id}>"
+
+        question = await wait_for_question(fake, thread)
+        await answer(fake, bot, olena, question, right=True)
+        rnd = await bot.services.quiz.get_round(round_id_of(question))
+        assert rnd is not None
+        run = await bot.services.quiz.get_run(rnd.run_id)
+        assert run is not None and run.thread_id == thread.id and run.channel_id == channel.id
+        # Until the end the channel holds just the one line.
+        assert fake.messages(channel, include_ephemeral=False) == [start.original]
+
+        bot.quiz_runner.everyone_answered(rnd.run_id)
+        results = await fake.wait_for_message(
+            channel, lambda m: bool(m.embeds) and "results" in m.embeds[0]["title"]
+        )
+        assert f"<@{olena.id}>" in results.embeds[0]["description"]
+        await fake.wait_until(lambda: thread.archived, what="the thread to be archived")
+        assert "Quiz over" in fake.messages(thread)[-1].content
+        assert "**Answer:" in question.text  # revealed in the thread, in place
+
+        # The option overrides the server's setting.
+        again = await fake.run_command(olena, channel, "quiz start", {"thread": False})
+        await again.response()
+        assert (await wait_for_question(fake, channel)).channel is channel
+        assert len(fake.threads(channel)) == 1
     fake.assert_no_rejections()

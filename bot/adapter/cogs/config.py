@@ -74,12 +74,14 @@ class ConfigCog(
     @app_commands.describe(
         allow_answer_change="Let members change their answer once per round",
         streak_bonus="Give bonus points for answer streaks",
+        in_thread="Play live quizzes in a thread the bot creates (the channel keeps one line)",
     )
     async def quiz(
         self,
         interaction: discord.Interaction,
         allow_answer_change: bool | None = None,
         streak_bonus: bool | None = None,
+        in_thread: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes = {
@@ -87,6 +89,7 @@ class ConfigCog(
             for k, v in {
                 "allow_answer_change": allow_answer_change,
                 "streak_bonus": streak_bonus,
+                "quiz_in_thread": in_thread,
             }.items()
             if v is not None
         }
@@ -99,7 +102,8 @@ class ConfigCog(
         await reply(
             interaction,
             f"Answer change allowed: **{'yes' if settings.allow_answer_change else 'no'}** · "
-            f"streak bonus: **{'on' if settings.streak_bonus else 'off'}** "
+            f"streak bonus: **{'on' if settings.streak_bonus else 'off'}** · "
+            f"quizzes in a thread: **{'yes' if settings.quiz_in_thread else 'no'}** "
             "(applies to quizzes started from now on).",
         )
 

@@ -179,9 +179,7 @@ class TextAnswerButton(
         await interaction.response.send_modal(TextAnswerModal(self.round_id))
 
 
-class MyResultButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"quizme:(?P<round>\d+)"
-):
+class MyResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quizme:(?P<round>\d+)"):
     """After a reveal: the member's own result, privately."""
 
     def __init__(self, round_id: int) -> None:
@@ -234,9 +232,14 @@ class DiscordQuizPresenter:
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
         self.rounds: OrderedDict[int, _Shown] = OrderedDict()
+        # Rounds revealed before a restart: (standings, the answer's text).
+        self.earlier: OrderedDict[int, tuple[Standings | None, str]] = OrderedDict()
 
     def _channel(self, run: RunInfo) -> discord.PartialMessageable:
-        return self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+        """Where the questions go: the quiz's thread, if it has one."""
+        return self.bot.get_partial_messageable(
+            run.thread_id or run.channel_id, guild_id=run.guild_id
+        )
 
     def _remember(self, shown: _Shown) -> _Shown:
         self.rounds[shown.rnd.round_id] = shown
@@ -249,9 +252,13 @@ class DiscordQuizPresenter:
         if message_id is None:
             return False
         try:
-            await self._channel(run).get_partial_message(message_id).edit(
-                view=game_screen.round_layout(screen, CONTROLS),
-                allowed_mentions=render.NO_MENTIONS,
+            await (
+                self._channel(run)
+                .get_partial_message(message_id)
+                .edit(
+                    view=game_screen.round_layout(screen, CONTROLS),
+                    allowed_mentions=render.NO_MENTIONS,
+                )
             )
         except discord.HTTPException:
             log.warning("could not update the message of round %s", screen.rnd.round_id)
@@ -306,27 +313,44 @@ class DiscordQuizPresenter:
                 reveal = await self.bot.services.quiz.close_round(shown.rnd.round_id)
                 if reveal is not None:
                     await self.show_reveal(run, reveal, stopped=True)
-        await self._channel(run).send(
+        channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+        await channel.send(
             embed=render.results_embed(run, results), allowed_mentions=render.NO_MENTIONS
         )
+        thread_id = results.run.thread_id or run.thread_id
+        if thread_id:
+            await self._close_thread(run, thread_id)
+
+    async def _close_thread(self, run: RunInfo, thread_id: int) -> None:
+        """The results went back to the channel; the thread says so and is archived."""
+        try:
+            thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
+            assert isinstance(thread, discord.Thread)
+            await thread.send(
+                f"Quiz over: the results are in <#{run.channel_id}>.",
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            await thread.edit(archived=True)
+        except (discord.HTTPException, AssertionError):
+            log.warning("could not archive the thread of quiz %s", run.run_id)
 
     async def my_result(self, round_id: int, user_id: int) -> str:
-        """From memory; after a restart, one read per round (then remembered)."""
+        """From memory: the reveal's standings hold everyone's place. A round from
+        before a restart costs one read of its standings, then it is remembered too."""
         shown = self.rounds.get(round_id)
-        if shown is None or shown.reveal is None:
+        if shown is not None and shown.reveal is not None:
+            answer = game_screen.answer_text(shown.reveal)
+            return game_screen.my_result_text(shown.standings, user_id, answer)
+        found = self.earlier.get(round_id)
+        if found is None:
             rnd = await self.bot.services.quiz.get_round(round_id)
             if rnd is None or not rnd.closed:
                 return "This question has not been revealed yet."
-            run = await self.bot.services.quiz.get_run(rnd.run_id)
-            reveal = await self.bot.services.quiz.close_round(round_id)  # idempotent
-            standings = await self.bot.services.quiz.standings(round_id)
-            if run is None or reveal is None:
-                return "This quiz has ended."
-            shown = self._remember(_Shown(run, rnd, reveal, standings))
-        assert shown.reveal is not None
-        return game_screen.my_result_text(
-            shown.standings, user_id, game_screen.answer_text(shown.reveal)
-        )
+            found = (await self.bot.services.quiz.standings(round_id), rnd.question.correct_text)
+            self.earlier[round_id] = found
+            while len(self.earlier) > self.KEEP_ROUNDS:
+                self.earlier.popitem(last=False)
+        return game_screen.my_result_text(found[0], user_id, found[1])
 
 
 PERIODS = [
@@ -367,6 +391,7 @@ class QuizCog(
         difficulty="Only questions of this difficulty",
         kind="Facts, claim checks of the essay, or both",
         seconds="Seconds per question (5-120, default 20)",
+        thread="Play in a thread of its own (default: the server's setting)",
     )
     @app_commands.choices(kind=KINDS, difficulty=DIFFICULTIES)
     async def start(
@@ -377,9 +402,11 @@ class QuizCog(
         difficulty: app_commands.Choice[int] | None = None,
         kind: app_commands.Choice[str] | None = None,
         seconds: app_commands.Range[int, 5, 120] | None = None,
+        thread: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         settings = await self.bot.services.guilds.get(interaction.guild_id)
+        in_thread = settings.quiz_in_thread if thread is None else thread
         options = QuizOptions(
             questions=questions or settings.default_questions,
             tags=parse_topics(topics),
@@ -391,12 +418,37 @@ class QuizCog(
             interaction.guild_id, interaction.channel_id, interaction.user.id, options
         )
         note = f" on {', '.join(options.tags)}" if options.tags else ""
-        await interaction.response.send_message(
+        intro = (
             f"**Quiz starting{clip(note, 200)}!** {run.question_count} question(s), "
-            f"{run.seconds} s each. Answer with the buttons; faster right answers score more.",
-            allowed_mentions=render.NO_MENTIONS,
+            f"{run.seconds} s each. Answer with the buttons; faster right answers score more."
         )
+        await interaction.response.send_message(intro, allowed_mentions=render.NO_MENTIONS)
+        if in_thread:
+            run = await self._move_to_thread(interaction, run, intro)
         self.bot.quiz_runner.launch(run)
+
+    async def _move_to_thread(
+        self, interaction: discord.Interaction, run: RunInfo, intro: str
+    ) -> RunInfo:
+        """Play in a new thread; the channel keeps one line pointing to it."""
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel):
+            return run  # already in a thread (or a channel without threads): play here
+        try:
+            thread = await channel.create_thread(
+                name=f"Quiz · {run.question_count} question(s)",
+                type=discord.ChannelType.public_thread,
+                auto_archive_duration=60,
+            )
+        except discord.HTTPException:
+            log.warning("could not create a thread for quiz %s; playing in the channel", run.run_id)
+            return run
+        moved = await self.bot.services.quiz.set_thread(run.run_id, thread.id) or run
+        await thread.send(intro, allowed_mentions=render.NO_MENTIONS)
+        await interaction.edit_original_response(
+            content=f"Quiz in progress → {thread.mention}", allowed_mentions=render.NO_MENTIONS
+        )
+        return moved
 
     @start.autocomplete("topics")
     async def topics_autocomplete(
