@@ -82,6 +82,12 @@ class QuizTree(app_commands.CommandTree["QuizBot"]):
             log.warning("could not tell the member about an error (interaction expired)")
 
 
+# The bot never joins voice: discord.py's start-up warnings about voice support
+# (PyNaCl, davey) would only alarm operators.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class QuizBot(commands.AutoShardedBot):
     def __init__(
         self,

@@ -239,16 +239,21 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def discussion_embed(view: DiscussionView, now: datetime) -> discord.Embed:
-    """The prompt and its viewpoints side by side (inline fields stack on phones)."""
+def discussion_embed(view: DiscussionView, now: datetime, *, ended: bool = False) -> discord.Embed:
+    """The prompt and its viewpoints side by side (inline fields stack on phones).
+    Once `ended`, the vote schedule and stage give way to a pointer to the result."""
     prompt = view.prompt
     lines = [clip(prompt.context, 1500)] if prompt.context else []
     windows = view.windows
-    lines.append(
-        f"\n**Opening vote** until {relative(windows.before_closes)} · "
-        f"**final vote** from {relative(windows.after_opens)} · ends {relative(view.closes_at)}"
-    )
-    lines.append("Votes stay private until the end. No viewpoint is declared right.")
+    if ended:
+        lines.append("\n**This discussion has ended.** The result is posted below.")
+    else:
+        lines.append(
+            f"\n**Opening vote** until {relative(windows.before_closes)} · "
+            f"**final vote** from {relative(windows.after_opens)} · "
+            f"ends {relative(view.closes_at)}"
+        )
+        lines.append("Votes stay private until the end. No viewpoint is declared right.")
     embed = discord.Embed(
         title=clip(prompt.question, limits.EMBED_TITLE),
         description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
@@ -264,9 +269,8 @@ def discussion_embed(view: DiscussionView, now: datetime) -> discord.Embed:
             value=clip("\n".join(parts), limits.FIELD_VALUE),
             inline=inline,
         )
-    embed.set_footer(
-        text=f"Discussion #{view.run_id} · stage: {view.stage(now).value.replace('_', ' ')}"
-    )
+    stage = "ended" if ended else view.stage(now).value.replace("_", " ")
+    embed.set_footer(text=f"Discussion #{view.run_id} · stage: {stage}")
     return fit_embed(embed)
 
 

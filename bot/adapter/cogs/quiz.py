@@ -19,7 +19,7 @@ from bot.adapter.game_screen import Phase, RoundScreen
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
-from bot.services.questions import tag_suggestions
+from bot.services.questions import known_tags, tag_suggestions
 from bot.services.quiz import (
     AnswerStatus,
     QuizOptions,
@@ -370,6 +370,11 @@ DIFFICULTIES = [
 ]
 
 
+def _no_such_topics(unknown: Sequence[str]) -> str:
+    named = ", ".join(f"“{discord.utils.escape_markdown(clip(t, 40))}”" for t in unknown[:5])
+    return f"No questions here carry the topic {named}."
+
+
 def parse_topics(text: str | None) -> tuple[str, ...]:
     if not text:
         return ()
@@ -407,9 +412,17 @@ class QuizCog(
         assert interaction.guild_id is not None and interaction.channel_id is not None
         settings = await self.bot.services.guilds.get(interaction.guild_id)
         in_thread = settings.quiz_in_thread if thread is None else thread
+        # Public text names only the tags that matched; what else was typed stays private.
+        asked = parse_topics(topics)
+        async with self.bot.services.sessions() as session:
+            known = await known_tags(session, interaction.guild_id, asked)
+        unknown = [t for t in asked if t not in known]
+        if unknown and not known:
+            await reply(interaction, f"{_no_such_topics(unknown)} Pick one as you type.")
+            return
         options = QuizOptions(
             questions=questions or settings.default_questions,
-            tags=parse_topics(topics),
+            tags=tuple(t for t in asked if t in known),
             difficulty=difficulty.value if difficulty else None,
             kind=kind.value if kind else "mixed",
             seconds=seconds or settings.default_seconds,
@@ -423,6 +436,12 @@ class QuizCog(
             f"{run.seconds} s each. Answer with the buttons; faster right answers score more."
         )
         await interaction.response.send_message(intro, allowed_mentions=render.NO_MENTIONS)
+        if unknown:
+            await interaction.followup.send(
+                f"{_no_such_topics(unknown)} The quiz runs on the others.",
+                ephemeral=True,
+                allowed_mentions=render.NO_MENTIONS,
+            )
         if in_thread:
             run = await self._move_to_thread(interaction, run, intro)
         self.bot.quiz_runner.launch(run)
