@@ -88,7 +88,7 @@ def result_text(result: DiscussionResult) -> str:
     """The chart's figures as plain text (shares are of each vote's own voters)."""
     if not result.after_voters:
         # Closed without a final vote: there is nothing to compare with, so no "33% → 0%".
-        lines = ["Share of voters in the opening vote (no final vote was held):"]
+        lines = ["Share of voters in the opening vote (nobody voted in a final vote):"]
         lines += [f"• {row.label}: {row.before_pct}%" for row in chart_rows(result)]
     else:
         lines = ["Share of voters, opening vote → final vote:"]

@@ -79,5 +79,5 @@ def test_a_discussion_closed_without_a_final_vote_shows_no_arrows() -> None:
     result = compute_result(["Prosecute", "Amnesty", "Case by case"], {1: 0, 2: 1, 3: 2}, {})
     text = result_text(result)
     assert "→" not in text and "0%" not in text.split("\n", 1)[1].split("\n")[0]
-    assert "no final vote" in text and "33%" in text
+    assert "nobody voted in a final vote" in text and "33%" in text
     assert render_result_png(result).startswith(b"\x89PNG")

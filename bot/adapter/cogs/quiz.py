@@ -19,6 +19,7 @@ from bot.adapter.game_screen import Phase, RoundScreen
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
+from bot.adapter.transient import is_transient_discord
 from bot.services.questions import known_tags, tag_suggestions
 from bot.services.quiz import (
     AnswerStatus,
@@ -260,9 +261,10 @@ class DiscordQuizPresenter:
                     allowed_mentions=render.NO_MENTIONS,
                 )
             )
-        except discord.HTTPException:
-            log.warning("could not update the message of round %s", screen.rnd.round_id)
+        except discord.NotFound:
+            log.warning("the message of round %s is gone", screen.rnd.round_id)
             return False
+        # Other errors reach the runner, which retries the passing ones (5xx, 429).
         return True
 
     async def show_round(self, run: RunInfo, rnd: RoundInfo) -> int | None:
@@ -351,6 +353,20 @@ class DiscordQuizPresenter:
             while len(self.earlier) > self.KEEP_ROUNDS:
                 self.earlier.popitem(last=False)
         return game_screen.my_result_text(found[0], user_id, found[1])
+
+    async def show_failure(self, run: RunInfo, results: Results | None) -> None:
+        await self._channel(run).send(
+            "This quiz had to stop because of a problem on our side (it has been logged). "
+            "The answers given so far are kept"
+            + (" and the results follow." if results is not None else "."),
+            embed=render.results_embed(run, results)
+            if results is not None
+            else discord.utils.MISSING,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    def is_transient(self, error: BaseException) -> bool:
+        return is_transient_discord(error)
 
 
 PERIODS = [
