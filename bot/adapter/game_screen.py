@@ -126,7 +126,7 @@ def distribution_lines(reveal: Reveal) -> list[str]:
         count = reveal.distribution[i] if i < len(reveal.distribution) else 0
         mark = "✅" if i == reveal.correct_shown else "▫️"
         name = f"**{plain(text)}**" if i == reveal.correct_shown else plain(text)
-        lines.append(f"{mark} {name}\n`{bar(count, most)}` {count}")
+        lines.append(f"{mark} {name} `{bar(count, most)}` {count}")
     return lines
 
 
