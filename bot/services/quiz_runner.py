@@ -212,6 +212,8 @@ class QuizRunner:
         # -- game (issue 13): the get-ready beat. The question is shown with its
         # answers locked; they unlock, and the answering time starts, after it.
         if self.get_ready > 0:
+            if message_id is not None:  # stored first: a restart during the beat finds it
+                await self._retry(self.service.set_round_message, rnd.round_id, message_id)
             await asyncio.sleep(self.get_ready)
         # -- end of the get-ready beat
         # Answering time starts now that the question is visible: a slow post (a 429,
@@ -219,10 +221,15 @@ class QuizRunner:
         started = await self._retry(self.service.start_answering, rnd.round_id, message_id)
         if started is not None and self.live is not None:
             self.live.retime(started)
-        open_answers = getattr(self.presenter, "open_answers", None)  # game: unlock the buttons
-        if started is not None and open_answers is not None:
-            await self._retry(open_answers, run, started)
+        if started is not None:
+            await self._unlock(run, started)
         return started or rnd
+
+    async def _unlock(self, run: RunInfo, rnd: RoundInfo) -> None:
+        """game (issue 13): open the answer buttons of a question shown locked."""
+        open_answers = getattr(self.presenter, "open_answers", None)
+        if open_answers is not None:
+            await self._retry(open_answers, run, rnd)
 
     async def _drive(self, run: RunInfo, resume: RoundInfo | None) -> None:
         rnd = resume
@@ -236,6 +243,8 @@ class QuizRunner:
                     break
             elif self.live is not None:
                 await self.live.open(rnd)  # resumed after a restart
+            if rnd is resume and rnd.deadline_at > self.clock():
+                await self._unlock(run, rnd)  # game: it may have stopped in its get-ready beat
             overdue = self.clock() - rnd.deadline_at
             await self._wait_round(run.run_id, rnd)
             if self.live is not None:

@@ -290,3 +290,24 @@ async def test_quiz_in_a_thread_leaves_one_line_in_the_channel(
         assert (await wait_for_question(fake, channel)).channel is channel
         assert len(fake.threads(channel)) == 1
     fake.assert_no_rejections()
+
+
+async def test_a_question_stopped_in_its_get_ready_beat_opens_after_a_restart(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    olena = fake.create_member(guild, "olena")
+    clock = ManualClock()
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database, clock) as bot:
+        bot.quiz_runner.get_ready = 60  # the bot goes down during the beat
+        await (await fake.run_command(olena, channel, "quiz start", {"questions": 1})).response()
+        locked = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
+        assert "Get ready" in locked.text and all(b.get("disabled") for b in locked.buttons)
+    async with running_bot(fake, database, clock) as bot:
+        await fake.wait_for_edit(locked, lambda m: "Closes <t:" in m.text)
+        assert "is in" in await answer(fake, bot, olena, locked, right=True)
+    fake.assert_no_rejections()
