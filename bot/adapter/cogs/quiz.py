@@ -228,7 +228,9 @@ class _Shown:
 class DiscordQuizPresenter:
     """Shows what the quiz runner decides: one message per question, edited in place."""
 
-    KEEP_ROUNDS = 500  # rounds remembered for "My result" (each is a few KB)
+    # Rounds remembered: each run's latest (its open question, or the reveal whose
+    # "My result" members press); older rounds of a run are forgotten as it moves on.
+    KEEP_ROUNDS = 1000
 
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
@@ -296,6 +298,12 @@ class DiscordQuizPresenter:
         standings = None
         if run.mode == "live":
             standings = await self.bot.services.quiz.standings(rnd.round_id)
+        for older in [
+            rid
+            for rid, s in self.rounds.items()
+            if s.run.run_id == run.run_id and rid != rnd.round_id
+        ]:
+            del self.rounds[older]  # "My result" there reads the database (once a round)
         shown = self._remember(_Shown(run, rnd, reveal, standings))
         screen = RoundScreen(
             rnd, Phase.REVEALED, run.mode, reveal=reveal, standings=standings, stopped=stopped
