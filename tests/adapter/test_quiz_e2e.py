@@ -311,3 +311,35 @@ async def test_a_question_stopped_in_its_get_ready_beat_opens_after_a_restart(
         await fake.wait_for_edit(locked, lambda m: "Closes <t:" in m.text)
         assert "is in" in await answer(fake, bot, olena, locked, right=True)
     fake.assert_no_rejections()
+
+
+async def test_a_scheduled_quiz_follows_the_servers_thread_setting(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    moderator = fake.create_member(guild, "mod", permissions=MANAGE_GUILD)
+    clock = ManualClock()  # Monday 5 January 2026, 12:00 UTC
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database, clock) as bot:
+        await (
+            await fake.run_command(moderator, channel, "config quiz", {"in_thread": True})
+        ).response()
+        made = await fake.run_command(
+            moderator,
+            channel,
+            "schedule add",
+            {"channel": channel, "what": "quiz", "timezone": "UTC", "days": "daily",
+             "time": "12:30", "questions": 1},
+        )  # fmt: skip
+        assert "Scheduled" in (await made.response()).content
+        clock.advance(minutes=30)
+        cog = bot.get_cog("ScheduleCog")
+        assert len((await cog.scheduler.tick()).fired) == 1  # type: ignore[union-attr]
+        (thread,) = await fake.wait_until(lambda: fake.threads(channel))
+        line = await fake.wait_for_message(channel, lambda m: "in progress" in m.content)
+        assert line.content == f"Scheduled quiz in progress → <#{thread.id}>"
+        await wait_for_question(fake, thread)
+    fake.assert_no_rejections()

@@ -394,6 +394,28 @@ DIFFICULTIES = [
 ]
 
 
+async def start_thread(
+    bot: QuizBot, run: RunInfo, intro: str
+) -> tuple[RunInfo, discord.Thread | None]:
+    """Move a starting quiz into a thread of its own channel; the caller turns its
+    announcement into the one line that points there. None: play in the channel."""
+    channel = bot.get_channel(run.channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        return run, None  # a thread already (or a channel without threads): play here
+    try:
+        thread = await channel.create_thread(
+            name=f"Quiz · {run.question_count} question(s)",
+            type=discord.ChannelType.public_thread,
+            auto_archive_duration=60,
+        )
+    except discord.HTTPException:
+        log.warning("could not create a thread for quiz %s; playing in the channel", run.run_id)
+        return run, None
+    moved = await bot.services.quiz.set_thread(run.run_id, thread.id) or run
+    await thread.send(intro, allowed_mentions=render.NO_MENTIONS)
+    return moved, thread
+
+
 def _no_such_topics(unknown: Sequence[str]) -> str:
     named = ", ".join(f"“{discord.utils.escape_markdown(clip(t, 40))}”" for t in unknown[:5])
     return f"No questions here carry the topic {named}."
@@ -467,31 +489,13 @@ class QuizCog(
                 allowed_mentions=render.NO_MENTIONS,
             )
         if in_thread:
-            run = await self._move_to_thread(interaction, run, intro)
+            run, thread = await start_thread(self.bot, run, intro)
+            if thread is not None:
+                await interaction.edit_original_response(
+                    content=f"Quiz in progress → {thread.mention}",
+                    allowed_mentions=render.NO_MENTIONS,
+                )
         self.bot.quiz_runner.launch(run)
-
-    async def _move_to_thread(
-        self, interaction: discord.Interaction, run: RunInfo, intro: str
-    ) -> RunInfo:
-        """Play in a new thread; the channel keeps one line pointing to it."""
-        channel = interaction.channel
-        if not isinstance(channel, discord.TextChannel):
-            return run  # already in a thread (or a channel without threads): play here
-        try:
-            thread = await channel.create_thread(
-                name=f"Quiz · {run.question_count} question(s)",
-                type=discord.ChannelType.public_thread,
-                auto_archive_duration=60,
-            )
-        except discord.HTTPException:
-            log.warning("could not create a thread for quiz %s; playing in the channel", run.run_id)
-            return run
-        moved = await self.bot.services.quiz.set_thread(run.run_id, thread.id) or run
-        await thread.send(intro, allowed_mentions=render.NO_MENTIONS)
-        await interaction.edit_original_response(
-            content=f"Quiz in progress → {thread.mention}", allowed_mentions=render.NO_MENTIONS
-        )
-        return moved
 
     @start.autocomplete("topics")
     async def topics_autocomplete(
