@@ -7,6 +7,7 @@ the bot posted. Nothing inside discord.py is mocked.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator
@@ -87,18 +88,34 @@ def is_open_question(message: Message) -> bool:
 
 
 async def wait_for_question(
-    fake: FakeDiscord, channel: object, *, after: Message | None = None
+    fake: FakeDiscord,
+    channel: object,
+    *,
+    after: Message | None = None,
+    timeout: float = 5.0,  # noqa: ASYNC109
 ) -> Message:
     """The next question whose answers are open (after `after`, when given)."""
     return await fake.wait_for_message(
         channel,  # type: ignore[arg-type]
         lambda m: (after is None or m.id > after.id) and is_open_question(m),
+        timeout=timeout,
     )
 
 
 def round_id_of(message: Message) -> int:
     first = message.custom_ids[0]
     return int(first.split(":")[1])
+
+
+async def answering_started(bot: QuizBot, message: Message) -> None:
+    """Wait until the round of a posted question has started its answering time
+    (the bot records it just after Discord confirms the post)."""
+    for _ in range(250):
+        rnd = await bot.services.quiz.get_round(round_id_of(message))
+        if rnd is not None and rnd.message_id is not None:
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("the round never started its answering time")
 
 
 async def answer(
