@@ -284,11 +284,23 @@ async def test_quiz_in_a_thread_leaves_one_line_in_the_channel(
         assert "Quiz over" in fake.messages(thread)[-1].content
         assert "**Answer:" in question.text  # revealed in the thread, in place
 
+        # A second quiz in the thread, stopped from inside the thread.
+        await (await fake.run_command(olena, channel, "quiz start", {"questions": 3})).response()
+        threads = await fake.wait_until(
+            lambda: len(fake.threads(channel)) == 2 and fake.threads(channel)
+        )
+        inner = threads[-1]
+        question = await wait_for_question(fake, inner)
+        stop = await fake.run_command(olena, inner, "quiz stop")
+        assert "Stopping" in (await stop.response()).content
+        await fake.wait_until(lambda: inner.archived, what="the second thread to be archived")
+        assert "The quiz was stopped" in question.text
+
         # The option overrides the server's setting.
         again = await fake.run_command(olena, channel, "quiz start", {"thread": False})
         await again.response()
         assert (await wait_for_question(fake, channel)).channel is channel
-        assert len(fake.threads(channel)) == 1
+        assert len(fake.threads(channel)) == 2
     fake.assert_no_rejections()
 
 

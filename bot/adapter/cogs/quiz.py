@@ -515,6 +515,11 @@ class QuizCog(
     async def stop(self, interaction: discord.Interaction) -> None:
         assert interaction.channel_id is not None
         run = await self.bot.services.quiz.running_in_channel(interaction.channel_id)
+        channel = interaction.channel
+        if run is None and isinstance(channel, discord.Thread) and channel.parent_id:
+            # Typed in the quiz's own thread: the run belongs to the thread's channel.
+            found = await self.bot.services.quiz.running_in_channel(channel.parent_id)
+            run = found if found is not None and found.thread_id == channel.id else None
         if run is None or run.guild_id != interaction.guild_id:
             await reply(interaction, "No quiz is running in this channel.")
             return
