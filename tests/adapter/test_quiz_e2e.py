@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import ManualClock
+from bot.services.quiz import QuizOptions
 from tests.adapter.harness import (
     MANAGE_GUILD,
     Database,
     answer,
+    answering_started,
     correct_custom_id,
     round_id_of,
     running_bot,
@@ -319,6 +321,7 @@ async def test_a_question_stopped_in_its_get_ready_beat_opens_after_a_restart(
         await (await fake.run_command(olena, channel, "quiz start", {"questions": 1})).response()
         locked = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
         assert "Get ready" in locked.text and all(b.get("disabled") for b in locked.buttons)
+        await answering_started(bot, locked)  # here: its message id is kept, before the beat
     async with running_bot(fake, database, clock) as bot:
         await fake.wait_for_edit(locked, lambda m: "Closes <t:" in m.text)
         assert "is in" in await answer(fake, bot, olena, locked, right=True)
@@ -354,4 +357,27 @@ async def test_a_scheduled_quiz_follows_the_servers_thread_setting(
         line = await fake.wait_for_message(channel, lambda m: "in progress" in m.content)
         assert line.content == f"Scheduled quiz in progress → <#{thread.id}>"
         await wait_for_question(fake, thread)
+    fake.assert_no_rejections()
+
+
+async def test_a_round_opened_but_never_posted_is_posted_when_the_run_resumes(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    olena = fake.create_member(guild, "olena")
+    clock = ManualClock()
+    database = await Database.create(tmp_path / "bot.db")
+
+    async with running_bot(fake, database, clock) as bot:
+        # The process died right after drawing the question, before posting it.
+        run = await bot.services.quiz.start(guild.id, channel.id, olena.id, QuizOptions(1))
+        assert await bot.services.quiz.open_next_round(run.run_id) is not None
+    async with running_bot(fake, database, clock) as bot:
+        question = await wait_for_question(fake, channel)
+        assert "Question 1 of 1" in question.text
+        assert "is in" in await answer(fake, bot, olena, question, right=True)
+        bot.quiz_runner.everyone_answered(run.run_id)
+        await fake.wait_for_edit(question, lambda m: "**Answer:" in m.text)
     fake.assert_no_rejections()

@@ -8,14 +8,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import game_screen, render
-from bot.adapter.game_screen import Phase, RoundScreen
+from bot.adapter.game_screen import Phase, Picture, RoundScreen
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
@@ -244,6 +244,15 @@ class DiscordQuizPresenter:
             run.thread_id or run.channel_id, guild_id=run.guild_id
         )
 
+    def pictures(self, rnd: RoundInfo) -> Sequence[Picture]:
+        """Pictures shown under a question (a MediaGallery); none yet. The hook for
+        bank pictures: return `Picture(url)`s, e.g. ``attachment://`` ones."""
+        return ()
+
+    def _screen(self, run: RunInfo, rnd: RoundInfo, phase: Phase, **details: Any) -> RoundScreen:
+        """Every phase of a round's message is built here, pictures included."""
+        return RoundScreen(rnd, phase, run.mode, pictures=self.pictures(rnd), **details)
+
     def _remember(self, shown: _Shown) -> _Shown:
         self.rounds[shown.rnd.round_id] = shown
         self.rounds.move_to_end(shown.rnd.round_id)
@@ -275,9 +284,9 @@ class DiscordQuizPresenter:
         if run.mode == "live":
             beat = self.bot.quiz_runner.get_ready
             opens = self.bot.services.clock() + timedelta(seconds=beat)
-            screen = RoundScreen(rnd, Phase.GET_READY, run.mode, opens_at=opens)
+            screen = self._screen(run, rnd, Phase.GET_READY, opens_at=opens)
         else:
-            screen = RoundScreen(rnd, Phase.ANSWERING, run.mode)
+            screen = self._screen(run, rnd, Phase.ANSWERING)
         message = await self._channel(run).send(
             view=game_screen.round_layout(screen, CONTROLS), allowed_mentions=render.NO_MENTIONS
         )
@@ -288,9 +297,16 @@ class DiscordQuizPresenter:
         """The get-ready beat is over: unlock the buttons; the countdown is the deadline."""
         shown = self.rounds.get(rnd.round_id)
         message_id = rnd.message_id or (shown.rnd.message_id if shown else None)
-        rnd = replace(rnd, message_id=message_id)
-        self._remember(_Shown(run, rnd))
-        await self._edit(run, message_id, RoundScreen(rnd, Phase.ANSWERING, run.mode))
+        screen = self._screen(run, rnd, Phase.ANSWERING)
+        if not await self._edit(run, message_id, screen):
+            # No message known (a restart before its id was kept) or it is gone: post it,
+            # so members can answer; the reveal edits this one.
+            message = await self._channel(run).send(
+                view=game_screen.round_layout(screen, CONTROLS),
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            message_id = message.id
+        self._remember(_Shown(run, replace(rnd, message_id=message_id)))
 
     async def show_reveal(self, run: RunInfo, reveal: Reveal, *, stopped: bool = False) -> None:
         """The reveal replaces the question's buttons in the same message."""
@@ -304,11 +320,12 @@ class DiscordQuizPresenter:
             if s.run.run_id == run.run_id and rid != rnd.round_id
         ]:
             del self.rounds[older]  # "My result" there reads the database (once a round)
-        shown = self._remember(_Shown(run, rnd, reveal, standings))
-        screen = RoundScreen(
-            rnd, Phase.REVEALED, run.mode, reveal=reveal, standings=standings, stopped=stopped
+        before = self.rounds.get(rnd.round_id)  # the message this process posted, if any
+        message_id = (before.rnd.message_id if before else None) or rnd.message_id
+        self._remember(_Shown(run, replace(rnd, message_id=message_id), reveal, standings))
+        screen = self._screen(
+            run, rnd, Phase.REVEALED, reveal=reveal, standings=standings, stopped=stopped
         )
-        message_id = rnd.message_id or shown.rnd.message_id
         if not await self._edit(run, message_id, screen):
             # The question's message is gone: the reveal still reaches the channel.
             await self._channel(run).send(
