@@ -13,7 +13,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.adapter.ops_hooks import gateway_probe
 from bot.core.clock import ManualClock
 from bot.ops.health import HealthServer, database_probe
-from tests.adapter.harness import Database, correct_custom_id, running_bot, wrong_custom_id
+from tests.adapter.harness import (
+    Database,
+    correct_custom_id,
+    is_open_question,
+    running_bot,
+    wrong_custom_id,
+)
 from tests.fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
@@ -103,6 +109,7 @@ async def test_metrics_count_a_played_quizs_clicks(
             )
             await start.response()
             question = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
+            await fake.wait_until(lambda: is_open_question(question), what="the answers to open")
             _, page = await get(port, "/metrics")
             assert samples(page)[("quizbot_running_quizzes", ())] == 1
             right = await correct_custom_id(bot, question)

@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 
 from bot.core.clock import ManualClock
 from db.models import QuizAnswer
-from tests.adapter.harness import MANAGE_GUILD, Database, correct_custom_id, running_bot
+from tests.adapter.harness import (
+    MANAGE_GUILD,
+    Database,
+    correct_custom_id,
+    is_open_question,
+    running_bot,
+)
 from tests.fake_discord import FakeDiscord
 from tests.services.test_privacy import rows_holding
 
@@ -34,6 +40,7 @@ async def test_member_reads_and_erases_their_data(
         )
         await start.response()
         question = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
+        await fake.wait_until(lambda: is_open_question(question), what="the answers to open")
         right = await correct_custom_id(bot, question)
         for member in (olena, petro):
             assert "is in" in (await (await fake.click(member, question, right)).response()).content

@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.adapter.harness import Database
+from tests.adapter.harness import Database, is_open_question
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.models import Message
 
@@ -108,6 +108,7 @@ async def test_sigterm_mid_round_loses_no_confirmed_answer_and_the_next_start_re
     )
     assert "Quiz starting" in (await started.response()).content
     question: Message = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
+    await fake.wait_until(lambda: is_open_question(question), 30, "the answers to open")
     button = question.custom_ids[0]
     round_id = int(button.split(":")[1])
 
