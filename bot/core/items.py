@@ -52,6 +52,10 @@ DISCUSSION_QUESTION_MAX = 256  # embed title
 CLAIM_MAX = 300
 CLAIM_QUOTE_MAX_WORDS = 30  # "a quote of at most about 25 words"
 ACCEPTED_MAX = 100
+# Red-DiscordBot "name any ..." questions legitimately carry dozens of answers.
+ACCEPTED_COUNT_MAX = 100
+IMAGE_MAX = 500
+IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 MAX_SENTENCES = 3
 
 VERDICTS: tuple[str, ...] = ("accurate", "partly accurate", "inaccurate", "opinion")
@@ -68,8 +72,13 @@ QUESTION_KINDS: tuple[str, ...] = (
 )
 ALL_KINDS: tuple[str, ...] = (*QUESTION_KINDS, "discussion")
 
-# Discord mention syntax that must never reach a message from bank content.
-_MENTION_RE = re.compile(r"@everyone|@here|<@|<#|<:[A-Za-z0-9_]+:\d+>", re.IGNORECASE)
+# Discord mention syntax that must never reach a message from bank content: @everyone and
+# @here as words (not "help@here.org"), users <@1>/<@!1>, roles <@&1>, channels <#1>.
+# Custom emoji <:name:1> cannot ping and are allowed.
+MENTION_RE = re.compile(
+    r"(?<![\w.+-])@(?:everyone|here)(?![\w-])|<@[!&]?\d+>|<#\d+>", re.IGNORECASE
+)
+_MENTION_RE = MENTION_RE
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -148,6 +157,17 @@ def _reject_non_string(value: Any) -> Any:
     return value
 
 
+def _check_image(value: str) -> str:
+    """An https URL of a picture (no fetch: the bot only shows what the URL points to)."""
+    if not re.match(r"^https://[^\s/?#.][^\s/?#]*/\S*$", value, re.IGNORECASE) or not (
+        value.lower().endswith(IMAGE_EXTENSIONS)
+    ):
+        raise ValueError(
+            f"must be an https URL ending in {', '.join(IMAGE_EXTENSIONS)}, got {value[:80]!r}"
+        )
+    return value
+
+
 def _Str(max_length: int, min_length: int = 1) -> Any:
     return Annotated[_Text(max_length, min_length), BeforeValidator(_reject_non_string)]
 
@@ -166,6 +186,7 @@ def _no_sentence_overflow(value: str | None) -> str | None:
     return value
 
 
+ImageUrl = Annotated[_Str(IMAGE_MAX), AfterValidator(_check_image)]
 Explanation = Annotated[_Str(EXPLANATION_MAX), AfterValidator(_no_sentence_overflow)]
 
 
@@ -213,6 +234,8 @@ class BaseItem(BaseModel):
     paragraph: Paragraph | None
     sources: list[Source] = Field(default_factory=list, validate_default=True)
     as_of: dt.date | None = None
+    # A picture shown with the item (issue 13): an https URL of a .png/.jpg/.gif/.webp.
+    image: ImageUrl | None = None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -385,7 +408,7 @@ class TrueFalseItem(QuestionBase):
 class ShortAnswerItem(QuestionBase):
     kind: Literal["short_answer"]
     text: _Str(TEXT_MAX)
-    accepted: Annotated[list[_Str(ACCEPTED_MAX)], Field(min_length=1, max_length=10)]
+    accepted: Annotated[list[_Str(ACCEPTED_MAX)], Field(min_length=1, max_length=ACCEPTED_COUNT_MAX)]
 
     @field_validator("accepted")
     @classmethod
