@@ -408,7 +408,9 @@ class TrueFalseItem(QuestionBase):
 class ShortAnswerItem(QuestionBase):
     kind: Literal["short_answer"]
     text: _Str(TEXT_MAX)
-    accepted: Annotated[list[_Str(ACCEPTED_MAX)], Field(min_length=1, max_length=ACCEPTED_COUNT_MAX)]
+    accepted: Annotated[
+        list[_Str(ACCEPTED_MAX)], Field(min_length=1, max_length=ACCEPTED_COUNT_MAX)
+    ]
 
     @field_validator("accepted")
     @classmethod

@@ -42,6 +42,7 @@ class QuestionView:
     difficulty: int
     as_of: date | None
     status: str
+    image: str | None = None  # an https picture URL to show with the question (issue 13)
 
     @property
     def correct_text(self) -> str:
@@ -66,6 +67,7 @@ def question_view(row: Question) -> QuestionView:
         difficulty=row.difficulty,
         as_of=row.as_of,
         status=row.status,
+        image=(row.data or {}).get("image"),
     )
 
 

@@ -33,7 +33,7 @@ from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
 from bot.core.uploads.export import item_to_dict
 from bot.core.uploads.report import UploadReport, report_text
 from bot.services.bank import ImportReport
-from bot.services.import_plan import Incoming, Planned, plan_import
+from bot.services.import_plan import Incoming, Planned, plan, plan_import
 from bot.services.import_write import write_import
 from db.models import DiscussionPrompt, Question, Upload
 
@@ -95,6 +95,18 @@ def build_report(
         edited={p.item.id: p.diff for p in planned if p.edited},
         disabled=[p.item.id for p in imported if p.status == "disabled"],
     )
+
+
+def check_offline(filename: str, data: bytes) -> UploadReport:
+    """The report of a file on its own (no server to compare with): every item new.
+
+    ``quizbot questions validate`` prints this; it needs no database.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        parsed = parse_upload(data, filename)  # refuses it with the size in the report
+        return build_report(filename, parsed, [])
+    parsed = parse_upload(data, filename)
+    return build_report(filename, parsed, plan(incoming_from(parsed), {}, {}, set(), set()))
 
 
 def apply_edited_choice(planned: list[Planned], choice: str | None) -> list[Planned]:
@@ -206,15 +218,13 @@ class UploadService:
             guild_id, incoming, user_id, edited=edited, claim_upload=upload_id
         )
 
-    async def import_file(
-        self, guild_id: int, filename: str, data: bytes, *, edited: str | None = None
-    ) -> tuple[UploadReport, ImportReport | None]:
-        """The command line: check and import at once when the file has no problems."""
-        parsed, planned, report = await self.check(guild_id, filename, data)
-        if not report.importable:
-            return report, None
-        imported = await self._import(guild_id, incoming_from(parsed), None, edited=edited)
-        return report, imported
+    async def import_checked(
+        self, scope: int, parsed: UploadParse, *, edited: str | None = None
+    ) -> ImportReport:
+        """The command line: import a file :meth:`check` found importable, at once."""
+        if parsed.problems:
+            raise UploadError("nothing imported: the file has problems")
+        return await self._import(scope, incoming_from(parsed), None, edited=edited)
 
     async def _import(
         self,
@@ -358,6 +368,7 @@ __all__ = [
     "UploadReport",
     "UploadService",
     "build_report",
+    "check_offline",
     "report_text",
     "upload_limits",
 ]

@@ -96,6 +96,14 @@ class RawParse:
         self.skipped.append(UploadProblem(location, item_id, None, f"cannot be played: {reason}"))
 
 
+def value_error(exc: Exception) -> str:
+    """A ValueError from reading a value, in a moderator's words."""
+    text = str(exc)
+    if "integer string conversion" in text:
+        return "a number has more than 4,300 digits"
+    return text[:160]
+
+
 def check_count(count: int) -> None:
     """Refuse a file with too many items before parsing them."""
     if count > MAX_UPLOAD_ITEMS:
@@ -322,9 +330,7 @@ def finish(
                 continue
             mentions = mention_problems(item.model_dump(mode="json"))
             if mentions:
-                refuse(
-                    [UploadProblem(cand.location, item.id, fld, msg) for fld, msg in mentions]
-                )
+                refuse([UploadProblem(cand.location, item.id, fld, msg) for fld, msg in mentions])
                 continue
             if item.id in seen_ids:
                 problems.append(
@@ -387,4 +393,5 @@ __all__ = [
     "mention_problems",
     "slugify",
     "upload_tags",
+    "value_error",
 ]

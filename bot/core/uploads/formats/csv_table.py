@@ -46,6 +46,7 @@ import csv
 import io
 from typing import Any
 
+from bot.core.items import normalise_text
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
     UPLOADED_TAG,
@@ -55,7 +56,6 @@ from bot.core.uploads.formats.base import (
     check_count,
     derived_id,
 )
-from bot.core.items import normalise_text
 from bot.core.uploads.result import (
     NO_EXPLANATION,
     PLACEHOLDER_EXPLANATION,

@@ -79,7 +79,7 @@ def _python_value(node: ScalarNode) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # e.g. an integer of thousands of digits
         return node.value
     finally:
         loader.dispose()
@@ -207,8 +207,7 @@ def _question(key_node: Node, value_node: Node, list_name: str | None, out: RawP
         return
     if len(answers) > ACCEPTED_COUNT_MAX:
         out.notes.append(
-            f"{location}: {len(answers)} different answers; the first {ACCEPTED_COUNT_MAX} "
-            "are kept"
+            f"{location}: {len(answers)} different answers; the first {ACCEPTED_COUNT_MAX} are kept"
         )
         answers, lines = answers[:ACCEPTED_COUNT_MAX], lines[:ACCEPTED_COUNT_MAX]
     raw: dict[str, Any] = {
