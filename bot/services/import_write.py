@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from bot.core.items import DiscussionItem, QuestionBase
 from bot.services.bank import ImportReport, _prompt_fields, _question_fields, _viewpoints
 from bot.services.import_plan import IMPORT_ACTION, Planned
+from bot.services.revisions import snapshot_prompts, snapshot_questions
 from db.models import SHIPPED, AuditEntry, DiscussionPrompt, Question, QuestionTag
 
 CHUNK = 500
@@ -100,8 +101,12 @@ async def write_import(
 async def _snapshot(
     session: AsyncSession, question_ids: list[int], prompt_ids: list[int], user_id: int | None
 ) -> None:
-    """Record a revision of every item whose playable content changed (issue 12)."""
-    return None
+    """Record a revision of every item written, so what players were shown before stays
+    as it was and the new content is the next draw's (issue 12)."""
+    if question_ids:
+        await snapshot_questions(session, question_ids, user_id=user_id)
+    if prompt_ids:
+        await snapshot_prompts(session, prompt_ids, user_id=user_id)
 
 
 async def _insert_tags(session: AsyncSession, rows: list[tuple[int, list[str]]]) -> None:
