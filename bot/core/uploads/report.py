@@ -96,7 +96,7 @@ def report_text(report: UploadReport) -> str:
                 lines.append(f"    ... and {len(diff) - EDITED_DIFF_LINES} more differences")
     if report.drafts:
         lines.append("")
-        lines.append(f"Drafts ({len(report.drafts)}): imported, not drawn until completed")
+        lines.append(f"Drafts ({len(report.drafts)}): not drawn until a moderator completes them")
         lines.extend(f"  {k}: {', '.join(v)}" for k, v in report.drafts.items())
     if report.disabled:
         lines.append("")

@@ -309,7 +309,8 @@ def parse_csv(text: str) -> RawParse:
 def item_row(item: Any, status: str = "active") -> list[str]:
     """The CSV cells of one item (multiple choice, true/false or short answer).
 
-    A placeholder explanation is written as a blank cell, so the item comes back a draft.
+    A placeholder explanation is written as it is: the importer knows it for one, and
+    the ``status`` column says ``draft``, so the item comes back a draft.
     """
     if item.kind not in CSV_KINDS:
         raise ValueError(f"{item.kind} items cannot be written as CSV")
@@ -326,9 +327,7 @@ def item_row(item: Any, status: str = "active") -> list[str]:
             else ""
         ),
         "accepted": join_list(item.accepted) if item.kind == "short_answer" else "",
-        "explanation": ""
-        if normalise_text(item.explanation) in _PLACEHOLDERS
-        else item.explanation,
+        "explanation": item.explanation,
         "source_title": join_list([s.title for s in item.sources]),
         "source_publisher": join_list([s.publisher for s in item.sources]),
         "source_url": join_list([s.url for s in item.sources]),

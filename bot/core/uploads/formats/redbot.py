@@ -195,6 +195,11 @@ def _question(key_node: Node, value_node: Node, list_name: str | None, out: RawP
             keys.add(key)
             answers.append(text)
             lines.append(node)
+    if reveal is not None:
+        out.notes.append(
+            f"{location}: the first answer is over {ACCEPTED_MAX} characters; it is shown "
+            "at the reveal (as Red-DiscordBot shows it) and the shorter answers are typed"
+        )
     if too_long:
         out.notes.append(
             f"{location}: {too_long} answer(s) over {ACCEPTED_MAX} characters cannot be "
