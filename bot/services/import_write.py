@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,65 +27,79 @@ from db.models import SHIPPED, AuditEntry, DiscussionPrompt, Question, QuestionT
 CHUNK = 500
 
 
-async def write_import(
-    session: AsyncSession,
+@dataclass
+class PreparedWrite:
+    """The rows an import writes, built before its transaction opens."""
+
+    report: ImportReport = field(default_factory=ImportReport)
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    changed_rows: list[dict[str, Any]] = field(default_factory=list)
+    prompts: list[Planned] = field(default_factory=list)
+
+
+def prepare_write(
     scope: int,
     planned: Sequence[Planned],
     *,
     user_id: int | None,
     now: datetime,
     rng: random.Random | None = None,
-) -> ImportReport:
-    """Write the ``new`` and ``updated`` items of ``planned`` into ``scope``."""
+) -> PreparedWrite:
+    """Every row's values (content hashes, JSON data): CPU work kept out of the write."""
     rng = rng or random.Random()
-    report = ImportReport()
-    new_rows: list[dict[str, Any]] = []
-    changed_rows: list[dict[str, Any]] = []
-    prompts: list[Planned] = []
+    out = PreparedWrite()
     for entry in planned:
         if entry.outcome not in ("new", "updated"):
             if entry.outcome == "unchanged":
-                report.unchanged.append(entry.item.id)
+                out.report.unchanged.append(entry.item.id)
             continue
-        getattr(report, entry.outcome).append(entry.item.id)
+        getattr(out.report, entry.outcome).append(entry.item.id)
         if isinstance(entry.item, DiscussionItem):
-            prompts.append(entry)
+            out.prompts.append(entry)
             continue
         assert isinstance(entry.item, QuestionBase)
         values = _question_fields(entry.item, entry.status, None)
         if entry.existing is None:
-            new_rows.append(
+            out.new_rows.append(
                 {
                     "guild_id": scope,
                     "slug": entry.item.id,
                     "rand_key": rng.random(),
                     "created_by": user_id,
+                    "created_at": now,
+                    "updated_at": now,
                     **values,
                 }
             )
         else:
             values.pop("theme")  # an upload never moves a question out of its theme
-            changed_rows.append({"id": entry.existing.id, "updated_at": now, **values})
+            out.changed_rows.append({"id": entry.existing.id, "updated_at": now, **values})
+    return out
 
-    question_ids: list[int] = []
+
+async def write_prepared(
+    session: AsyncSession, scope: int, prepared: PreparedWrite, *, user_id: int | None
+) -> ImportReport:
+    """Write prepared rows into ``scope`` inside the caller's transaction."""
+    report, new_rows, changed_rows = prepared.report, prepared.new_rows, prepared.changed_rows
+    questions = Question.__table__
+    changed_ids = [row["id"] for row in changed_rows]
     if new_rows:
+        # Core INSERT (no ORM unit of work): one executemany with RETURNING.
         inserted = await session.execute(
-            insert(Question).returning(Question.id, Question.slug), new_rows
+            insert(questions).returning(questions.c.id, questions.c.slug), new_rows
         )
         ids = {slug: question_id for question_id, slug in inserted}
-        question_ids.extend(ids.values())
         await _insert_tags(session, [(ids[row["slug"]], row["tags"]) for row in new_rows])
     if changed_rows:
         await session.execute(update(Question), changed_rows)
-        changed_ids = [row["id"] for row in changed_rows]
-        question_ids.extend(changed_ids)
         for start in range(0, len(changed_ids), CHUNK):
             chunk = changed_ids[start : start + CHUNK]
             await session.execute(delete(QuestionTag).where(QuestionTag.question_id.in_(chunk)))
         await _insert_tags(session, [(row["id"], row["tags"]) for row in changed_rows])
-    prompt_ids = await _write_prompts(session, scope, prompts, user_id)
+    changed_prompts = await _write_prompts(session, scope, prepared.prompts, user_id)
     await session.flush()
-    await _snapshot(session, question_ids, prompt_ids, user_id)
+    await _snapshot(session, changed_ids, changed_prompts, user_id)
     if scope != SHIPPED and (report.new or report.updated):
         session.add(
             AuditEntry(
@@ -98,11 +113,30 @@ async def write_import(
     return report
 
 
+async def write_import(
+    session: AsyncSession,
+    scope: int,
+    planned: Sequence[Planned],
+    *,
+    user_id: int | None,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> ImportReport:
+    """Prepare and write in one go (when the rows were not prepared beforehand)."""
+    prepared = prepare_write(scope, planned, user_id=user_id, now=now, rng=rng)
+    return await write_prepared(session, scope, prepared, user_id=user_id)
+
+
 async def _snapshot(
     session: AsyncSession, question_ids: list[int], prompt_ids: list[int], user_id: int | None
 ) -> None:
-    """Record a revision of every item written, so what players were shown before stays
-    as it was and the new content is the next draw's (issue 12)."""
+    """Record a revision of every existing item the import changed (issue 12).
+
+    What players were shown already has its revision (made when shown); this keeps
+    every version an import wrote in the trail too. A new item gets its first revision
+    when it is first shown, so a 5,000-item import of new questions does not load and
+    hash 5,000 rows inside its transaction.
+    """
     if question_ids:
         await snapshot_questions(session, question_ids, user_id=user_id)
     if prompt_ids:
@@ -116,13 +150,15 @@ async def _insert_tags(session: AsyncSession, rows: list[tuple[int, list[str]]])
         for tag in dict.fromkeys(names)
     ]
     if tags:
-        await session.execute(insert(QuestionTag), tags)
+        await session.execute(insert(QuestionTag.__table__), tags)
 
 
 async def _write_prompts(
     session: AsyncSession, scope: int, prompts: list[Planned], user_id: int | None
 ) -> list[int]:
-    """Discussion prompts with their viewpoints (few per file: the ORM is fine here)."""
+    """Discussion prompts with their viewpoints (few per file: the ORM is fine here).
+
+    Returns the ids of the existing prompts it changed."""
     if not prompts:
         return []
     existing_ids = [p.existing.id for p in prompts if p.existing is not None]
@@ -134,7 +170,7 @@ async def _write_prompts(
             .options(selectinload(DiscussionPrompt.viewpoints))
         )
         rows = {row.id: row for row in found.scalars()}
-    written: list[DiscussionPrompt] = []
+    changed: list[DiscussionPrompt] = []
     for entry in prompts:
         item = entry.item
         assert isinstance(item, DiscussionItem)
@@ -150,9 +186,9 @@ async def _write_prompts(
             row.viewpoints.clear()
             await session.flush()
             row.viewpoints.extend(_viewpoints(item))
-        written.append(row)
+            changed.append(row)
     await session.flush()
-    return [row.id for row in written]
+    return [row.id for row in changed]
 
 
-__all__ = ["write_import"]
+__all__ = ["PreparedWrite", "prepare_write", "write_import", "write_prepared"]

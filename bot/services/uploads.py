@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -34,7 +33,7 @@ from bot.core.uploads.export import item_to_dict
 from bot.core.uploads.report import UploadReport, report_text
 from bot.services.bank import ImportReport
 from bot.services.import_plan import Incoming, Planned, plan, plan_import
-from bot.services.import_write import write_import
+from bot.services.import_write import prepare_write, write_prepared
 from db.models import DiscussionPrompt, Question, Upload
 
 PENDING_TTL = timedelta(hours=24)  # an older pending upload no longer counts (or imports)
@@ -241,6 +240,7 @@ class UploadService:
         planned = apply_edited_choice(planned, edited)
         touched = {p.existing.id: p for p in planned if p.existing and p.outcome == "updated"}
         now = self.clock()
+        prepared = await asyncio.to_thread(prepare_write, scope, planned, user_id=user_id, now=now)
         # ...then one short transaction: claim, check nothing moved meanwhile, write.
         async with self.sessions.begin() as session:
             if claim_upload is not None:
@@ -260,9 +260,8 @@ class UploadService:
                     )
             if await self._moved(session, scope, planned, touched):
                 planned = apply_edited_choice(await plan_import(session, scope, incoming), edited)
-            return await write_import(
-                session, scope, planned, user_id=user_id, now=now, rng=random.Random()
-            )
+                prepared = prepare_write(scope, planned, user_id=user_id, now=now)
+            return await write_prepared(session, scope, prepared, user_id=user_id)
 
     async def _moved(
         self,
