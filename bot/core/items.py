@@ -76,7 +76,10 @@ ALL_KINDS: tuple[str, ...] = (*QUESTION_KINDS, "discussion")
 # @here as words (not "help@here.org"), users <@1>/<@!1>, roles <@&1>, channels <#1>.
 # Custom emoji <:name:1> cannot ping and are allowed.
 MENTION_RE = re.compile(
-    r"(?<![\w.+-])@(?:everyone|here)(?![\w-])|<@[!&]?\d+>|<#\d+>", re.IGNORECASE
+    # Each branch starts with a literal ("@", "<") so the scan skips ahead quickly; the
+    # lookbehind after "@" checks the character before it.
+    r"@(?<![\w.+-]@)(?:everyone|here)(?![\w-])|<@[!&]?\d+>|<#\d+>",
+    re.IGNORECASE,
 )
 _MENTION_RE = MENTION_RE
 

@@ -46,6 +46,7 @@ DEFAULT_DIFFICULTY = 2
 FILE = "file"
 
 _PLACEHOLDERS = frozenset(normalise_text(p) for p in PLACEHOLDER_EXPLANATIONS)
+_PLACEHOLDER_MAX = 2 * max(len(p) for p in PLACEHOLDER_EXPLANATIONS)
 
 
 class FileRefused(Exception):
@@ -232,7 +233,11 @@ def _draft_reasons(item: Any, given: list[str], status: str | None = None) -> li
     if status == "draft":
         add(MARKED_DRAFT)
     explanation = getattr(item, "explanation", None)
-    if isinstance(explanation, str) and normalise_text(explanation) in _PLACEHOLDERS:
+    if (
+        isinstance(explanation, str)
+        and len(explanation) <= _PLACEHOLDER_MAX
+        and normalise_text(explanation) in _PLACEHOLDERS
+    ):
         add(NO_EXPLANATION)
 
     if not item.has_sources and item.kind != "discussion":
