@@ -327,6 +327,15 @@ async def test_other_tools_files_give_the_same_report_in_discord_and_the_cli(
             )
             await confirm.response()
             assert await guild_questions(bot, guild.id) == len(expected.items)
+        if name == "statuses.yaml":  # a picture travels with its question
+            shown = await fake.run_command(
+                mod, channel, "questions show", {"question": "status-disabled"}
+            )
+            embed = (await shown.response()).message.embeds[0]
+            assert embed["image"]["url"] == "https://example.org/pictures/oskil-bridge.jpg"
+            assert "disabled" in embed["footer"]["text"]
+            view = await bot.services.question_admin.get(guild.id, "status-disabled")
+            assert view.image == "https://example.org/pictures/oskil-bridge.jpg"
     # The CLI's import into another database: the same report, then the same import.
     other = await Database.create(tmp_path / "cli.db", shipped_bank=False)
     code, printed = await asyncio.to_thread(

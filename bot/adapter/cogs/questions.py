@@ -338,6 +338,8 @@ def question_detail(view: object) -> discord.Embed:
     embed.add_field(name="Explanation", value=clip(view.explanation or "—", 1024), inline=False)
     if view.sources:
         embed.add_field(name="Source", value=render.source_lines(view.sources), inline=False)
+    if view.image:
+        embed.set_image(url=view.image)
     owner = "shipped bank (read-only)" if view.guild_id == 0 else "this server"
     embed.set_footer(text=f"{view.kind} · {view.status} · {owner} · tags: {', '.join(view.tags)}")
     return embed
