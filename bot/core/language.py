@@ -111,8 +111,13 @@ _TRANSLIT_HINT = re.compile("|".join(re.escape(k.casefold()) for k in TRANSLITER
 _GRAPHIC_HINT = re.compile("|".join(GRAPHIC_WORDS))
 
 
+_HINT_FROM = 120  # shorter text: the precise regex is as quick as folding it first
+
+
 def _may_match(hint: re.Pattern[str], value: str) -> bool:
     """False only when ``value`` cannot match the precise (case-insensitive) regex."""
+    if len(value) < _HINT_FROM:
+        return True
     return hint.search(value.translate(_HINT_FOLD).casefold()) is not None
 
 
