@@ -175,10 +175,14 @@ class _Titles:
         if derived:
             return item_id, True  # made unique by finish()
         if item_id in self.seen:
+
+            def numbered(n: int) -> str:
+                return f"{item_id[: 64 - len(str(n)) - 1]}-{n}"
+
             n = 2
-            while f"{item_id}-{n}"[:64] in self.seen:
+            while numbered(n) in self.seen:
                 n += 1
-            unique = f"{item_id[: 64 - len(str(n)) - 1]}-{n}"
+            unique = numbered(n)
             self.out.notes.append(
                 f"{location}: the title {title!r} repeats {self.seen[item_id]}; "
                 f"imported with id {unique}"
