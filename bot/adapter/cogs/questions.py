@@ -425,7 +425,7 @@ class QuestionsCog(
         except ExportError as error:
             await reply(interaction, str(error))
             return
-        note = left_out_note(left, fmt)
+        note = left_out_note(left, fmt, kept)
         await interaction.response.send_message(
             clip(f"{len(kept)} items." + (f"\n{note}" if note else ""), 2000),
             file=discord.File(io.BytesIO(data), filename=export_filename(fmt)),

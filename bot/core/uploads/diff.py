@@ -23,6 +23,11 @@ def _short(value: Any) -> str:
     return repr(text if len(text) <= CLIP else text[: CLIP - 1] + "…")
 
 
+def _value(value: Any) -> Any:
+    """An empty list or mapping is the same as no value (older rows lack such keys)."""
+    return None if value in ([], {}) else value
+
+
 def target_status(draft: bool, requested: str | None, existing: str | None) -> str:
     """The status an imported item gets.
 
@@ -46,7 +51,7 @@ def changes(
     keys = [k for k in _KEY_ORDER if k in old or k in new]
     keys += sorted((set(old) | set(new)) - set(keys))
     for key in keys:
-        before, after = old.get(key), new.get(key)
+        before, after = _value(old.get(key)), _value(new.get(key))
         if before != after:
             lines.append(f"{key}: {_short(before)} -> {_short(after)}")
     return lines

@@ -74,8 +74,9 @@ def item_to_dict(item: BankItem, status: str = "active") -> dict[str, Any]:
     data["paragraph"] = paragraph
     if status != "active":
         data["status"] = status
-    if not data.get("sources"):
-        data.pop("sources", None)
+    for key in ("sources", "history", "translations"):
+        if not data.get(key):
+            data.pop(key, None)
     ordered = {k: data[k] for k in _KEY_ORDER if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     return ordered
@@ -89,21 +90,36 @@ def exportable(items: Iterable[BankItem], fmt: str) -> tuple[list[BankItem], lis
     return [i for i in items if i.kind in CSV_KINDS], [i for i in items if i.kind not in CSV_KINDS]
 
 
-def left_out_note(left: list[BankItem], fmt: str) -> str | None:
-    """What an export in ``fmt`` could not carry, in the moderator's words (or None)."""
+def _listed(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def left_out_note(left: list[BankItem], fmt: str, kept: Iterable[BankItem] = ()) -> str | None:
+    """What an export in ``fmt`` could not carry, in the moderator's words (or None):
+    the items of kinds it cannot hold, and (CSV) translations of the items it holds."""
+    notes = []
+    if fmt == "csv":
+        translated = [i.id for i in kept if getattr(i, "translations", None)]
+        if translated:
+            notes.append(
+                f"CSV has no columns for translations: {len(translated)} item(s) "
+                f"({_listed(translated)}) are written in English only; export YAML or JSON "
+                "to keep their other languages."
+            )
     if not left:
-        return None
+        return " ".join(notes) or None
     by_kind: dict[str, list[str]] = {}
     for item in left:
         by_kind.setdefault(item.kind, []).append(item.id)
     parts = []
     for kind, ids in by_kind.items():
-        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-        parts.append(f"{len(ids)} {kind.replace('_', ' ')} ({shown})")
-    return (
+        parts.append(f"{len(ids)} {kind.replace('_', ' ')} ({_listed(ids)})")
+    notes.insert(
+        0,
         f"Left out of this {fmt.upper()} file: {'; '.join(parts)}. "
-        f"{fmt.upper()} cannot hold these kinds; export YAML or JSON to keep them."
+        f"{fmt.upper()} cannot hold these kinds; export YAML or JSON to keep them.",
     )
+    return " ".join(notes)
 
 
 def export_items(

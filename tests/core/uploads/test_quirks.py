@@ -259,3 +259,21 @@ def test_sentence_count_is_unchanged(text: str) -> None:
 def test_crafted_explanations_count_right() -> None:
     assert count_sentences(("A. " * 400).strip()) == 1
     assert count_sentences("It rose. It fell. U.S. forces left. Then rain.") == 4
+
+
+def test_translations_travel_in_yaml_and_csv_says_it_cannot_carry_them() -> None:
+    item = mcq(
+        "tr-one",
+        translations={
+            "uk": {
+                "text": "Яка річка тече через Купʼянськ?",
+                "choices": ["Оскіл", "Дніпро", "Донець", "Десна"],
+                "explanation": "Купʼянськ стоїть на Осколі.",
+            }
+        },
+    )
+    for fmt in ("yaml", "json"):
+        again = parse_upload(export_items([item], fmt), f"a.{fmt}")
+        assert again.problems == [] and again.items[0].item == item
+    note = left_out_note([], "csv", [item])
+    assert note is not None and "tr-one" in note and "translations" in note
