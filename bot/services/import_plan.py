@@ -8,13 +8,13 @@ claims, inserts and updates. A server with 200,000 questions is never loaded who
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.items import BaseItem, DiscussionItem
+from bot.core.items import BaseItem, DiscussionItem, parse_item
 from bot.core.uploads.diff import changes, target_status
 from bot.services.bank import item_data
 from db.models import SHIPPED, AuditEntry, DiscussionPrompt, Question
@@ -41,6 +41,7 @@ class Incoming:
     item: BaseItem
     draft_reasons: list[str] = field(default_factory=list)
     requested: str | None = None
+    keeps: tuple[str, ...] = ()  # fields the file's format cannot carry: kept as they are
 
 
 @dataclass
@@ -154,6 +155,9 @@ def plan(
             outcome = "duplicate" if item.content_hash() in visible else "new"
             planned.append(Planned(entry, outcome, status))
             continue
+        if entry.keeps:
+            item = _keeping(item, existing, entry.keeps)
+            entry = replace(entry, item=item)
         diff = changes(existing.data, existing.status, item_data(item), status)
         planned.append(
             Planned(
@@ -166,6 +170,17 @@ def plan(
             )
         )
     return planned
+
+
+def _keeping(item: BaseItem, existing: Existing, keeps: tuple[str, ...]) -> BaseItem:
+    """``item`` with the fields its file could not carry taken from the stored row."""
+    kept = {k: existing.data[k] for k in keeps if existing.data.get(k)}
+    if not kept:
+        return item
+    try:
+        return parse_item({**item_data(item), **kept}, require_sources=False)
+    except ValueError:  # the stored value no longer fits this item: the file's wins
+        return item
 
 
 async def plan_import(

@@ -31,6 +31,7 @@ from bot.core.items import BaseItem, parse_item
 from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
 from bot.core.uploads.export import item_to_dict
 from bot.core.uploads.report import UploadReport, report_text
+from bot.core.uploads.result import UNCARRIED
 from bot.services.bank import ImportReport
 from bot.services.import_plan import Incoming, Planned, plan, plan_import
 from bot.services.import_write import prepare_write, write_prepared
@@ -68,7 +69,8 @@ def _digest(data: bytes) -> str:
 
 
 def incoming_from(parsed: UploadParse) -> list[Incoming]:
-    return [Incoming(p.item, list(p.draft_reasons), p.status) for p in parsed.items]
+    keeps = UNCARRIED.get(parsed.format, ())
+    return [Incoming(p.item, list(p.draft_reasons), p.status, keeps) for p in parsed.items]
 
 
 def build_report(
@@ -150,6 +152,7 @@ class UploadService:
                 "item": item_to_dict(p.item),
                 "draft": p.incoming.draft_reasons,
                 "status": p.incoming.requested,
+                "keeps": list(p.incoming.keeps),
             }
             for p in planned
             if p.outcome != "duplicate"
@@ -354,6 +357,7 @@ def _incoming_from_entries(entries: list[dict[str, Any]]) -> list[Incoming]:
             parse_item(entry["item"], require_sources=False),
             list(entry.get("draft") or []),
             entry.get("status"),
+            tuple(entry.get("keeps") or ()),
         )
         for entry in entries
     ]

@@ -282,3 +282,32 @@ async def test_import_writes_in_bulk_without_loading_the_server(sessions) -> Non
         )
     assert answers == ["answer seven"]
     assert await count(sessions, GUILD) == 60
+
+
+async def test_a_csv_round_trip_keeps_what_csv_cannot_carry(sessions) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.uploads.export import export_items
+    from tests.factories import mcq
+
+    uploads = UploadService(sessions)
+    item = mcq(
+        "tr-river",
+        translations={
+            "uk": {
+                "text": "Яка річка тече через Купʼянськ?",
+                "choices": ["Оскіл", "Дніпро", "Донець", "Десна"],
+                "explanation": "Купʼянськ стоїть на Осколі.",
+            }
+        },
+    )
+    first = await uploads.preview(GUILD, MOD, "a.yaml", export_items([item], "yaml"))
+    await uploads.confirm(GUILD, first.upload_id or 0, MOD)
+    items, _ = await uploads.export_records(GUILD)
+    again = await uploads.preview(GUILD, MOD, "a.csv", export_items(items, "csv"))
+    assert again.unchanged == ["tr-river"] and again.updated == []
+    changed = export_items(items, "csv").replace(b"Kupiansk lies on", b"Kupiansk stands on")
+    third = await uploads.preview(GUILD, MOD, "a.csv", changed)
+    assert third.updated == ["tr-river"]
+    await uploads.confirm(GUILD, third.upload_id or 0, MOD)
+    (after,), _ = await uploads.export_records(GUILD)
+    assert after.explanation.startswith("Kupiansk stands on")
+    assert after.translations == item.translations  # not stripped by a CSV file

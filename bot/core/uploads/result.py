@@ -10,6 +10,15 @@ FORMATS: tuple[str, ...] = ("yaml", "json", "csv", "redbot", "opentdb", "gift")
 # Formats other tools write: an item there that cannot be played is skipped with its reason
 # (the rest of the file still imports); in our own formats it is a problem to fix.
 FOREIGN_FORMATS: tuple[str, ...] = ("redbot", "opentdb", "gift")
+# Fields a format has no place for: a file in that format leaves them as they are on an
+# item already here (a CSV round trip does not strip a question's translations).
+_EDITORIAL = ("translations", "reviewed", "history")
+UNCARRIED: dict[str, tuple[str, ...]] = {
+    "csv": _EDITORIAL,
+    "gift": _EDITORIAL,
+    "redbot": (*_EDITORIAL, "image"),
+    "opentdb": (*_EDITORIAL, "image"),
+}
 # An item's status as a file may state it (``status:``); absent means "as its content
 # allows" (active, or a draft when it lacks a source or an explanation).
 STATUSES: tuple[str, ...] = ("active", "draft", "disabled")
@@ -113,6 +122,7 @@ __all__ = [
     "PLACEHOLDER_EXPLANATION",
     "PLACEHOLDER_EXPLANATIONS",
     "STATUSES",
+    "UNCARRIED",
     "ParsedItem",
     "UploadParse",
     "UploadProblem",
