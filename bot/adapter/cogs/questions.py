@@ -16,10 +16,17 @@ from bot.adapter.limits import clip
 from bot.adapter.permissions import NOT_MODERATOR, ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
 from bot.core.uploads import MAX_UPLOAD_BYTES
-from bot.core.uploads.export import ExportError, export_filename, export_items, exportable
+from bot.core.uploads.export import (
+    ExportError,
+    export_filename,
+    export_items,
+    exportable,
+    left_out_note,
+)
+from bot.core.uploads.report import report_text
 from bot.core.uploads.templates import template
 from bot.services.question_admin import AdminError, item_from_form
-from bot.services.uploads import UploadError, UploadReport
+from bot.services.uploads import KEEP_EDITED, OVERWRITE_EDITED, UploadError, UploadReport
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -51,8 +58,15 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
         verdict = "Nothing new to import."
     elif dry_run:
         verdict = "Dry run: this file would import as shown. Upload again without dry_run."
+    elif report.edited:
+        verdict = (
+            f"{len(report.edited)} question(s) edited here in Discord would change (see "
+            "below): **keep your edits** or **overwrite** them. Nothing is imported until then."
+        )
     else:
         verdict = "Press **Import** to add these, or **Cancel**. Nothing is imported until then."
+    if report.skipped and not report.problems:
+        verdict += f" {len(report.skipped)} question(s) will be skipped (see Skipped)."
     embed = discord.Embed(
         title=clip(f"Upload check: {report.filename} ({report.format})", 256),
         description=verdict,
@@ -65,6 +79,7 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
         ("Duplicates", len(report.duplicates)),
         ("Invalid", report.invalid),
         ("Drafts", len(report.drafts)),
+        ("Skipped", len(report.skipped)),
     )
     for name, count in counts:
         embed.add_field(name=name, value=str(count))
@@ -72,7 +87,7 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
         shown = "\n".join(f"• {clip(p, 150)}" for p in report.problems[:SHOWN_PROBLEMS])
         more = len(report.problems) - SHOWN_PROBLEMS
         if more > 0:
-            shown += f"\n… and {more} more (all in problems.txt)"
+            shown += f"\n… and {more} more (all in report.txt)"
         embed.add_field(name="Problems", value=clip(shown, 1024), inline=False)
     if report.drafts:
         lines = [f"• {k}: {', '.join(v)}" for k, v in list(report.drafts.items())[:8]]
@@ -81,9 +96,19 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
             value=clip("\n".join(lines), 1024),
             inline=False,
         )
+    if report.edited:
+        lines = [
+            f"• {item_id}: " + "; ".join(diff[:2]) + (" …" if len(diff) > 2 else "")
+            for item_id, diff in list(report.edited.items())[:6]
+        ]
+        embed.add_field(
+            name="Edited in Discord since the last import (this file would change them)",
+            value=clip("\n".join(lines), 1024),
+            inline=False,
+        )
     if report.skipped:
         embed.add_field(
-            name="Skipped (unsupported)",
+            name="Skipped (not imported; the rest can be)",
             value=clip("\n".join(f"• {s}" for s in report.skipped[:8]), 1024),
             inline=False,
         )
@@ -97,15 +122,25 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
 
 
 class UploadDecision(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"upl:(?P<id>\d+):(?P<choice>ok|no)"
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"upl:(?P<id>\d+):(?P<choice>ok|no|keep|over)",
 ):
+    LABELS = {
+        "ok": "Import",
+        "keep": "Import, keep my edits",
+        "over": "Import and overwrite my edits",
+        "no": "Cancel",
+    }
+
     def __init__(self, upload_id: int, choice: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Import" if choice == "ok" else "Cancel",
-                style=discord.ButtonStyle.success
-                if choice == "ok"
-                else discord.ButtonStyle.secondary,
+                label=self.LABELS[choice],
+                style=discord.ButtonStyle.secondary
+                if choice == "no"
+                else discord.ButtonStyle.danger
+                if choice == "over"
+                else discord.ButtonStyle.success,
                 custom_id=f"upl:{upload_id}:{choice}",
             )
         )
@@ -133,7 +168,10 @@ class UploadDecision(
             return
         try:
             report = await uploads.confirm(
-                interaction.guild_id, self.upload_id, interaction.user.id
+                interaction.guild_id,
+                self.upload_id,
+                interaction.user.id,
+                edited=OVERWRITE_EDITED if self.choice == "over" else KEEP_EDITED,
             )
         except UploadError as error:
             await _decided(interaction, str(error))
@@ -308,6 +346,8 @@ def question_detail(view: object) -> discord.Embed:
     embed.add_field(name="Explanation", value=clip(view.explanation or "—", 1024), inline=False)
     if view.sources:
         embed.add_field(name="Source", value=render.source_lines(view.sources), inline=False)
+    if view.image:
+        embed.set_image(url=view.image)
     owner = "shipped bank (read-only)" if view.guild_id == 0 else "this server"
     embed.set_footer(text=f"{view.kind} · {view.status} · {owner} · tags: {', '.join(view.tags)}")
     return embed
@@ -350,12 +390,12 @@ class QuestionsCog(
         view = discord.utils.MISSING
         if report.importable and not dry_run and report.upload_id is not None:
             view = discord.ui.View(timeout=None)
-            view.add_item(UploadDecision(report.upload_id, "ok"))
-            view.add_item(UploadDecision(report.upload_id, "no"))
-        files = []
-        if len(report.problems) > SHOWN_PROBLEMS:
-            text = "\n".join(report.problems).encode("utf-8")
-            files.append(discord.File(io.BytesIO(text), filename="problems.txt"))
+            choices = ("keep", "over", "no") if report.edited else ("ok", "no")
+            for choice in choices:
+                view.add_item(UploadDecision(report.upload_id, choice))
+        # The whole report, word for word what `quizbot questions validate` prints.
+        text = report_text(report).encode("utf-8")
+        files = [discord.File(io.BytesIO(text), filename="report.txt")]
         await interaction.followup.send(
             embed=report_embed(report, dry_run=dry_run),
             view=view,
@@ -383,19 +423,19 @@ class QuestionsCog(
     ) -> None:
         assert interaction.guild_id is not None
         fmt = format.value if format else "yaml"
-        items = await self.bot.services.question_admin.export(interaction.guild_id)
+        items, statuses = await self.bot.services.uploads.export_records(interaction.guild_id)
         if not items:
             await reply(interaction, "This server has no questions of its own yet.")
             return
         kept, left = exportable(items, fmt)
         try:
-            data = export_items(kept, fmt, theme=f"guild-{interaction.guild_id}")
+            data = export_items(kept, fmt, theme=f"guild-{interaction.guild_id}", statuses=statuses)
         except ExportError as error:
             await reply(interaction, str(error))
             return
-        note = f" ({len(left)} items CSV cannot hold were left out: export YAML)" if left else ""
+        note = left_out_note(left, fmt, kept)
         await interaction.response.send_message(
-            f"{len(kept)} items{note}.",
+            clip(f"{len(kept)} items." + (f"\n{note}" if note else ""), 2000),
             file=discord.File(io.BytesIO(data), filename=export_filename(fmt)),
             ephemeral=True,
         )
