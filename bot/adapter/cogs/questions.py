@@ -15,6 +15,7 @@ from bot.adapter import render
 from bot.adapter.limits import clip
 from bot.adapter.permissions import NOT_MODERATOR, ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
+from bot.core.quotas import QuotaExceeded
 from bot.core.uploads import MAX_UPLOAD_BYTES
 from bot.core.uploads.export import ExportError, export_filename, export_items, exportable
 from bot.core.uploads.templates import template
@@ -197,6 +198,12 @@ class QuestionForm(discord.ui.Modal):
             or "custom-"
             + hashlib.sha256(f"{interaction.guild_id}:{self.text.value}".encode()).hexdigest()[:8]
         )
+        try:
+            if not self.slug:
+                await bot.services.quotas.check_question_room(interaction.guild_id, 1)
+        except QuotaExceeded as error:
+            await reply(interaction, f"Not saved: {error}")
+            return
         try:
             item, drafts = item_from_form(
                 slug,
@@ -422,6 +429,9 @@ class QuestionsCog(
 
     @app_commands.command(name="add", description="Write a new question in a form")
     async def add(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        # Before the form, so nobody types a question that cannot be saved.
+        await self.bot.services.quotas.check_question_room(interaction.guild_id, 1)
         await interaction.response.send_modal(QuestionForm())
 
     @app_commands.command(name="edit", description="Edit one of this server's questions")
