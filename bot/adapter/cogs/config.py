@@ -157,8 +157,10 @@ class ConfigCog(
 
 
 def limits_text(current: Limits) -> str:
-    return "**Limits on this server** (name · value · what · allowed range)\n" + "\n".join(
-        describe(current)
+    return (
+        "**Limits on this server** (name · value · what · allowed range)\n"
+        + "\n".join(describe(current))
+        + "\nChange one: `/config limits limit:<name> value:<number>` (Manage Server)."
     )
 
 
