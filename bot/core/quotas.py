@@ -112,10 +112,10 @@ def how_to_raise(limits: Limits, name: str) -> str:
 
 
 def too_many(limits: Limits, name: str, counted: str, advice: str) -> QuotaExceeded:
-    """A refusal for a count limit: which limit, how many there are, what to do, who can
-    change it. ``counted`` is e.g. "2 of 2"."""
+    """A refusal for a count limit: which limit and its value, how many there are (the
+    sentence ``counted``), what to do, who can change it."""
     return QuotaExceeded(
-        f"Limit reached: {BY_NAME[name].describes}, {counted}. {advice} "
+        f"Limit reached: {BY_NAME[name].describes}: {limits[name]:,}. {counted}. {advice} "
         f"{how_to_raise(limits, name)}"
     )
 

@@ -68,7 +68,7 @@ async def check_quiz_start(
         raise too_many(
             limits,
             "quizzes_per_member",
-            f"you have {_plural(mine, 'quiz', 'quizzes')} running",
+            f"You have {_plural(mine, 'quiz', 'quizzes')} running",
             "Wait for one to end, or end it with `/quiz stop` in its channel.",
         )
     total = await session.scalar(running) or 0
@@ -76,7 +76,7 @@ async def check_quiz_start(
         raise too_many(
             limits,
             "quizzes_per_server",
-            f"{total:,} running now",
+            f"{total:,} are running now",
             "Join one of them, or wait for one to end.",
         )
     cooldown = limits.cooldown("quiz_cooldown")
@@ -108,7 +108,7 @@ async def check_discussion_start(
         raise too_many(
             limits,
             "discussions_per_member",
-            f"you have {_plural(mine, 'discussion')} open",
+            f"You have {_plural(mine, 'discussion')} open",
             "Close one with `/discuss close` in its channel, or wait for one to end.",
         )
     here = await session.scalar(open_.where(DiscussionRun.channel_id == channel_id)) or 0
@@ -116,7 +116,7 @@ async def check_discussion_start(
         raise too_many(
             limits,
             "discussions_per_channel",
-            f"{here:,} open in this channel",
+            f"{here:,} are open in this channel",
             "Join one of them (`/discuss list`), or start yours in another channel.",
         )
     total = await session.scalar(open_) or 0
@@ -124,7 +124,7 @@ async def check_discussion_start(
         raise too_many(
             limits,
             "discussions_per_server",
-            f"{total:,} open now",
+            f"{total:,} are open now",
             "Join one of them (`/discuss list`), or wait for one to close.",
         )
     cooldown = limits.cooldown("discussion_cooldown")
@@ -162,7 +162,7 @@ async def check_question_room(session: AsyncSession, guild_id: int, adding: int)
         raise too_many(
             limits,
             "questions_per_server",
-            f"{have:,} of {allowed:,}, so {_plural(adding, 'new question')} would not fit "
+            f"This server has {have:,}, so {_plural(adding, 'new question')} would not fit "
             f"(room for {room:,})",
             "Nothing was added.",
         )

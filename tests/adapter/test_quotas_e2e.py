@@ -46,8 +46,8 @@ async def test_a_member_meets_the_quiz_quotas_and_the_owner_raises_one(
         clock.advance(seconds=31)
         refused = await content(await fake.run_command(olena, channels[2], "quiz start", start))
         assert refused.startswith(
-            "Limit reached: quizzes running at once that one member started, "
-            "you have 2 quizzes running."
+            "Limit reached: quizzes running at once that one member started: 2. "
+            "You have 2 quizzes running."
         )
         assert "A member with **Manage Server** can change it with `/config limits`" in refused
         assert "(`quizzes_per_member`, up to 10)" in refused
@@ -103,7 +103,7 @@ async def test_one_member_cannot_fill_a_channel_with_discussions(
             started = await fake.run_command(member, channel, "discuss start", week)
             assert (await started.response()).message.embeds  # the discussion is posted
         refused = await content(await fake.run_command(members[3], channel, "discuss start", week))
-        assert refused.startswith("Limit reached: open discussions in one channel, 3 open")
+        assert refused.startswith("Limit reached: open discussions in one channel: 3. 3 are")
         assert "`discussions_per_channel`" in refused
         again = await content(await fake.run_command(members[0], other, "discuss start", week))
         assert "Please wait 60 s more" in again and "`discussion_cooldown`" in again
@@ -128,5 +128,5 @@ async def test_a_full_server_is_told_before_the_question_form_opens(
         refused = await fake.run_command(owner, channel, "questions add")
         response = await refused.response()
         assert response.ephemeral and response.type == 4  # a message, not the form
-        assert response.content.startswith("Limit reached: questions of this server's own, 0 of 0")
+        assert response.content.startswith("Limit reached: questions of this server's own: 0.")
     fake.assert_no_rejections()

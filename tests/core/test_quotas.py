@@ -55,9 +55,11 @@ def test_a_value_outside_the_bounds_is_refused_with_the_bounds() -> None:
 
 
 def test_a_refusal_names_the_limit_and_how_to_raise_it() -> None:
-    text = str(too_many(Limits.for_server({}), "quizzes_per_member", "you have 2 running", "Wait."))
-    assert text.startswith("Limit reached: quizzes running at once that one member started")
-    assert "you have 2 running. Wait." in text
+    text = str(too_many(Limits.for_server({}), "quizzes_per_member", "You have 2 running", "Wait."))
+    assert text.startswith(
+        "Limit reached: quizzes running at once that one member started: 2. You have 2 running."
+    )
+    assert "running. Wait." in text
     assert "**Manage Server**" in text and "`/config limits`" in text
     assert "`quizzes_per_member`, up to 10" in text
     at_most = Limits.for_server({"quizzes_per_member": 10})

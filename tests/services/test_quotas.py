@@ -66,13 +66,17 @@ async def test_quiz_starts_per_member_per_server_and_the_cooldown(sessions, cloc
     clock.advance(seconds=19)
     await quiz.start(GUILD, 3, OLENA, options, as_member=True)
     clock.advance(minutes=1)
-    with pytest.raises(QuotaExceeded, match="that one member started, you have 2 quizzes"):
+    with pytest.raises(
+        QuotaExceeded, match=r"that one member started: 2\. You have 2 quizzes running"
+    ):
         await quiz.start(GUILD, 4, OLENA, options, as_member=True)
     await quiz.start(OTHER, 4, OLENA, options, as_member=True)  # per server
 
     quotas = QuotaService(sessions)
     await quotas.set_limit(GUILD, OWNER, "quizzes_per_server", 3)
-    with pytest.raises(QuotaExceeded, match="running at once on this server, 3 running now"):
+    with pytest.raises(
+        QuotaExceeded, match=r"running at once on this server: 3\. 3 are running now"
+    ):
         await quiz.start(GUILD, 5, OWNER, options, as_member=True)
     # Schedules are the moderators' plan: not refused, but they count.
     assert (await quiz.start(GUILD, 6, None, options)).run_id
@@ -89,18 +93,20 @@ async def test_discussions_per_member_channel_server_and_the_cooldown(sessions, 
 
     for member in (OLENA, PETRO, OWNER):
         await start(1, member)
-    with pytest.raises(QuotaExceeded, match="open discussions in one channel, 3 open in this"):
+    with pytest.raises(
+        QuotaExceeded, match=r"open discussions in one channel: 3\. 3 are open in this channel"
+    ):
         await start(1, 24)
     await start(2, OLENA)
     await start(3, OLENA)
-    with pytest.raises(QuotaExceeded, match="one member started, you have 3 discussions open"):
+    with pytest.raises(QuotaExceeded, match=r"one member started: 3\. You have 3 discussions open"):
         await start(4, OLENA)
     await talks.start(GUILD, 4, PETRO, None, hours, as_member=True)
     with pytest.raises(QuotaExceeded, match=r"Please wait 60 s more .*`discussion_cooldown`"):
         await talks.start(GUILD, 5, PETRO, None, hours, as_member=True)
 
     await QuotaService(sessions).set_limit(GUILD, OWNER, "discussions_per_server", 6)
-    with pytest.raises(QuotaExceeded, match="open discussions on this server, 6 open now"):
+    with pytest.raises(QuotaExceeded, match=r"open discussions on this server: 6\. 6 are open now"):
         await start(5, 25)
 
 
@@ -126,7 +132,7 @@ async def test_questions_per_server_counts_only_the_servers_own(sessions) -> Non
     await quotas.check_question_room(GUILD, 1)
     with pytest.raises(QuotaExceeded) as refused:
         await quotas.check_question_room(GUILD, 2)
-    assert "questions of this server's own, 3 of 4, so 2 new questions would not fit" in str(
+    assert "questions of this server's own: 4. This server has 3, so 2 new questions" in str(
         refused.value
     )
     assert "(room for 1). Nothing was added." in str(refused.value)
