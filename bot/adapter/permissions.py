@@ -58,18 +58,31 @@ THREADS = (
 )
 
 
-def posting_refusal(interaction: discord.Interaction, what: str) -> str | None:
-    """Why the bot will not post ``what`` (a quiz, a discussion) here for this member, or
-    None. The bot may be allowed to write where the member is not; without this check a
+def posting_refusal(
+    interaction: discord.Interaction, what: str, channel: discord.abc.GuildChannel | None = None
+) -> str | None:
+    """Why the bot will not post ``what`` (a quiz, a discussion) for this member in the
+    interaction's channel (or in ``channel``, e.g. a schedule's), or None.
+
+    The bot may be allowed to write where the member is not; without this check a
     member could make it post in a read-only channel. ``interaction.permissions`` are
-    the member's permissions in this channel, overwrites included (Discord resolves them)."""
-    permissions = interaction.permissions
-    in_thread = getattr(interaction.channel, "type", None) in THREADS
+    the member's permissions in the interaction's channel, overwrites included
+    (Discord resolves them); for another channel they are computed from the cached
+    guild's roles and the channel's overwrites."""
+    if channel is None:
+        permissions, kind = interaction.permissions, getattr(interaction.channel, "type", None)
+        where = "this thread" if kind in THREADS else "this channel"
+    elif isinstance(interaction.user, discord.Member):
+        permissions, kind = channel.permissions_for(interaction.user), channel.type
+        where = channel.mention
+    else:
+        return None  # no member (a DM): nothing to post into a server for
+    in_thread = kind in THREADS
     allowed = permissions.send_messages_in_threads if in_thread else permissions.send_messages
     if allowed:
         return None
-    where = "this thread" if in_thread else "this channel"
+    here = " here" if channel is None else " there"
     return (
-        f"You can't send messages in {where}, so the bot won't post {what} here for you. "
+        f"You can't send messages in {where}, so the bot won't post {what}{here} for you. "
         "Use a channel where you can write, or ask a moderator."
     )

@@ -77,3 +77,35 @@ async def test_no_quiz_or_discussion_is_posted_for_a_member_who_cannot_write_her
         refused = await fake.run_command(owner, channel, "discuss start")
         assert "You can't send messages" in (await refused.response()).content
     fake.assert_no_rejections()
+
+
+async def test_no_schedule_into_a_channel_the_moderator_cannot_write_in(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G", everyone_permissions=DEFAULT_MEMBER_PERMISSIONS & ~SEND_MESSAGES)
+    announcements, mods = (
+        fake.create_channel(guild, "announcements"),
+        fake.create_channel(guild, "mods"),
+    )
+    moderator = fake.create_member(guild, "mod", permissions=MANAGE_GUILD)
+    writers = fake.create_role(guild, "writers", permissions=SEND_MESSAGES)
+    editor = fake.create_member(guild, "editor", permissions=MANAGE_GUILD, roles=[writers])
+    database = await Database.create(tmp_path / "bot.db")
+    schedule = {
+        "channel": announcements,
+        "what": "quiz",
+        "timezone": "Europe/Kyiv",
+        "days": "daily",
+        "time": "12:30",
+    }
+
+    async with running_bot(fake, database, ManualClock()) as bot:
+        refused = await fake.run_command(moderator, mods, "schedule add", schedule)
+        text = (await refused.response()).content
+        assert text.startswith(f"You can't send messages in <#{announcements.id}>")
+        assert await bot.services.schedules.list(guild.id) == []
+        made = await fake.run_command(editor, mods, "schedule add", schedule)
+        assert "You can't" not in (await made.response()).content
+        assert len(await bot.services.schedules.list(guild.id)) == 1
+    fake.assert_no_rejections()
