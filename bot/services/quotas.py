@@ -7,7 +7,7 @@ two starts in the same instant count each other. Each ``check_*`` raises
 :class:`~bot.core.quotas.QuotaExceeded` with a message for the member.
 
 The limits themselves (defaults, bounds, texts) are in ``bot/core/quotas.py``.
-Every count uses an index that starts with the guild id.
+Every count goes through an index that holds the guild id (no table scans).
 """
 
 from __future__ import annotations
