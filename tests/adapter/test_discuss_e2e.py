@@ -161,7 +161,7 @@ async def test_every_shipped_prompt_renders_within_discord_limits(
         # All at once is more than the quotas allow by default: lift them as an owner can.
         await bot.services.quotas.set_limit(guild.id, owner.id, "discussions_per_channel", 20)
         choices = await bot.services.discussions.prompt_suggestions(guild.id, "", 25)
-        assert len(choices) >= 8
+        assert len(choices) >= 11
         for i, choice in enumerate(choices):
             host = fake.create_member(guild, f"host{i}")
             started = await fake.run_command(
@@ -169,6 +169,8 @@ async def test_every_shipped_prompt_renders_within_discord_limits(
             )
             message = (await started.response()).message
             assert message is not None and message.embeds[0]["fields"]
+            # Each shipped viewpoint is shown with the evidence the other sides cite.
+            assert all("Evidence cited against" in f["value"] for f in message.embeds[0]["fields"])
         await fake.wait_until(
             lambda: sum(len(fake.threads(c)) for c in channels) == len(choices),
             10,
