@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.adapter import render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
 from bot.adapter.permissions import Refused
+from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
 from bot.core.quotas import QuotaExceeded
 from bot.services.container import Services
@@ -88,6 +89,12 @@ class QuizTree(app_commands.CommandTree["QuizBot"]):
             log.warning("could not tell the member about an error (interaction expired)")
 
 
+# The bot never joins voice: discord.py's start-up warnings about voice support
+# (PyNaCl, davey) would only alarm operators.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class QuizBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -95,6 +102,7 @@ class QuizBot(commands.AutoShardedBot):
         services: Services,
         *,
         pause_between_rounds: float = 4.0,
+        get_ready_seconds: float = 3.0,
         heartbeat_seconds: float = 10.0,
         lease_ttl: timedelta = DEFAULT_TTL,
         **options: Any,
@@ -118,6 +126,7 @@ class QuizBot(commands.AutoShardedBot):
             owns_guild=settings.owns_guild,
             pause_between_rounds=pause_between_rounds,
             live=services.live_answers,
+            get_ready=get_ready_seconds,
             leases=Leases(services.sessions, services.clock, ttl=lease_ttl),
             heartbeat_seconds=heartbeat_seconds,
         )
@@ -126,6 +135,7 @@ class QuizBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        await self.tree.set_translator(CatalogTranslator())
         await self.sync_commands()
         adopted = await self.quiz_runner.recover()
         if adopted:
