@@ -13,7 +13,7 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.services.bank import import_items
 from db.engine import create_engine, create_session_factory
-from tests.adapter.harness import Database, round_id_of, round_messages, running_bot
+from tests.adapter.harness import Database, round_id_of, running_bot, wait_for_question
 from tests.factories import short
 from tests.fake_discord import FakeDiscord
 
@@ -36,8 +36,7 @@ async def test_two_members_type_answers_in_one_round_and_both_score(
     async with running_bot(fake, database, clock) as bot:
         start = await fake.run_command(olena, channel, "quiz start", {"questions": 1})
         assert "Quiz starting" in (await start.response()).content
-        await fake.wait_until(lambda: bool(round_messages(fake, channel)), 5, "the question")
-        question = round_messages(fake, channel)[0]
+        question = await wait_for_question(fake, channel)  # its answers are open
         round_id = round_id_of(question)
 
         # Both open the form before either sends it, as happens in a real round.
