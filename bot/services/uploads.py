@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
 from bot.core.items import BaseItem, parse_item
+from bot.core.quotas import QuotaExceeded
 from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
 from bot.core.uploads.export import item_to_dict
 from bot.core.uploads.report import UploadReport, report_text
@@ -35,6 +36,7 @@ from bot.core.uploads.result import UNCARRIED
 from bot.services.bank import ImportReport
 from bot.services.import_plan import Incoming, Planned, plan, plan_import
 from bot.services.import_write import prepare_write, write_prepared
+from bot.services.quotas import check_question_room, limits_of
 from db.models import DiscussionPrompt, Question, Upload
 
 PENDING_TTL = timedelta(hours=24)  # an older pending upload no longer counts (or imports)
@@ -58,10 +60,9 @@ class UploadLimits:
 async def upload_limits(session: AsyncSession, guild_id: int) -> UploadLimits:
     """The limits that apply to ``guild_id``.
 
-    One place to read them, so per-server overrides (``guilds.limits``) can be plugged
-    in here without touching the upload path.
+    One place to read them: the server's own quotas (``/config limits``) over the defaults.
     """
-    return UploadLimits()
+    return UploadLimits(pending_uploads=(await limits_of(session, guild_id))["pending_uploads"])
 
 
 def _digest(data: bytes) -> str:
@@ -264,6 +265,11 @@ class UploadService:
             if await self._moved(session, scope, planned, touched):
                 planned = apply_edited_choice(await plan_import(session, scope, incoming), edited)
                 prepared = prepare_write(scope, planned, user_id=user_id, now=now)
+            new_questions = sum(1 for p in planned if p.outcome == "new" and p.item.is_question)
+            try:
+                await check_question_room(session, scope, new_questions)
+            except QuotaExceeded as refusal:
+                raise UploadError(f"Nothing was imported. {refusal}") from None
             return await write_prepared(session, scope, prepared, user_id=user_id)
 
     async def _moved(

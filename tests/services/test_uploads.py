@@ -311,3 +311,20 @@ async def test_a_csv_round_trip_keeps_what_csv_cannot_carry(sessions) -> None:  
     (after,), _ = await uploads.export_records(GUILD)
     assert after.explanation.startswith("Kupiansk stands on")
     assert after.translations == item.translations  # not stripped by a CSV file
+
+
+async def test_an_import_past_the_servers_question_quota_imports_nothing(sessions) -> None:  # type: ignore[no-untyped-def]
+    from bot.services.quotas import QuotaService
+
+    uploads = UploadService(sessions)
+    name, data = template("gift")
+    report = await uploads.preview(GUILD, MOD, name, data)
+    quotas = QuotaService(sessions)  # the owner's /config limits
+    await quotas.set_limit(GUILD, MOD, "questions_per_server", len(report.new) - 1)
+    await quotas.set_limit(GUILD, MOD, "pending_uploads", 5)
+    with pytest.raises(UploadError, match="Nothing was imported"):
+        await uploads.confirm(GUILD, report.upload_id or 0, MOD)
+    assert await count(sessions, GUILD) == 0
+    # The server's own pending-upload quota applies too (5 here, not the default 3).
+    for _ in range(4):
+        await uploads.preview(GUILD, MOD, name, data)

@@ -15,6 +15,7 @@ from bot.adapter import render
 from bot.adapter.limits import clip
 from bot.adapter.permissions import NOT_MODERATOR, ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
+from bot.core.quotas import QuotaExceeded
 from bot.core.uploads import MAX_UPLOAD_BYTES
 from bot.core.uploads.export import (
     ExportError,
@@ -26,6 +27,7 @@ from bot.core.uploads.export import (
 from bot.core.uploads.report import report_text
 from bot.core.uploads.templates import template
 from bot.services.question_admin import AdminError, item_from_form
+from bot.services.question_list import Cursor
 from bot.services.uploads import KEEP_EDITED, OVERWRITE_EDITED, UploadError, UploadReport
 
 if TYPE_CHECKING:
@@ -243,6 +245,12 @@ class QuestionForm(discord.ui.Modal):
             + hashlib.sha256(f"{interaction.guild_id}:{self.text.value}".encode()).hexdigest()[:8]
         )
         try:
+            if not self.slug:
+                await bot.services.quotas.check_question_room(interaction.guild_id, 1)
+        except QuotaExceeded as error:
+            await reply(interaction, f"Not saved: {error}")
+            return
+        try:
             item, drafts = item_from_form(
                 slug,
                 str(self.text.value),
@@ -263,52 +271,72 @@ class QuestionForm(discord.ui.Modal):
         await reply(interaction, f"Saved as `{view.slug}` (#{view.id}).{note}")
 
 
-SEARCH_IN_ID = 80  # what fits in a custom_id next to the page number
+SEARCH_MAX = 60  # what fits in a button's custom_id next to the page and the key
 
 
 async def question_page(
-    bot: QuizBot, guild_id: int, search: str, page: int
+    bot: QuizBot,
+    guild_id: int,
+    search: str,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    page: int = 1,
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """One page of /questions list, with Previous/Next buttons that carry the search."""
-    found = await bot.services.question_admin.list(guild_id, search, page)
+    """One page of /questions list, with Previous/Next buttons that carry the search and
+    the key to page from (keyset paging: see bot/services/question_list.py)."""
+    found = await bot.services.question_admin.list(
+        guild_id, search, after=after, before=before, page=page
+    )
     lines = [
         f"`#{q.id}` {'🏠' if q.guild_id else '📚'} {q.status if q.status != 'active' else ''} "
         f"{clip(q.text, 90)}"
         for q in found.items
     ]
+    plus = "+" if found.more else ""
     embed = discord.Embed(
-        title=f"Questions · page {found.page} of {found.pages} ({found.total})",
+        title=f"Questions · page {found.page} of {found.pages:,}{plus} ({found.total:,}{plus})",
         description=clip("\n".join(lines) or "No questions match.", 4096),
         colour=render.QUIZ_COLOUR,
     )
-    embed.set_footer(text="🏠 this server's · 📚 shipped · /questions show <id> for details")
+    short = " · a search under 3 letters matches tags only" if 0 < len(search.strip()) < 3 else ""
+    embed.set_footer(
+        text=f"🏠 this server's · 📚 shipped · /questions show <id> for details{short}"
+    )
     view = discord.ui.View(timeout=None)
-    term = search[:SEARCH_IN_ID]
-    if found.page > 1:
-        view.add_item(PageButton(found.page - 1, term, "◀ Previous"))
-    if found.page < found.pages:
-        view.add_item(PageButton(found.page + 1, term, "Next ▶"))
+    term = search[:SEARCH_MAX]
+    if found.previous is not None:
+        view.add_item(PageButton(found.page - 1, "p", found.previous, term, "◀ Previous"))
+    if found.next is not None:
+        view.add_item(PageButton(found.page + 1, "n", found.next, term, "Next ▶"))
     return embed, view
 
 
 class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"qlist:(?P<page>\d+):(?P<search>.*)"
+    discord.ui.DynamicItem[discord.ui.Button],
+    # qlist:<page>:<n|p><key>:<search>; the older qlist:<page>:<search> opens page 1.
+    template=r"qlist:(?P<page>\d+):(?:(?P<step>[np])(?P<key>[os]\d+):)?(?P<search>.*)",
 ):
-    def __init__(self, page: int, search: str, label: str = "Page") -> None:
+    def __init__(
+        self, page: int, step: str, key: Cursor | None, search: str, label: str = "Page"
+    ) -> None:
+        where = f"{step}{key.encode()}:" if key is not None else ""
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"qlist:{page}:{search}",
+                custom_id=f"qlist:{page}:{where}{search}",
             )
         )
-        self.page, self.search = page, search
+        self.page, self.step, self.key, self.search = page, step, key, search
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> PageButton:
-        return cls(int(match["page"]), match["search"], item.label or "Page")
+        key = Cursor.decode(match["key"]) if match["key"] else None
+        page = int(match["page"]) if key is not None else 1
+        return cls(page, match["step"] or "n", key, match["search"], item.label or "Page")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -316,7 +344,14 @@ class PageButton(
             await reply(interaction, NOT_MODERATOR)
             return
         assert interaction.guild_id is not None
-        embed, view = await question_page(bot, interaction.guild_id, self.search, self.page)
+        embed, view = await question_page(
+            bot,
+            interaction.guild_id,
+            self.search,
+            after=self.key if self.step == "n" else None,
+            before=self.key if self.step == "p" else None,
+            page=self.page,
+        )
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -442,6 +477,9 @@ class QuestionsCog(
 
     @app_commands.command(name="add", description="Write a new question in a form")
     async def add(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        # Before the form, so nobody types a question that cannot be saved.
+        await self.bot.services.quotas.check_question_room(interaction.guild_id, 1)
         await interaction.response.send_modal(QuestionForm())
 
     @app_commands.command(name="edit", description="Edit one of this server's questions")
@@ -491,14 +529,14 @@ class QuestionsCog(
         await reply(interaction, text)
 
     @app_commands.command(name="list", description="Browse questions (search text or a tag)")
+    @app_commands.describe(search="Part of a question's text or id, or a tag")
     async def list_(
         self,
         interaction: discord.Interaction,
-        search: str | None = None,
-        page: app_commands.Range[int, 1, 10000] = 1,
+        search: app_commands.Range[str, 1, SEARCH_MAX] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        embed, view = await question_page(self.bot, interaction.guild_id, search or "", page)
+        embed, view = await question_page(self.bot, interaction.guild_id, search or "")
         await interaction.response.send_message(
             embed=embed, view=view, ephemeral=True, allowed_mentions=render.NO_MENTIONS
         )
