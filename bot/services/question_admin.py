@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.items import BaseItem, QuestionBase, parse_item
-from bot.services.bank import import_items_in
+from bot.services.bank import import_items_in, item_data
 from bot.services.question_list import Cursor, Page, list_questions
 from bot.services.questions import QuestionView, question_view
 from db.models import SHIPPED, AuditEntry, DiscussionPrompt, HiddenQuestion, Question
@@ -114,6 +114,26 @@ def item_from_form(
     return item, drafts
 
 
+async def _keep_what_the_form_cannot_show(
+    session: AsyncSession, guild_id: int, item: BaseItem
+) -> tuple[BaseItem, list[str]]:
+    """The form edits the words of the item's own language; its picture and its other
+    languages are kept. A translation that no longer fits (the edit changed the number
+    of choices) is dropped, and the audit entry says so."""
+    stored = await session.scalar(
+        select(Question.data).where(Question.guild_id == guild_id, Question.slug == item.id)
+    )
+    kept = {k: v for k, v in (stored or {}).items() if k in ("image", "translations") and v}
+    if not kept:
+        return item, []
+    data = {**item_data(item), **kept}
+    try:
+        return parse_item(data, require_sources=False), []
+    except ValidationError:
+        data.pop("translations", None)
+        return parse_item(data, require_sources=False), ["translations"]
+
+
 class QuestionAdminService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -168,6 +188,9 @@ class QuestionAdminService:
                 raise AdminError(f"No question {item.id!r} of this server to edit.")
             if not editing and exists is not None:
                 raise AdminError(f"This server already has a question {item.id!r}.")
+            dropped: list[str] = []
+            if editing:
+                item, dropped = await _keep_what_the_form_cannot_show(session, guild_id, item)
             await import_items_in(
                 session,
                 [item],
@@ -183,6 +206,7 @@ class QuestionAdminService:
                 "question.edit" if editing else "question.add",
                 item.id,
                 drafts=drafts,
+                **({"dropped": dropped} if dropped else {}),
             )
             await session.flush()
             row = await self._find(session, guild_id, item.id)

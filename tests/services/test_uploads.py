@@ -328,3 +328,60 @@ async def test_an_import_past_the_servers_question_quota_imports_nothing(session
     # The server's own pending-upload quota applies too (5 here, not the default 3).
     for _ in range(4):
         await uploads.preview(GUILD, MOD, name, data)
+
+
+async def test_the_edit_form_keeps_the_picture_and_the_other_language(sessions) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.items import parse_item
+    from bot.services.bank import import_items, item_data
+
+    admin = QuestionAdminService(sessions)
+    item, _ = item_from_form(
+        "form-river",
+        "Which river?",
+        "Oskil\nDnipro",
+        "It is the Oskil.",
+        "Kupiansk | Wikipedia | https://en.wikipedia.org/wiki/Kupiansk",
+        "geo",
+    )
+    data = item_data(item) | {
+        "image": "https://example.org/oskil.png",
+        "translations": {
+            "uk": {
+                "text": "Яка річка?",
+                "choices": ["Оскіл", "Дніпро"],
+                "explanation": "Це Оскіл.",
+            }
+        },
+    }
+    await import_items(sessions, [parse_item(data)], guild_id=GUILD)
+    typo_fixed, drafts = item_from_form(
+        "form-river",
+        "Which river flows through the city?",
+        "Oskil\nDnipro",
+        "It is the Oskil.",
+        "Kupiansk | Wikipedia | https://en.wikipedia.org/wiki/Kupiansk",
+        "geo",
+    )
+    view = await admin.save_form_item(GUILD, MOD, typo_fixed, drafts, editing=True)
+    assert view.text.startswith("Which river flows")
+    assert view.image == "https://example.org/oskil.png"
+    assert view.translations["uk"]["choices"] == ["Оскіл", "Дніпро"]
+    # An edit that changes the number of choices cannot keep the Ukrainian choices:
+    # they are dropped, and the audit entry says so.
+    three, drafts = item_from_form(
+        "form-river",
+        "Which river?",
+        "Oskil\nDnipro\nDonets",
+        "It is the Oskil.",
+        "Kupiansk | Wikipedia | https://en.wikipedia.org/wiki/Kupiansk",
+        "geo",
+    )
+    view = await admin.save_form_item(GUILD, MOD, three, drafts, editing=True)
+    assert view.translations == {} and view.image == "https://example.org/oskil.png"
+    async with sessions() as session:
+        details = (
+            await session.execute(
+                select(AuditEntry.detail).where(AuditEntry.action == "question.edit")
+            )
+        ).scalars()
+        assert any(d.get("dropped") == ["translations"] for d in details)
