@@ -169,8 +169,8 @@ class QuizBot(commands.AutoShardedBot):
     async def close(self) -> None:
         for name in list(self.cogs):
             await self.remove_cog(name)  # stops the cogs' background tasks first
-        await self.quiz_runner.shutdown()
-        await self.services.live_answers.shutdown()
+        # Answers confirmed to members are written before the games are handed over.
+        await self.quiz_runner.shutdown(flush=self.services.live_answers.shutdown)
         await super().close()
 
 
