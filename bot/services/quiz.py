@@ -27,9 +27,19 @@ from bot.services.questions import (
     QuestionView,
     count_matching,
     draw_question,
+    question_from_snapshot,
     question_view,
 )
-from db.models import Question, QuizAnswer, QuizParticipant, QuizRound, QuizRun, ScoreTotal
+from bot.services.revisions import question_revision
+from db.models import (
+    Question,
+    QuestionRevision,
+    QuizAnswer,
+    QuizParticipant,
+    QuizRound,
+    QuizRun,
+    ScoreTotal,
+)
 from db.upsert import insert_ignore, upsert_add
 
 LETTERS = "ABCD"
@@ -300,6 +310,7 @@ class QuizService:
             if row is None:
                 return None
             question = question_view(row)
+            revision_id = await question_revision(session, row)
             order = list(range(len(question.choices)))
             if question.kind in ("multiple_choice", "which_first"):
                 self.rng.shuffle(order)
@@ -308,6 +319,7 @@ class QuizService:
                 run_id=run_id,
                 number=number,
                 question_id=question.id,
+                revision_id=revision_id,
                 choice_order=order,
                 started_at=now,
                 deadline_at=now + timedelta(seconds=run.seconds_per_question),
@@ -333,7 +345,7 @@ class QuizService:
             return None
         run = await session.get(QuizRun, rnd.run_id)
         assert run is not None
-        return _round_info(rnd, run, question_view(await _question(session, rnd)))
+        return _round_info(rnd, run, await _shown_question(session, rnd))
 
     # -- answers --------------------------------------------------------------
 
@@ -384,11 +396,10 @@ class QuizService:
                         QuizRun.status,
                         QuizRun.seconds_per_question,
                         QuizRun.allow_answer_change,
-                        Question.correct_index,
-                        Question.accepted_answers,
+                        QuestionRevision.data,
                     )
                     .join(QuizRun, QuizRun.id == QuizRound.run_id)
-                    .join(Question, Question.id == QuizRound.question_id)
+                    .join(QuestionRevision, QuestionRevision.id == QuizRound.revision_id)
                     .where(QuizRound.id == round_id)
                 )
             ).first()
@@ -403,12 +414,12 @@ class QuizService:
                 if not 0 <= choice < len(order):
                     return AnswerOutcome(AnswerStatus.UNKNOWN)
                 original = order[choice]
-                correct = original == found.correct_index
+                correct = original == found.data.get("correct_index")
                 given_text = None
             else:
                 given_text = (text or "").strip()[:200]
                 original = None
-                correct = matches(given_text, list(found.accepted_answers or []))
+                correct = matches(given_text, list(found.data.get("accepted_answers") or []))
             elapsed_ms = max(0, int((now - found.started_at).total_seconds() * 1000))
             points = points_for(correct, elapsed_ms / 1000, found.seconds_per_question)
 
@@ -514,7 +525,7 @@ class QuizService:
             if claimed.rowcount:  # type: ignore[attr-defined]
                 await self._score_round(session, run, answers, now)
             await session.refresh(rnd)
-            info = _round_info(rnd, run, question_view(await _question(session, rnd)))
+            info = _round_info(rnd, run, await _shown_question(session, rnd))
             return _reveal(info, rnd.choice_order, answers)
 
     async def _score_round(
@@ -663,7 +674,7 @@ class QuizService:
                 )
                 info = None
                 if rnd is not None:
-                    info = _round_info(rnd, run, question_view(await _question(session, rnd)))
+                    info = _round_info(rnd, run, await _shown_question(session, rnd))
                 found.append((_run_info(run), info))
             return found
 
@@ -687,10 +698,22 @@ async def _everyone_in(
     return counts[1] >= counts[0] and (last_user is None or counts[2] == last_user)
 
 
-async def _question(session: AsyncSession, rnd: QuizRound) -> Question:
-    question = await session.get(Question, rnd.question_id)
-    assert question is not None
-    return question
+async def _shown_question(session: AsyncSession, rnd: QuizRound) -> QuestionView:
+    """The question as this round showed it (its revision), whatever was edited since."""
+    found = (
+        await session.execute(
+            select(Question.guild_id, Question.slug, Question.status, QuestionRevision.data)
+            .join(QuestionRevision, QuestionRevision.question_id == Question.id)
+            .where(QuestionRevision.id == rnd.revision_id)
+        )
+    ).one()
+    return question_from_snapshot(
+        found.data,
+        question_id=rnd.question_id,
+        guild_id=found.guild_id,
+        slug=found.slug,
+        status=found.status,
+    )
 
 
 def _shown_index(order: Sequence[int], original: int | None) -> int | None:
