@@ -1,4 +1,4 @@
-"""Slash commands and buttons of live quizzes, practice, leaderboards and stats."""
+"""Slash commands and buttons of live quizzes, and /stats (/leaderboard: cogs/leaderboard.py)."""
 
 from __future__ import annotations
 
@@ -178,11 +178,6 @@ class DiscordQuizPresenter:
         )
 
 
-PERIODS = [
-    app_commands.Choice(name="this week", value="week"),
-    app_commands.Choice(name="this month", value="month"),
-    app_commands.Choice(name="all time", value="all"),
-]
 KINDS = [
     app_commands.Choice(name="mixed", value="mixed"),
     app_commands.Choice(name="facts", value="facts"),
@@ -284,20 +279,6 @@ class QuizCog(
 class StatsCog(commands.Cog):
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
-
-    @app_commands.command(name="leaderboard", description="Top players on this server")
-    @app_commands.describe(period="Which period (default: all time)")
-    @app_commands.choices(period=PERIODS)
-    @app_commands.guild_only()
-    async def leaderboard(
-        self, interaction: discord.Interaction, period: app_commands.Choice[str] | None = None
-    ) -> None:
-        assert interaction.guild_id is not None
-        key = period.value if period else "all"
-        rows = await self.bot.services.stats.leaderboard(interaction.guild_id, key)
-        await interaction.response.send_message(
-            embed=render.leaderboard_embed(rows, key), allowed_mentions=render.NO_MENTIONS
-        )
 
     @app_commands.command(name="stats", description="Accuracy, points, streaks and topics")
     @app_commands.describe(member="Whose stats (default: yours)")
