@@ -6,31 +6,106 @@ The API the adapter uses:
   (show it with the reveal: it gives the answer away), or None.
 - ``await podium(ranking, names)``: the top three of a finished quiz.
 
-Drawing is CPU-bound, so it runs in a worker thread (``asyncio.to_thread``) and
-the event loop keeps serving clicks meanwhile (``python -m bench --only pictures``
-measures the loop's lag). Bank pictures are cached in memory by the content hash
-of their entry in questions/pictures/pictures.yaml: drawn once per process, at
-first use or by :meth:`PictureStore.warm` at start, and drawn again only when
-their data changes. Concurrent requests for one picture share one drawing.
+Drawing is CPU-bound, so it runs off the event loop, in one worker *process*
+started at first use. A worker thread is not enough: matplotlib holds the GIL
+for long stretches (font loading, Agg rendering), and with a thread the loop
+woke up to 180 ms late while pictures were drawn. The process runs at a lower
+CPU priority (nice 15), so on a busy machine the bot's event loop is scheduled
+before it (``python -m bench --only pictures`` measures the loop's lag). Where a
+process cannot be started, drawing falls back to a worker thread.
+
+Bank pictures are cached in memory by the content hash of their entry in
+questions/pictures/pictures.yaml: drawn once per process, at first use or by
+:meth:`PictureStore.warm` at start, and drawn again only when their data
+changes. Concurrent requests for one picture share one drawing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import multiprocessing
 import textwrap
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.core.picture_data import PictureBook, PictureSpec, parse_pictures
 from bot.core.scoring import RankedResult
-from bot.services.picture_drawing import PodiumPlace, render_podium, render_spec
+from bot.services.picture_drawing import (
+    PodiumPlace,
+    lower_priority,
+    render_podium,
+    render_spec,
+    warm_up,
+)
+
+log = logging.getLogger(__name__)
 
 PICTURES_FILE = Path(__file__).resolve().parents[2] / "questions" / "pictures" / "pictures.yaml"
 ALT_LIMIT = 1000  # Discord allows 1,024 characters of description on a gallery item
 PODIUM_TITLE = "The podium"
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_use_threads = False
+
+
+def _drawing_pool() -> ProcessPoolExecutor | None:
+    """The one drawing process, started on first use; None once starting one failed."""
+    global _pool, _use_threads
+    with _pool_lock:
+        if _pool is None and not _use_threads:
+            try:
+                # spawn, not fork: the bot's process has threads and an event loop.
+                _pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=lower_priority,
+                )
+            except (OSError, ValueError, NotImplementedError):
+                log.warning("no drawing process; pictures are drawn in a thread", exc_info=True)
+                _use_threads = True
+        return _pool
+
+
+async def render(fn: Callable[..., bytes], *args: Any) -> bytes:
+    """Run a drawing function off the loop: in the drawing process, else in a thread."""
+    global _pool
+    # Starting the process (spawn) is done in a thread too: the loop never waits on it.
+    pool = _pool if _pool is not None else await asyncio.to_thread(_drawing_pool)
+    if pool is not None:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool:
+            # The worker died (killed, out of memory): start a fresh one next time.
+            with _pool_lock:
+                if _pool is pool:
+                    _pool = None
+            log.warning("the drawing process died; drawing this picture in a thread")
+    return await asyncio.to_thread(fn, *args)
+
+
+async def start_drawing() -> None:
+    """Start the drawing process and import matplotlib there now (at bot start), so the
+    first picture of a quiz does not wait for it."""
+    await render(warm_up)
+
+
+def shutdown_drawing() -> None:
+    """Stop the drawing process (at exit; a later drawing starts a new one)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -104,7 +179,7 @@ class PictureStore:
     async def _draw(self, spec: PictureSpec) -> Picture:
         key = spec.content_hash
         try:
-            png = await asyncio.to_thread(render_spec, spec)
+            png = await render(render_spec, spec)
             picture = Picture(f"{spec.id}.png", png, describe(spec), source_text(spec))
             self._drawn[key] = picture
             return picture
@@ -161,7 +236,7 @@ def podium_alt(places: Sequence[PodiumPlace]) -> str:
 async def podium(
     ranking: Sequence[RankedResult], names: Mapping[int, str], *, title: str = PODIUM_TITLE
 ) -> Picture:
-    """The podium of a finished quiz (top 3, points, rights), drawn in a worker thread."""
+    """The podium of a finished quiz (top 3, points, rights), drawn off the loop."""
     places = podium_places(ranking, names)
-    png = await asyncio.to_thread(render_podium, places, title)
+    png = await render(render_podium, places, title)
     return Picture("podium.png", png, podium_alt(places), None)

@@ -138,13 +138,13 @@ async def test_drawn_once_per_content_even_when_asked_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = pictures.render_spec
+    real = pictures.render
 
-    def counting(spec: PictureSpec) -> bytes:
+    async def counting(fn, spec: PictureSpec) -> bytes:  # type: ignore[no-untyped-def]
         calls.append(spec.id)
-        return real(spec)
+        return await real(fn, spec)
 
-    monkeypatch.setattr(pictures, "render_spec", counting)
+    monkeypatch.setattr(pictures, "render", counting)
     store = _store(tmp_path, _spec())
     first, second = await asyncio.gather(
         store.for_item("place-pop-1989"), store.for_item("place-pop-1989")
@@ -204,3 +204,13 @@ async def test_podium_with_one_player_a_tie_and_nobody() -> None:
     nobody = await podium([], {})
     assert_real_png(nobody.png, min_height=300)
     assert nobody.alt == "Podium: nobody answered this time."
+
+
+async def test_drawn_in_a_thread_where_no_process_can_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pictures, "_drawing_pool", lambda: None)
+    monkeypatch.setattr(pictures, "_pool", None)
+    picture = await _store(tmp_path, _spec()).for_item("place-pop-1989")
+    assert picture is not None
+    assert_real_png(picture.png)
