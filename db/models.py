@@ -441,6 +441,7 @@ class DiscussionRun(Base):
         Index("ix_discussion_runs_guild", "guild_id", "created_at"),
         Index("ix_discussion_runs_message", "message_id"),
         Index("ix_discussion_runs_lease", "status", "lease_expires_at"),
+        Index("ix_discussion_runs_final_vote", "status", "final_vote_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -457,6 +458,10 @@ class DiscussionRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), server_default=func.now())
     closes_at: Mapped[datetime] = mapped_column(TZDateTime())
+    # When the final vote opens (derived from created_at and closes_at, stored so
+    # the ticker finds what is due through an index), and when it was announced.
+    final_vote_at: Mapped[datetime] = mapped_column(TZDateTime())
+    final_vote_announced_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lease_owner: Mapped[str | None] = mapped_column(String(64))

@@ -350,6 +350,7 @@ class DiscussionService:
                 status="open",
                 created_at=now,
                 closes_at=now + duration,
+                final_vote_at=VoteWindows(now, now + duration).after_opens,
             )
             session.add(run)
             await session.flush()
@@ -697,6 +698,8 @@ class DiscussionService:
             if final < timedelta(minutes=1):
                 return None
             run.closes_at = now + final
+            run.final_vote_at = now
+            run.final_vote_announced_at = now  # the command's reply announces it
             await session.flush()
             return await self._load_view(session, run)
 
@@ -710,6 +713,51 @@ class DiscussionService:
         """
         now = now or self.clock()
         return await self._open_where(DiscussionRun.closes_at <= now - VOTE_GRACE, owns_guild)
+
+    async def final_votes_due(
+        self, now: datetime | None = None, *, owns_guild: Callable[[int], bool] | None = None
+    ) -> builtins.list[DiscussionView]:
+        """Open discussions whose final vote has opened and was not announced yet.
+
+        Read through the (status, final_vote_at) index: only what is due, never
+        every open discussion (a busy bot has thousands open for days).
+        """
+        now = now or self.clock()
+        return await self._open_where(
+            (DiscussionRun.final_vote_at <= now) & DiscussionRun.final_vote_announced_at.is_(None),
+            owns_guild,
+        )
+
+    async def claim_final_vote_notice(self, run_id: int) -> bool:
+        """True for exactly one caller (of any process): that one announces it."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(DiscussionRun)
+                .where(
+                    DiscussionRun.id == run_id,
+                    DiscussionRun.status == "open",
+                    DiscussionRun.final_vote_announced_at.is_(None),
+                )
+                .values(final_vote_announced_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def open_in_channel(self, guild_id: int, channel_id: int) -> DiscussionView | None:
+        """The newest open discussion posted in this channel or its thread."""
+        stmt = (
+            select(DiscussionRun)
+            .where(
+                DiscussionRun.status == "open",
+                DiscussionRun.guild_id == guild_id,
+                or_(DiscussionRun.channel_id == channel_id, DiscussionRun.thread_id == channel_id),
+            )
+            .order_by(DiscussionRun.id.desc())
+            .limit(1)
+        )
+        async with self.sessions() as session:
+            run = await session.scalar(stmt)
+            return None if run is None else await self._load_view(session, run)
 
     async def open_runs(
         self, *, owns_guild: Callable[[int], bool] | None = None

@@ -102,6 +102,12 @@ class LiveAnswers:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_forever(), name="live-answers")
 
+    def retime(self, info: RoundInfo) -> None:
+        """The round's answering time started once its question was visible."""
+        live = self.rounds.get(info.round_id)
+        if live is not None:
+            live.info = info
+
     async def answer(
         self,
         round_id: int,

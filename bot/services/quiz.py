@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -147,6 +147,8 @@ class Results:
     run: RunInfo
     ranking: list[RankedResult]
     rounds_played: int
+    # True only for the call that ended the run: results are posted once.
+    ended_now: bool = True
 
 
 def score_periods(when: datetime) -> list[str]:
@@ -328,6 +330,47 @@ class QuizService:
             run.current_round = number
             await session.flush()
             return _round_info(rnd, run, question)
+
+    async def start_answering(
+        self, round_id: int, message_id: int | None = None
+    ) -> RoundInfo | None:
+        """Start a round's answering time now, once its question is visible.
+
+        The round was opened with a provisional deadline; a post delayed by a
+        429 or a retried 5xx must not eat the members' time. None when the
+        round closed meanwhile (a stop).
+        """
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            rnd = await session.get(QuizRound, round_id, with_for_update=True)
+            if rnd is None or rnd.closed_at is not None:
+                return None
+            run = await session.get(QuizRun, rnd.run_id)
+            assert run is not None
+            rnd.started_at = now
+            rnd.deadline_at = now + timedelta(seconds=run.seconds_per_question)
+            if message_id is not None:
+                rnd.message_id = message_id
+            await session.flush()
+            return _round_info(rnd, run, await _shown_question(session, rnd))
+
+    async def run_state(self, run_id: int) -> tuple[RunInfo, RoundInfo | None] | None:
+        """A running run with its latest round, to take it up (after a restart, or
+        from a process that died); None when it is no longer running."""
+        async with self.sessions() as session:
+            run = await session.get(QuizRun, run_id)
+            if run is None or run.status != "running":
+                return None
+            rnd = await session.scalar(
+                select(QuizRound)
+                .where(QuizRound.run_id == run.id)
+                .order_by(QuizRound.number.desc())
+                .limit(1)
+            )
+            info = (
+                None if rnd is None else _round_info(rnd, run, await _shown_question(session, rnd))
+            )
+            return _run_info(run), info
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         async with self.sessions.begin() as session:
@@ -645,38 +688,7 @@ class QuizService:
                 ]
             )
             played = await session.scalar(select(func.count()).where(QuizRound.run_id == run_id))
-            return Results(_run_info(run), ranking, int(played or 0))
-
-    async def running_runs(
-        self, owns_guild: Callable[[int], bool] | None = None
-    ) -> list[tuple[RunInfo, RoundInfo | None]]:
-        """Runs to pick up after a restart, with their latest round."""
-        async with self.sessions() as session:
-            runs = list(
-                (
-                    await session.execute(
-                        # Questions of the day are closed by QotdService, not the runner.
-                        select(QuizRun)
-                        .where(QuizRun.status == "running", QuizRun.mode == "live")
-                        .order_by(QuizRun.id)
-                    )
-                ).scalars()
-            )
-            found: list[tuple[RunInfo, RoundInfo | None]] = []
-            for run in runs:
-                if owns_guild is not None and not owns_guild(run.guild_id):
-                    continue
-                rnd = await session.scalar(
-                    select(QuizRound)
-                    .where(QuizRound.run_id == run.id)
-                    .order_by(QuizRound.number.desc())
-                    .limit(1)
-                )
-                info = None
-                if rnd is not None:
-                    info = _round_info(rnd, run, await _shown_question(session, rnd))
-                found.append((_run_info(run), info))
-            return found
+            return Results(_run_info(run), ranking, int(played or 0), bool(ended.rowcount))  # type: ignore[attr-defined]
 
 
 async def _everyone_in(

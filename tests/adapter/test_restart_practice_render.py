@@ -77,7 +77,7 @@ async def test_practice_brings_a_missed_question_back_next_session(
         shown = (await start.response()).message
         assert shown.ephemeral and shown.embeds[0]["title"] == "Practice · New question"
         missed_text = shown.embeds[0]["description"]
-        question_id = int(shown.custom_ids[0].split(":")[1])
+        question_id = int(shown.custom_ids[0].split(":")[1].split(".")[0])
         async with bot.services.sessions() as session:
             row = await session.get(Question, question_id)
             assert row is not None
@@ -100,7 +100,7 @@ async def test_practice_brings_a_missed_question_back_next_session(
         again = await fake.run_command(member, channel, "practice")
         back = (await again.response()).message
         assert back.embeds[0]["title"] == "Practice · Back for review"
-        assert int(back.custom_ids[0].split(":")[1]) == question_id
+        assert int(back.custom_ids[0].split(":")[1].split(".")[0]) == question_id
         assert back.embeds[0]["description"].split("\n")[0] == missed_text.split("\n")[0]
     fake.assert_no_rejections()
 

@@ -73,10 +73,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("prompt_revision_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("lease_owner", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("final_vote_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("final_vote_announced_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_discussion_runs_lease", ["status", "lease_expires_at"], unique=False)
+        batch_op.create_index("ix_discussion_runs_final_vote", ["status", "final_vote_at"], unique=False)
 
     _carry_over_questions()
     _carry_over_prompts()
+    _final_vote_times()
 
     with op.batch_alter_table("quiz_rounds") as batch_op:
         batch_op.alter_column("revision_id", existing_type=sa.Integer(), nullable=False)
@@ -86,6 +90,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("discussion_runs") as batch_op:
         batch_op.alter_column("prompt_revision_id", existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column("final_vote_at", existing_type=sa.DateTime(timezone=True), nullable=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_discussion_runs_prompt_revision_id_prompt_revisions"),
             "prompt_revisions", ["prompt_revision_id"], ["id"], ondelete="RESTRICT",
@@ -174,10 +179,38 @@ def _carry_over_prompts() -> None:
         )
 
 
+def _final_vote_times() -> None:
+    """The final vote opens at the start of the last quarter (VoteWindows.after_opens);
+    open discussions whose final vote already opened count as announced (the old
+    ticker did it)."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, created_at, closes_at, status FROM discussion_runs")).mappings()
+    for row in rows:
+        created, closes = _when(row["created_at"]), _when(row["closes_at"])
+        opens = created + (closes - created) * 3 / 4
+        started = opens <= (now if opens.tzinfo else now.replace(tzinfo=None))
+        bind.execute(
+            sa.text("UPDATE discussion_runs SET final_vote_at = :at, final_vote_announced_at = :ann WHERE id = :id"),
+            {"at": opens, "ann": opens if started else None, "id": row["id"]},
+        )
+
+
+def _when(value):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def downgrade() -> None:
     with op.batch_alter_table("discussion_runs") as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_discussion_runs_prompt_revision_id_prompt_revisions"), type_="foreignkey")
+        batch_op.drop_index("ix_discussion_runs_final_vote")
         batch_op.drop_index("ix_discussion_runs_lease")
+        batch_op.drop_column("final_vote_announced_at")
+        batch_op.drop_column("final_vote_at")
         batch_op.drop_column("lease_expires_at")
         batch_op.drop_column("lease_owner")
         batch_op.drop_column("prompt_revision_id")
