@@ -45,6 +45,8 @@ from bot.services.picture_drawing import (
     render_spec,
     warm_up,
 )
+from bot.services.questions import QuestionView
+from db.models import SHIPPED
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +206,14 @@ def store() -> PictureStore:
 async def bank_picture(slug: str) -> Picture | None:
     """The shipped picture that shows this bank item's answer, or None."""
     return await _store.for_item(slug)
+
+
+async def question_picture(question: QuestionView) -> Picture | None:
+    """The picture for a round's reveal: shipped items only (a server's own item that
+    happens to reuse a shipped id is not illustrated with the shipped data)."""
+    if question.guild_id != SHIPPED:
+        return None
+    return await bank_picture(question.slug)
 
 
 def podium_places(ranking: Sequence[RankedResult], names: Mapping[int, str]) -> list[PodiumPlace]:

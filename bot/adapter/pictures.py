@@ -1,0 +1,50 @@
+"""Pictures as Discord sends them: a file to attach, and a Components V2 gallery
+that shows it, with its alt text and its source.
+
+The drawing and the data are in :mod:`bot.services.pictures`; here they only
+become discord.py objects, within Discord's limits (a gallery item's
+description is at most 1,024 characters).
+"""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from bot.adapter.limits import clip
+from bot.adapter.member_names import display_names
+from bot.services.pictures import Picture, podium
+from bot.services.quiz import Results
+
+GALLERY_DESCRIPTION = 1024
+SOURCE_TEXT = 1000
+
+
+def picture_file(picture: Picture) -> discord.File:
+    """The PNG as an attachment; send it with the message whose gallery shows it."""
+    return discord.File(
+        io.BytesIO(picture.png), filename=picture.filename, description=clip(picture.alt, 1024)
+    )
+
+
+def picture_gallery(picture: Picture) -> discord.ui.MediaGallery:  # type: ignore[type-arg]
+    """A one-picture gallery pointing at the attachment of the same message."""
+    return discord.ui.MediaGallery(
+        discord.MediaGalleryItem(
+            f"attachment://{picture.filename}",
+            description=clip(picture.alt, GALLERY_DESCRIPTION),
+        )
+    )
+
+
+def picture_source(picture: Picture) -> str | None:
+    """The picture's sources as a line of text under it (they are drawn in it too)."""
+    return clip(picture.source, SOURCE_TEXT) if picture.source else None
+
+
+async def podium_picture(client: discord.Client, results: Results) -> Picture:
+    """The podium of a finished quiz, with the top three's display names."""
+    top = [r.user_id for r in results.ranking[:3]]
+    names = await display_names(client, results.run.guild_id, top)
+    return await podium(results.ranking, names)
