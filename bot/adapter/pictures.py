@@ -8,14 +8,20 @@ description is at most 1,024 characters).
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 
 import discord
 
 from bot.adapter.limits import clip
 from bot.adapter.member_names import display_names
-from bot.services.pictures import Picture, podium
+from bot.services.pictures import Picture, podium, question_picture
+from bot.services.questions import QuestionView
 from bot.services.quiz import Results
+
+log = logging.getLogger(__name__)
+_prefetching: set[asyncio.Task[Picture | None]] = set()
 
 GALLERY_DESCRIPTION = 1024
 SOURCE_TEXT = 1000
@@ -48,3 +54,32 @@ async def podium_picture(client: discord.Client, results: Results) -> Picture:
     top = [r.user_id for r in results.ranking[:3]]
     names = await display_names(client, results.run.guild_id, top)
     return await podium(results.ranking, names)
+
+
+async def reveal_picture(question: QuestionView) -> Picture | None:
+    """The picture for a question's reveal, or None; a picture that cannot be drawn is
+    logged and left out, never a reason for the reveal itself to fail."""
+    try:
+        return await question_picture(question)
+    except Exception:
+        log.exception("could not draw the picture of %s", question.slug)
+        return None
+
+
+async def results_podium(client: discord.Client, results: Results) -> Picture | None:
+    """The podium for the results message, or None (nobody played, or drawing failed)."""
+    if not results.ranking:
+        return None
+    try:
+        return await podium_picture(client, results)
+    except Exception:
+        log.exception("could not draw the podium of quiz %s", results.run.run_id)
+        return None
+
+
+def prefetch(question: QuestionView) -> None:
+    """Start drawing the reveal's picture while members are still answering, so the
+    reveal finds it drawn (the cache shares one drawing)."""
+    task = asyncio.get_running_loop().create_task(reveal_picture(question))
+    _prefetching.add(task)
+    task.add_done_callback(_prefetching.discard)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import discord
@@ -81,3 +82,30 @@ async def test_podium_names_come_from_the_server(fake_discord: FakeDiscord, tmp_
     )
     # The member who left is a 404 Unknown Member, as on Discord; nothing else was refused.
     assert {r.code for r in fake.rejections} <= {10007}
+
+
+async def test_a_picture_that_cannot_be_drawn_leaves_the_reveal_alone(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.adapter import pictures as adapter_pictures
+
+    async def broken(question: QuestionView) -> None:
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(adapter_pictures, "question_picture", broken)
+    assert await adapter_pictures.reveal_picture(_view("place-pop-1989", 0)) is None
+    assert "could not draw the picture of place-pop-1989" in caplog.text
+
+    run = RunInfo(7, 1, 1, None, 2, 20, "finished")
+    assert await adapter_pictures.results_podium(None, Results(run, [], 2)) is None  # type: ignore[arg-type]
+
+
+async def test_prefetch_draws_before_the_reveal_asks() -> None:
+    from bot.adapter.pictures import _prefetching, prefetch, reveal_picture
+
+    question = _view("un-ga-votes-not-an-item", 0)
+    prefetch(question)  # no picture for this id: nothing drawn, nothing raised
+    prefetch(_view("treaty-ga-68-262-vote", 0))
+    await asyncio.gather(*_prefetching)
+    picture = await reveal_picture(_view("treaty-ga-68-262-vote", 0))
+    assert picture is not None and picture.filename == "un-ga-votes.png"
