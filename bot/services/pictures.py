@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import textwrap
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -51,6 +52,7 @@ from db.models import SHIPPED
 log = logging.getLogger(__name__)
 
 PICTURES_FILE = Path(__file__).resolve().parents[2] / "questions" / "pictures" / "pictures.yaml"
+STARTUP_TIMEOUT_S = 60
 ALT_LIMIT = 1000  # Discord allows 1,024 characters of description on a gallery item
 PODIUM_TITLE = "The podium"
 
@@ -61,20 +63,27 @@ _use_threads = False
 
 
 def _drawing_pool() -> ProcessPoolExecutor | None:
-    """The one drawing process, started on first use; None once starting one failed."""
+    """The one drawing process, started on first use; None once starting one failed.
+    Blocking (it waits for the process to start): call it in a thread."""
     global _pool, _use_threads
     with _pool_lock:
         if _pool is None and not _use_threads:
+            pool = None
             try:
                 # spawn, not fork: the bot's process has threads and an event loop.
-                _pool = ProcessPoolExecutor(
+                pool = ProcessPoolExecutor(
                     max_workers=1,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=lower_priority,
                 )
-            except (OSError, ValueError, NotImplementedError):
+                # The process starts at the first submit: do it here, off the loop.
+                pool.submit(os.getpid).result(timeout=STARTUP_TIMEOUT_S)
+                _pool = pool
+            except (OSError, ValueError, NotImplementedError, BrokenProcessPool, TimeoutError):
                 log.warning("no drawing process; pictures are drawn in a thread", exc_info=True)
                 _use_threads = True
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
         return _pool
 
 
