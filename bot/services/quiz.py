@@ -45,6 +45,8 @@ from db.upsert import insert_ignore, upsert_add
 LETTERS = "ABCD"
 MIN_QUESTIONS, MAX_QUESTIONS = 1, 50
 MIN_SECONDS, MAX_SECONDS = 5, 120
+# How long a round may wait for its question to be posted before it times out anyway.
+NOT_YET_SHOWN = timedelta(minutes=10)
 
 
 class QuizError(Exception):
@@ -283,8 +285,12 @@ class QuizService:
 
     # -- rounds ---------------------------------------------------------------
 
-    async def open_next_round(self, run_id: int) -> RoundInfo | None:
-        """Draw the next question and open its round; None when the run is over."""
+    async def open_next_round(self, run_id: int, *, posted_later: bool = False) -> RoundInfo | None:
+        """Draw the next question and open its round; None when the run is over.
+
+        With `posted_later` the deadline is provisional until `start_answering`
+        (the runner's way: the time starts once the question is visible).
+        """
         async with self.sessions.begin() as session:
             run = await session.get(QuizRun, run_id, with_for_update=True)
             if run is None or run.status != "running":
@@ -324,7 +330,11 @@ class QuizService:
                 revision_id=revision_id,
                 choice_order=order,
                 started_at=now,
-                deadline_at=now + timedelta(seconds=run.seconds_per_question),
+                # Provisional when posted later: a click is never "too late" however
+                # long Discord held the post back.
+                deadline_at=now
+                + timedelta(seconds=run.seconds_per_question)
+                + (NOT_YET_SHOWN if posted_later else timedelta(0)),
             )
             session.add(rnd)
             run.current_round = number

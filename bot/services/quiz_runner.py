@@ -198,7 +198,7 @@ class QuizRunner:
         event.clear()
 
     async def _open_round(self, run: RunInfo) -> RoundInfo | None:
-        rnd = await self._retry(self.service.open_next_round, run.run_id)
+        rnd = await self._retry(self.service.open_next_round, run.run_id, posted_later=True)
         if rnd is None:
             return None
         if self.live is not None:
@@ -221,8 +221,12 @@ class QuizRunner:
                 rnd = await self._open_round(run)
                 if rnd is None:
                     break
-            elif self.live is not None:
-                await self.live.open(rnd)  # resumed after a restart
+            else:  # resumed after a restart, or taken over from a dead process
+                if rnd.message_id is None:
+                    # It died between opening and posting: start the time now.
+                    rnd = await self._retry(self.service.start_answering, rnd.round_id) or rnd
+                if self.live is not None:
+                    await self.live.open(rnd)
             overdue = self.clock() - rnd.deadline_at
             await self._wait_round(run.run_id, rnd)
             if self.live is not None:
