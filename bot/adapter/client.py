@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.adapter import render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
+from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
 from bot.services.container import Services
 from bot.services.leases import DEFAULT_TTL, Leases
@@ -124,6 +125,7 @@ class QuizBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        await self.tree.set_translator(CatalogTranslator())
         await self.sync_commands()
         adopted = await self.quiz_runner.recover()
         if adopted:

@@ -140,7 +140,8 @@ def _viewpoints(item: DiscussionItem) -> list[Viewpoint]:
             position=i,
             label=v.label,
             stance=v.position,
-            argument=v.argument,
+            # Shown with the evidence the other sides cite against it (items.Viewpoint).
+            argument=v.argument_shown,
             held_by=v.held_by,
             source=v.source.model_dump(mode="json") if v.source else {},
         )

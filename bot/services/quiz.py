@@ -42,7 +42,8 @@ from db.models import (
 )
 from db.upsert import insert_ignore, upsert_add
 
-LETTERS = "ABCD"
+# One letter per answer button: up to four choices, five for a claim check's verdicts.
+LETTERS = "ABCDE"
 MIN_QUESTIONS, MAX_QUESTIONS = 1, 50
 MIN_SECONDS, MAX_SECONDS = 5, 120
 # How long a round may wait for its question to be posted before it times out anyway.

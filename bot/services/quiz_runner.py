@@ -257,11 +257,16 @@ class QuizRunner:
         many runs were taken up.
         """
         adopted = 0
-        for run_id, guild_id in await self.leases.orphans(QuizRun):
+        try:
+            orphans = await self._retry(self.leases.orphans, QuizRun)
+        except Exception:
+            log.exception("could not look for quizzes to take up; the watchdog retries")
+            return 0
+        for run_id, guild_id in orphans:
             if run_id in self.tasks or not self.owns_guild(guild_id):
                 continue
             try:
-                state = await self.service.run_state(run_id)
+                state = await self._retry(self.service.run_state, run_id)
             except Exception:
                 log.exception("quiz run %s: could not be read for recovery", run_id)
                 continue

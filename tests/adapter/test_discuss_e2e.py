@@ -159,13 +159,15 @@ async def test_every_shipped_prompt_renders_within_discord_limits(
 
     async with running_bot(fake, database) as bot:
         choices = await bot.services.discussions.prompt_suggestions(guild.id, "", 25)
-        assert len(choices) >= 8
+        assert len(choices) >= 11
         for choice in choices:
             started = await fake.run_command(
                 host, channel, "discuss start", {"prompt": str(choice.id), "hours": 1}
             )
             message = (await started.response()).message
             assert message is not None and message.embeds[0]["fields"]
+            # Each shipped viewpoint is shown with the evidence the other sides cite.
+            assert all("Evidence cited against" in f["value"] for f in message.embeds[0]["fields"])
         await fake.wait_until(
             lambda: len(fake.threads(channel)) == len(choices), 10, "one thread per discussion"
         )

@@ -556,6 +556,7 @@ def validate_choice(errs: FormErrors, path: Path, choice: Any) -> int:
     if not _is_dict(errs, path, choice):
         return 0
     n = check_str(errs, (*path, "name"), choice.get("name"), 100, min_len=1, required=True)
+    validate_localizations(errs, path, choice, names="choice")
     value = choice.get("value")
     if isinstance(value, str):
         n += check_str(errs, (*path, "value"), value, 100)
@@ -565,6 +566,70 @@ def validate_choice(errs: FormErrors, path: Path, choice: Any) -> int:
 
 
 # --------------------------------------------------------------------------- application commands
+
+
+# Discord's locales (API v10, "Locales"): the keys name/description localisations may use.
+DISCORD_LOCALES = frozenset(
+    [
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    ]
+)
+
+
+def validate_localizations(
+    errs: FormErrors, path: Path, obj: dict[str, Any], *, names: str | None
+) -> None:
+    """`name_localizations` / `description_localizations`: known locales only; a localised
+    name follows the same rule as the name (`names`: "command" or "choice"); a localised
+    description is 1-100 characters, as the description."""
+    for key in ("name_localizations", "description_localizations"):
+        value = obj.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            errs.add((*path, key), "DICT_TYPE_CONVERT", "Only dictionaries may be used")
+            continue
+        for locale, text in value.items():
+            where = (*path, key, locale)
+            if locale not in DISCORD_LOCALES:
+                errs.add(where, "LOCALE_INVALID", f"Invalid locale {locale!r}")
+            elif key == "description_localizations":
+                check_str(errs, where, text, COMMAND_DESCRIPTION, min_len=1, required=True)
+            elif names == "choice":
+                check_str(errs, where, text, 100, min_len=1, required=True)
+            elif not valid_command_name(text, chat_input=True):
+                errs.add(where, "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {text!r}")
 
 
 def valid_command_name(name: Any, *, chat_input: bool) -> bool:
@@ -582,6 +647,7 @@ def _validate_option(errs: FormErrors, path: Path, opt: Any, *, depth: int) -> i
     name = opt.get("name")
     if not valid_command_name(name, chat_input=True):
         errs.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}")
+    validate_localizations(errs, path, opt, names="command")
     total += len(name) if isinstance(name, str) else 0
     total += check_str(
         errs,
@@ -676,6 +742,7 @@ def validate_command(errs: FormErrors, path: Path, cmd: Any) -> None:
     name = cmd.get("name")
     if not valid_command_name(name, chat_input=ctype == 1):
         errs.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}")
+    validate_localizations(errs, path, cmd, names="command")
     total = len(name) if isinstance(name, str) else 0
     if ctype == 1:
         total += check_str(
