@@ -1,8 +1,8 @@
 """/quiz report: a finished quiz as a CSV file, for moderators.
 
-The command lives under /quiz, whose group belongs to the quiz cog; it is
-added to that group here, so the quiz cog's file stays as it is. Load this
-extension after ``bot.adapter.cogs.quiz``. Discord cannot hide one subcommand
+The command lives under /quiz, whose group belongs to the quiz cog; this cog
+adds it to that group when it loads, so the quiz cog's file stays as it is.
+Load this extension after ``bot.adapter.cogs.quiz``. Discord cannot hide one subcommand
 from members, so the moderator check runs here, on every call (and the quiz
 picker stays empty for members).
 """
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.adapter import render
 from bot.adapter.limits import CHOICE_NAME, clip
@@ -64,15 +65,35 @@ def summary(report: QuizReport) -> str:
     return text
 
 
-def report_command() -> app_commands.Command:  # type: ignore[type-arg]
-    """A fresh command object per bot (two bots in one process each get their own)."""
+class ReportsCog(commands.Cog):
+    """Holds /quiz report; on load it joins the quiz cog's /quiz group (so it is never a
+    top-level /report), and the catalog tooling finds its strings like any cog's."""
+
+    def __init__(self, bot: QuizBot) -> None:
+        self.bot = bot
+
+    def _quiz_group(self) -> app_commands.Group:
+        group = self.bot.tree.get_command("quiz")
+        if not isinstance(group, app_commands.Group):
+            raise RuntimeError("load bot.adapter.cogs.quiz before bot.adapter.cogs.reports")
+        return group
+
+    async def cog_load(self) -> None:
+        # Runs before discord.py adds the cog's commands to the tree. It would add each
+        # by its root (here /quiz, which is the quiz cog's): this one is placed here.
+        self._quiz_group().add_command(self.report)
+        self.__cog_app_commands__ = [c for c in self.__cog_app_commands__ if c.name != COMMAND]
+
+    async def cog_unload(self) -> None:
+        group = self.bot.tree.get_command("quiz")
+        if isinstance(group, app_commands.Group):
+            group.remove_command(COMMAND)
 
     @app_commands.command(name=COMMAND, description="A finished quiz as a spreadsheet (moderators)")
     @app_commands.describe(quiz="Which quiz (default: the latest finished one)")
-    async def report(interaction: discord.Interaction, quiz: str | None = None) -> None:
-        bot = _bot(interaction)
+    async def report(self, interaction: discord.Interaction, quiz: str | None = None) -> None:
         assert interaction.guild_id is not None
-        if not await is_moderator(interaction, bot.services):
+        if not await is_moderator(interaction, self.bot.services):
             await reply(interaction, NOT_MODERATOR)
             return
         try:
@@ -82,7 +103,8 @@ def report_command() -> app_commands.Command:  # type: ignore[type-arg]
             await reply(interaction, str(error))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        names = await display_names(bot, interaction.guild_id, [m.user_id for m in found.members])
+        ids = [m.user_id for m in found.members]
+        names = await display_names(self.bot, interaction.guild_id, ids)
         # A BOM so spreadsheet programs read the UTF-8 (Cyrillic names, quotes) correctly.
         data = report_csv(found, names).encode("utf-8-sig")
         await interaction.followup.send(
@@ -94,11 +116,9 @@ def report_command() -> app_commands.Command:  # type: ignore[type-arg]
 
     @report.autocomplete("quiz")
     async def quiz_autocomplete(
-        interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None or not await is_moderator(
-            interaction, _bot(interaction).services
-        ):
+        if interaction.guild_id is None or not await is_moderator(interaction, self.bot.services):
             return []
         recent = await _reports(interaction).recent(interaction.guild_id, current)
         return [
@@ -106,17 +126,6 @@ def report_command() -> app_commands.Command:  # type: ignore[type-arg]
             for r in recent
         ]
 
-    return report
-
 
 async def setup(bot: QuizBot) -> None:
-    group = bot.tree.get_command("quiz")
-    if not isinstance(group, app_commands.Group):
-        raise RuntimeError("load bot.adapter.cogs.quiz before bot.adapter.cogs.reports")
-    group.add_command(report_command())
-
-
-async def teardown(bot: QuizBot) -> None:
-    group = bot.tree.get_command("quiz")
-    if isinstance(group, app_commands.Group):
-        group.remove_command(COMMAND)
+    await bot.add_cog(ReportsCog(bot))
