@@ -116,8 +116,13 @@ class RecordingPresenter:
         if run.run_id in self._closed_at:
             self.transitions.append(time.perf_counter() - self._closed_at.pop(run.run_id))
         assert message_id is not None
-        quiz.rounds.put_nowait((rnd, self.fake.message(message_id)))
         return message_id
+
+    async def open_answers(self, run: Any, rnd: Any) -> None:
+        """The get-ready beat is over: the round's buttons can be clicked now."""
+        await self.inner.open_answers(run, rnd)
+        assert rnd.message_id is not None
+        self.by_channel[run.channel_id].rounds.put_nowait((rnd, self.fake.message(rnd.message_id)))
 
     async def show_reveal(self, run: Any, reveal: Any) -> None:
         self._closed_at[run.run_id] = time.perf_counter()
@@ -146,7 +151,9 @@ def make_quizbot(fake: FakeDiscord, url: str) -> QuizBot:
     )
     engine = create_engine(url, **ENGINE_OPTIONS)
     services = Services.build(create_session_factory(engine), utcnow, random.Random(5))
-    bot = QuizBot(config, services, pause_between_rounds=0, guild_ready_timeout=0.05)
+    bot = QuizBot(
+        config, services, pause_between_rounds=0, get_ready_seconds=0, guild_ready_timeout=0.05
+    )
     bot.bench_engine = engine  # type: ignore[attr-defined]
     return bot
 

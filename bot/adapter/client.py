@@ -87,6 +87,12 @@ class QuizTree(app_commands.CommandTree["QuizBot"]):
             log.warning("could not tell the member about an error (interaction expired)")
 
 
+# The bot never joins voice: discord.py's start-up warnings about voice support
+# (PyNaCl, davey) would only alarm operators.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class QuizBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -94,6 +100,7 @@ class QuizBot(commands.AutoShardedBot):
         services: Services,
         *,
         pause_between_rounds: float = 4.0,
+        get_ready_seconds: float = 3.0,
         heartbeat_seconds: float = 10.0,
         lease_ttl: timedelta = DEFAULT_TTL,
         **options: Any,
@@ -117,6 +124,7 @@ class QuizBot(commands.AutoShardedBot):
             owns_guild=settings.owns_guild,
             pause_between_rounds=pause_between_rounds,
             live=services.live_answers,
+            get_ready=get_ready_seconds,
             leases=Leases(services.sessions, services.clock, ttl=lease_ttl),
             heartbeat_seconds=heartbeat_seconds,
         )

@@ -342,6 +342,7 @@ def load_bank(
     essay_path: Path | None = None,
     require_sources: bool = True,
     require_review: bool = True,
+    require_languages: bool = True,
 ) -> BankLoad:
     """Load and validate a bank file or a directory of bank files.
 
@@ -349,7 +350,8 @@ def load_bank(
     ``essay_path`` defaults to ``../shared/essay.txt`` beside the repository; when the
     essay is absent, quoted claims are not checked and a warning is recorded.
     ``require_review`` (on by default: bank files are what the bot ships) refuses an item
-    without a ``reviewed`` record and a discussion without its two-sided read.
+    without a ``reviewed`` record and a discussion without its two-sided read;
+    ``require_languages`` (also on) an item without a translation into every language.
     """
     result = BankLoad()
     root = Path(path)
@@ -363,6 +365,7 @@ def load_bank(
     context: dict[str, Any] = {
         "require_sources": require_sources,
         "require_review": require_review,
+        "require_languages": require_languages,
     }
     if paragraphs is not None:
         context["essay_paragraphs"] = paragraphs

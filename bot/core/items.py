@@ -14,6 +14,9 @@ Validation context (``model_validate(data, context={...})``) understood by the m
     item must carry a ``reviewed`` record, and every discussion prompt a two-sided read
     in its ``history`` (one reader briefed from each side, see ``READ_BRIEFS``).
     Moderators' uploads are parsed without it and need neither.
+``require_languages`` (default ``False``)
+    When ``True`` (the shipped-bank check) every item must carry a translation into
+    every language of ``LANGUAGES``.
 ``essay_paragraphs`` (default: absent)
     A list of the essay's paragraphs (see :func:`essay_paragraphs`). When given, a claim
     check with ``quoted: true`` must quote its paragraph verbatim (modulo whitespace,
@@ -398,9 +401,14 @@ class BaseItem(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _translations_match(self) -> BaseItem:
+    def _translations_match(self, info: ValidationInfo) -> BaseItem:
         for lang, translation in self.translations.items():
             _check_translation(lang, translation, self.translation_shape())
+        missing = [lang for lang in LANGUAGES[1:] if lang not in self.translations]
+        if (info.context or {}).get("require_languages") and missing:  # the shipped bank
+            raise ValueError(
+                f"translations: a shipped item needs every language; missing: {', '.join(missing)}"
+            )
         return self
 
     def translation_shape(self) -> dict[str, int | None]:
@@ -448,13 +456,18 @@ class QuestionBase(BaseItem):
     def _hash_text(self) -> str:
         return self.display_text
 
+    @property
+    def own_answers(self) -> list[str]:
+        """The answers in the item's own language (translations are not its content)."""
+        return self.accepted_answers
+
     def content_hash(self) -> str:
         """sha256 hex of the normalised kind, text, choices and answer.
 
         Whitespace, case, quote-mark style and choice order do not change it.
         """
         choices = sorted(normalise_text(c) for c in self.choices)
-        answers = sorted(normalise_text(a) for a in self.accepted_answers)
+        answers = sorted(normalise_text(a) for a in self.own_answers)
         return _hash(self.kind, normalise_text(self._hash_text()), choices, answers)
 
 
@@ -569,6 +582,10 @@ class ShortAnswerItem(QuestionBase):
     @property
     def correct_index(self) -> None:
         return None
+
+    @property
+    def own_answers(self) -> list[str]:
+        return list(self.accepted)
 
     @property
     def accepted_answers(self) -> list[str]:
@@ -806,6 +823,21 @@ class Viewpoint(BaseModel):
         return "\n".join(lines)
 
 
+def _translated_viewpoint_sizes(item: DiscussionItem) -> None:
+    """A translated viewpoint renders within one embed field, as the item's own must."""
+    for lang, translation in item.translations.items():
+        for i, (own, text) in enumerate(
+            zip(item.viewpoints, translation.viewpoints or (), strict=False)
+        ):
+            shown = Viewpoint.model_construct(**{**own.__dict__, **text.model_dump()})
+            size = len(shown.render())
+            if size > FIELD_VALUE_MAX:
+                raise ValueError(
+                    f"translations.{lang}.viewpoints.{i}: renders to {size} characters; "
+                    f"an embed field value holds at most {FIELD_VALUE_MAX}"
+                )
+
+
 class DiscussionItem(BaseItem):
     """An open, contested question with 2-4 attributed viewpoints; no correct answer."""
 
@@ -843,6 +875,11 @@ class DiscussionItem(BaseItem):
                     "history: a shipped discussion needs a recorded read from each side's "
                     f"brief (missing: {', '.join(missing)})"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _translated_sizes(self) -> DiscussionItem:
+        _translated_viewpoint_sizes(self)
         return self
 
     @property

@@ -245,6 +245,19 @@ async def tag_suggestions(
     return list((await session.execute(stmt)).scalars())
 
 
+async def known_tags(session: AsyncSession, guild_id: int, tags: Sequence[str]) -> set[str]:
+    """Which of these tags the guild's drawable questions carry."""
+    if not tags:
+        return set()
+    stmt = (
+        select(QuestionTag.tag)
+        .join(Question, Question.id == QuestionTag.question_id)
+        .where(visible_to(guild_id), Question.status == "active", QuestionTag.tag.in_(tags))
+        .group_by(QuestionTag.tag)
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
 async def get_visible(session: AsyncSession, guild_id: int, question_id: int) -> Question | None:
     stmt = select(Question).where(Question.id == question_id, visible_to(guild_id))
     return (await session.execute(stmt)).scalar_one_or_none()

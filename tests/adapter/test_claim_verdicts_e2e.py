@@ -3,6 +3,7 @@ buttons, the right one scores, the reveal names it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,19 @@ from sqlalchemy import update
 from bot.core.clock import ManualClock
 from db.engine import create_engine
 from db.models import Question
-from tests.adapter.harness import Database, correct_custom_id, round_id_of, running_bot
+from tests.adapter.harness import (
+    Database,
+    correct_custom_id,
+    round_id_of,
+    running_bot,
+    wait_for_question,
+)
 from tests.fake_discord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
 
 ONLY = "cc-heavily-pro-russian"  # a shipped claim check whose verdict is "unverifiable"
+BAR = re.compile(r"^(?:✅|▫️) \**([^*`]+?)\** `[^`]*` (\d+)$", re.M)  # choice, count
 VERDICT_BUTTONS = ["Accurate", "Partly accurate", "Inaccurate", "Unverifiable", "Opinion"]
 
 
@@ -47,8 +55,8 @@ async def test_an_unverifiable_claim_check_plays_through(
             olena, channel, "quiz start", {"questions": 1, "seconds": 20, "kind": "claims"}
         )
         assert "Quiz starting" in (await start.response()).content
-        shown = await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))
-        assert "heavily pro-Russian" in shown.embeds[0]["description"]
+        shown = await wait_for_question(fake, channel)
+        assert "heavily pro-Russian" in shown.text
         assert [b.get("label") for b in shown.buttons] == VERDICT_BUTTONS
 
         right = await correct_custom_id(bot, shown)
@@ -61,14 +69,19 @@ async def test_an_unverifiable_claim_check_plays_through(
         rnd = await bot.services.quiz.get_round(round_id_of(shown))
         assert rnd is not None
         bot.quiz_runner.everyone_answered(rnd.run_id)
-        reveal = await fake.wait_for_message(
-            channel, lambda m: bool(m.embeds) and m.embeds[0]["title"].startswith("Answer:")
-        )
-        assert reveal.embeds[0]["title"] == "Answer: D. Unverifiable"
-        fields = {f["name"]: f["value"] for f in reveal.embeds[0]["fields"]}
-        assert f"<@{olena.id}>" in fields["Right"] and f"<@{petro.id}>" not in fields["Right"]
-        counts = [int(line.rsplit(" ", 1)[1]) for line in fields["Answers"].splitlines()]
-        assert counts == [0, 0, 0, 1, 1]
+        # The reveal, in the same message, names the verdict by its word.
+        await fake.wait_for_edit(shown, lambda m: "**Answer:" in m.text)
+        assert "**Answer: Unverifiable**" in shown.text
+        right_line = next(line for line in shown.text.splitlines() if "**Right:**" in line)
+        assert f"<@{olena.id}>" in right_line and f"<@{petro.id}>" not in right_line
+        bars = dict(BAR.findall(shown.text))
+        assert {k: int(v) for k, v in bars.items()} == {
+            "Accurate": 0,
+            "Partly accurate": 0,
+            "Inaccurate": 0,
+            "Unverifiable": 1,
+            "Opinion": 1,
+        }
 
         results = await fake.wait_for_message(
             channel, lambda m: bool(m.embeds) and "results" in m.embeds[0]["title"]
