@@ -14,6 +14,7 @@ import logging
 
 import discord
 
+from bot.adapter import game_screen
 from bot.adapter.limits import clip
 from bot.adapter.member_names import display_names
 from bot.services.pictures import Picture, podium, question_picture
@@ -41,6 +42,13 @@ def picture_gallery(picture: Picture) -> discord.ui.MediaGallery:  # type: ignor
             f"attachment://{picture.filename}",
             description=clip(picture.alt, GALLERY_DESCRIPTION),
         )
+    )
+
+
+def screen_picture(picture: Picture) -> game_screen.Picture:
+    """The picture as the game screen lays it out (a gallery under the question)."""
+    return game_screen.Picture(
+        f"attachment://{picture.filename}", clip(picture.alt, GALLERY_DESCRIPTION)
     )
 
 

@@ -18,6 +18,13 @@ from bot.adapter import game_screen, render
 from bot.adapter.game_screen import Phase, Picture, RoundScreen
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
+from bot.adapter.pictures import (
+    picture_file,
+    prefetch,
+    results_podium,
+    reveal_picture,
+    screen_picture,
+)
 from bot.adapter.replies import reply
 from bot.adapter.transient import is_transient_discord
 from bot.services.questions import known_tags, tag_suggestions
@@ -260,7 +267,13 @@ class DiscordQuizPresenter:
             self.rounds.popitem(last=False)
         return shown
 
-    async def _edit(self, run: RunInfo, message_id: int | None, screen: RoundScreen) -> bool:
+    async def _edit(
+        self,
+        run: RunInfo,
+        message_id: int | None,
+        screen: RoundScreen,
+        files: Sequence[discord.File] = (),
+    ) -> bool:
         if message_id is None:
             return False
         try:
@@ -270,6 +283,7 @@ class DiscordQuizPresenter:
                 .edit(
                     view=game_screen.round_layout(screen, CONTROLS),
                     allowed_mentions=render.NO_MENTIONS,
+                    **({"attachments": list(files)} if files else {}),
                 )
             )
         except discord.NotFound:
@@ -291,6 +305,7 @@ class DiscordQuizPresenter:
             view=game_screen.round_layout(screen, CONTROLS), allowed_mentions=render.NO_MENTIONS
         )
         self._remember(_Shown(run, replace(rnd, message_id=message.id)))
+        prefetch(rnd.question)  # the reveal's picture, drawn while members answer
         return message.id
 
     async def open_answers(self, run: RunInfo, rnd: RoundInfo) -> None:
@@ -326,10 +341,17 @@ class DiscordQuizPresenter:
         screen = self._screen(
             run, rnd, Phase.REVEALED, reveal=reveal, standings=standings, stopped=stopped
         )
-        if not await self._edit(run, message_id, screen):
+        # A bank picture shows the answer, so it comes with the reveal, never before.
+        picture = await reveal_picture(rnd.question)
+        if picture is not None:
+            screen = replace(screen, pictures=(*screen.pictures, screen_picture(picture)))
+        if not await self._edit(
+            run, message_id, screen, [picture_file(picture)] if picture else []
+        ):
             # The question's message is gone: the reveal still reaches the channel.
             await self._channel(run).send(
                 view=game_screen.round_layout(screen, CONTROLS),
+                files=[picture_file(picture)] if picture else [],
                 allowed_mentions=render.NO_MENTIONS,
             )
 
@@ -341,8 +363,14 @@ class DiscordQuizPresenter:
                 if reveal is not None:
                     await self.show_reveal(run, reveal, stopped=True)
         channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+        embed = render.results_embed(run, results)
+        podium = await results_podium(self.bot, results)  # beside the full results
+        if podium is not None:
+            embed.set_image(url=f"attachment://{podium.filename}")
         await channel.send(
-            embed=render.results_embed(run, results), allowed_mentions=render.NO_MENTIONS
+            embed=embed,
+            files=[picture_file(podium)] if podium else [],
+            allowed_mentions=render.NO_MENTIONS,
         )
         thread_id = results.run.thread_id or run.thread_id
         if thread_id:
