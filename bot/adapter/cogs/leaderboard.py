@@ -31,7 +31,6 @@ PERIODS = [
     app_commands.Choice(name="all time", value="all"),
 ]
 PERIOD_NAMES = {c.value: c.name for c in PERIODS}
-MEDALS = ["🥇", "🥈", "🥉"]
 
 
 def _bot(interaction: discord.Interaction) -> QuizBot:
@@ -44,7 +43,7 @@ def ordinal(n: int) -> str:
 
 
 def board_line(row: BoardRow, me: int | None) -> str:
-    place = MEDALS[row.rank - 1] if row.rank <= 3 else f"{row.rank}."
+    place = render.MEDALS[row.rank - 1] if row.rank <= 3 else f"{row.rank}."
     line = f"{place} <@{row.user_id}> — **{row.points:,}** pts · {row.correct}/{row.answered} right"
     return f"**▶** {line}" if row.user_id == me else line
 
