@@ -164,7 +164,7 @@ class PictureStore:
         self._drawing: dict[str, asyncio.Future[Picture]] = {}
 
     def book(self) -> PictureBook:
-        """The parsed file (read once; small, so reading it does not need a thread)."""
+        """The parsed file, read once."""
         if self._book is None:
             self._book = parse_pictures(yaml.safe_load(self.path.read_text(encoding="utf-8")))
         return self._book
@@ -174,6 +174,8 @@ class PictureStore:
         return self.book().for_item(slug)
 
     async def for_item(self, slug: str) -> Picture | None:
+        if self._book is None:
+            await asyncio.to_thread(self.book)  # the first read parses YAML: not on the loop
         spec = self.spec_for(slug)
         return None if spec is None else await self.draw(spec)
 
