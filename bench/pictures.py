@@ -72,7 +72,7 @@ async def bench_pictures(section: Section, quick: bool, workdir: Path) -> None:
     specs = stores[0].book().pictures
 
     async def idle() -> None:
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0 if quick else 12.0)  # about as long as the longest drawing
 
     async def bank_cold() -> None:
         stores.append(PictureStore())  # an empty cache: every picture is drawn
