@@ -37,6 +37,8 @@ EXTENSIONS = (
     "bot.adapter.cogs.schedule",
     "bot.adapter.cogs.questions",
     "bot.adapter.cogs.config",
+    "bot.adapter.cogs.reports",  # adds /quiz report to the quiz cog's group: after quiz
+    "bot.adapter.cogs.leaderboard",
     "bot.adapter.cogs.privacy",
 )
 

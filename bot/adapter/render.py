@@ -17,7 +17,7 @@ from bot.core.discussion_result import DiscussionResult
 from bot.services.discussions import DiscussionView, SteelmanView
 from bot.services.questions import QuestionView
 from bot.services.quiz import Results, RunInfo
-from bot.services.stats import BoardRow, MemberStats
+from bot.services.stats import MemberStats
 
 NO_MENTIONS = replies.NO_MENTIONS
 QUIZ_COLOUR = discord.Colour.blurple()
@@ -74,23 +74,6 @@ def results_embed(run: RunInfo, results: Results) -> discord.Embed:
         "/leaderboard for the season"
     )
     return embed
-
-
-def leaderboard_embed(rows: list[BoardRow], period: str) -> discord.Embed:
-    names = {"week": "this week", "month": "this month", "all": "all time"}
-    title = f"Leaderboard — {names.get(period, period)}"
-    if not rows:
-        return discord.Embed(
-            title=title,
-            description="No scores yet. Start one with /quiz start.",
-            colour=QUIZ_COLOUR,
-        )
-    lines = [
-        f"{MEDALS[r.rank - 1] if r.rank <= 3 else f'{r.rank}.'} <@{r.user_id}> — **{r.points}** "
-        f"pts · {r.correct}/{r.answered} right"
-        for r in rows
-    ]
-    return discord.Embed(title=title, description="\n".join(lines), colour=QUIZ_COLOUR)
 
 
 def stats_embed(stats: MemberStats | None, user_id: int) -> discord.Embed:
