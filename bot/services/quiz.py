@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,7 +31,7 @@ from bot.services.questions import (
     question_view,
 )
 from db.models import Question, QuizAnswer, QuizParticipant, QuizRound, QuizRun, ScoreTotal
-from db.upsert import insert_ignore, upsert_add
+from db.upsert import insert_ignore, update_many, upsert_add
 
 LETTERS = "ABCD"
 MIN_QUESTIONS, MAX_QUESTIONS = 1, 50
@@ -540,9 +540,9 @@ class QuizService:
     ) -> list[_AnswerRow]:
         """Streaks, participants' totals and score totals for a closed round.
 
-        Every write is one cached statement run once per row (executemany), so
-        the cost is linear in members and no statement grows with them. Returns
-        the answers with their streak bonus added.
+        Every write is one batched statement whose parameter count does not grow
+        with members (see `db.upsert`). Returns the answers with their streak bonus
+        added.
         """
         by_user = {a.user_id: a for a in answers}
         players = await session.execute(
@@ -569,8 +569,8 @@ class QuizService:
                 bonus = streak_bonus(streak)
                 if bonus:
                     points += bonus
-                    bonus_rows.append({"b_id": answer.id, "b_points": points})
-            scored[user_id] = answer._replace(points=points)
+                    bonus_rows.append({"id": answer.id, "points": points})
+                    scored[user_id] = answer._replace(points=points)
             player_rows.append(_player_update(run.id, user_id, streak, best, answer, points=points))
             for period in periods:
                 totals.append(
@@ -586,11 +586,15 @@ class QuizService:
                         "best_streak": best,
                     }
                 )
-        conn = await session.connection()
-        if bonus_rows:
-            await conn.execute(_ADD_BONUS, bonus_rows)
-        if player_rows:
-            await conn.execute(_UPDATE_PLAYER, player_rows)
+        await update_many(session, QuizAnswer, bonus_rows, key=("id",), assign=("points",))
+        await update_many(
+            session,
+            QuizParticipant,
+            player_rows,
+            key=("run_id", "user_id"),
+            add=("points", "correct", "answered", "total_time_ms"),
+            assign=("streak", "best_streak"),
+        )
         await upsert_add(
             session,
             ScoreTotal,
@@ -599,7 +603,7 @@ class QuizService:
             add=("points", "correct", "answered", "answer_time_ms"),
             greatest=("best_streak",),
         )
-        return [scored.get(a.user_id, a) for a in answers]
+        return [scored.get(a.user_id, a) for a in answers] if scored else answers
 
     async def finish(self, run_id: int, *, stopped: bool = False) -> Results | None:
         """End a run (closing its open round) and return the final ranking; idempotent."""
@@ -727,30 +731,6 @@ class _AnswerRow(NamedTuple):
     points: int
 
 
-_participants = QuizParticipant.__table__
-_answers = QuizAnswer.__table__
-
-# Batched writes of a round's scoring: constant statements, one parameter set per row.
-_UPDATE_PLAYER = (
-    update(_participants)
-    .where(
-        _participants.c.run_id == bindparam("b_run"),
-        _participants.c.user_id == bindparam("b_user"),
-    )
-    .values(
-        points=_participants.c.points + bindparam("b_points"),
-        correct=_participants.c.correct + bindparam("b_correct"),
-        answered=_participants.c.answered + bindparam("b_answered"),
-        total_time_ms=_participants.c.total_time_ms + bindparam("b_time"),
-        streak=bindparam("b_streak"),
-        best_streak=bindparam("b_best"),
-    )
-)
-_ADD_BONUS = (
-    update(_answers).where(_answers.c.id == bindparam("b_id")).values(points=bindparam("b_points"))
-)
-
-
 def _player_update(
     run_id: int,
     user_id: int,
@@ -761,14 +741,14 @@ def _player_update(
     points: int = 0,
 ) -> dict[str, object]:
     return {
-        "b_run": run_id,
-        "b_user": user_id,
-        "b_points": points,
-        "b_correct": int(answer.correct) if answer else 0,
-        "b_answered": 1 if answer else 0,
-        "b_time": answer.elapsed_ms if answer else 0,
-        "b_streak": streak,
-        "b_best": best,
+        "run_id": run_id,
+        "user_id": user_id,
+        "points": points,
+        "correct": int(answer.correct) if answer else 0,
+        "answered": 1 if answer else 0,
+        "total_time_ms": answer.elapsed_ms if answer else 0,
+        "streak": streak,
+        "best_streak": best,
     }
 
 
