@@ -22,6 +22,7 @@ from bench.report import write_report
 # name -> (module, function, title)
 BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "clicks": ("bench.clicks", "bench_clicks", "Answer clicks through the fake Discord"),
+    "burst": ("bench.burst", "bench_burst", "One big server's burst"),
     "answers": ("bench.database", "bench_answers", "Answers recorded per second"),
     "queries": ("bench.database", "bench_queries", "Leaderboard and /stats at scale"),
     "draw": ("bench.database", "bench_draw", "Random question draw"),
