@@ -29,6 +29,11 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "quizzes": ("bench.scale", "bench_quizzes", "Concurrent quizzes in one process"),
     "schedules": ("bench.scale", "bench_schedules", "Schedules due at once"),
     "import": ("bench.imports", "bench_import", "Importing an upload"),
+    "isolation": (
+        "bench.isolation",
+        "bench_isolation",
+        "Another server's clicks during a big import",
+    ),
 }
 
 
