@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench.common import Section, machine
+from bench.common import Section, cpu_counters, load_note, machine
 from bench.report import write_report
 
 # name -> (module, function, title)
@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
 def run_one(name: str, quick: bool, out: Path) -> None:
     module, func, title = BENCHMARKS[name]
     section = Section(name, title)
+    counters = cpu_counters()
     start = time.perf_counter()
     try:
         fn = getattr(importlib.import_module(module), func)
@@ -48,6 +49,7 @@ def run_one(name: str, quick: bool, out: Path) -> None:
     except Exception:
         section.error = traceback.format_exc()
     section.seconds = time.perf_counter() - start
+    section.load = load_note(counters)
     out.write_text(section.to_json())
 
 

@@ -38,6 +38,7 @@ class Section:
     targets: list[Target] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    load: str = ""  # load average and CPU steal while this benchmark ran
 
     def add(self, line: str = "") -> None:
         self.lines.append(line)
@@ -115,6 +116,24 @@ async def pg_version() -> str | None:
             await conn.close()
     except Exception:
         return None
+
+
+def cpu_counters() -> tuple[float, float]:
+    """(busy-or-idle total, stolen) jiffies of all CPUs since boot, from /proc/stat."""
+    try:
+        fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    steal = fields[7] if len(fields) > 7 else 0.0
+    return sum(fields[:8]), steal
+
+
+def load_note(start: tuple[float, float]) -> str:
+    """The 1-minute load average now, and the share of CPU time stolen by the
+    hypervisor since `start` (a `cpu_counters()` reading): how shared the machine was."""
+    total, steal = cpu_counters()
+    share = (steal - start[1]) / (total - start[0]) if total > start[0] else 0.0
+    return f"load {os.getloadavg()[0]:.1f}, CPU steal {share:.0%}"
 
 
 def machine() -> dict[str, str]:
