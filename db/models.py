@@ -92,6 +92,14 @@ class Guild(Base):
     default_questions: Mapped[int] = mapped_column(Integer, default=10)
     default_seconds: Mapped[int] = mapped_column(Integer, default=20)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Run live quizzes in a thread the bot creates (the channel keeps one line).
+    quiz_in_thread: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    # The server's language for public messages ('en', 'uk').
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # Quota overrides set by the server owner; missing keys take the defaults.
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), server_default=func.now())
 
 
@@ -152,6 +160,44 @@ class QuestionTag(Base):
     tag: Mapped[str] = mapped_column(String(48), primary_key=True)
 
     question: Mapped[Question] = relationship(back_populates="tag_rows")
+
+
+class QuestionRevision(Base):
+    """What a question looked like when it was shown: never changed once written.
+
+    Rounds and practice answers point here, so an edit or re-upload can never
+    make "what you answered" or a past round's distribution false. One row per
+    distinct content (the hash is the key), created when that content is first
+    shown or when a writer asks for it.
+    """
+
+    __tablename__ = "question_revisions"
+    __table_args__ = (
+        UniqueConstraint("question_id", "content_hash", name="uq_question_revisions_content"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), server_default=func.now())
+
+
+class PromptRevision(Base):
+    """A discussion prompt with its viewpoints as shown: votes index into this."""
+
+    __tablename__ = "prompt_revisions"
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "content_hash", name="uq_prompt_revisions_content"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("discussion_prompts.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), server_default=func.now())
 
 
 class HiddenQuestion(Base):
@@ -239,6 +285,7 @@ class QuizRun(Base):
         ),
         Index("ix_quiz_runs_status", "status", "guild_id"),
         Index("ix_quiz_runs_guild_created", "guild_id", "created_at"),
+        Index("ix_quiz_runs_lease", "status", "lease_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -259,6 +306,11 @@ class QuizRun(Base):
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     results_message_id: Mapped[int | None] = mapped_column(Snowflake)
+    # The thread the quiz runs in, when the server or the starter asked for one.
+    thread_id: Mapped[int | None] = mapped_column(Snowflake)
+    # Which process drives the run, until when (renewed by its heartbeat).
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     rounds: Mapped[list[QuizRound]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="QuizRound.number"
@@ -298,7 +350,11 @@ class QuizRound(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("quiz_runs.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"))
-    # The order in which choices were shown (indexes into question.choices).
+    # The content shown; answers' choice_index points into its choices.
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("question_revisions.id", ondelete="RESTRICT")
+    )
+    # The order in which choices were shown (indexes into the revision's choices).
     choice_order: Mapped[list[Any]] = mapped_column(JSON, default=list)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     started_at: Mapped[datetime] = mapped_column(TZDateTime())
@@ -307,6 +363,7 @@ class QuizRound(Base):
 
     run: Mapped[QuizRun] = relationship(back_populates="rounds")
     question: Mapped[Question] = relationship()
+    revision: Mapped[QuestionRevision] = relationship()
 
 
 class QuizAnswer(Base):
@@ -383,20 +440,32 @@ class DiscussionRun(Base):
         Index("ix_discussion_runs_due", "status", "closes_at"),
         Index("ix_discussion_runs_guild", "guild_id", "created_at"),
         Index("ix_discussion_runs_message", "message_id"),
+        Index("ix_discussion_runs_lease", "status", "lease_expires_at"),
+        Index("ix_discussion_runs_final_vote", "status", "final_vote_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     channel_id: Mapped[int] = mapped_column(Snowflake)
     prompt_id: Mapped[int] = mapped_column(ForeignKey("discussion_prompts.id", ondelete="RESTRICT"))
+    # The prompt and viewpoints as shown; votes' positions point into it.
+    prompt_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("prompt_revisions.id", ondelete="RESTRICT")
+    )
     started_by: Mapped[int | None] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     thread_id: Mapped[int | None] = mapped_column(Snowflake)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), server_default=func.now())
     closes_at: Mapped[datetime] = mapped_column(TZDateTime())
+    # When the final vote opens (derived from created_at and closes_at, stored so
+    # the ticker finds what is due through an index), and when it was announced.
+    final_vote_at: Mapped[datetime] = mapped_column(TZDateTime())
+    final_vote_announced_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     prompt: Mapped[DiscussionPrompt] = relationship()
 

@@ -10,7 +10,8 @@ round with 1,214 answering members reached) and is compiled anew for every
 batch size. Instead:
 
 * SQLite: one constant statement executed once per row (executemany). SQLite
-  runs in-process, so a row costs a few microseconds.
+  runs in-process, so a row costs a few microseconds. PostgreSQL too where a
+  column is JSON (SQLAlchemy must convert each value).
 * PostgreSQL: one statement whose parameters are one array per column, unpacked
   by `unnest` on the server. Its parameter count is the number of columns, and
   a batch of 10,000 rows costs one round trip instead of 10,000 (executemany
@@ -24,7 +25,7 @@ import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, text, update
+from sqlalchemy import Boolean, DateTime, Integer, String, Table, bindparam, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,9 +46,13 @@ def _table(model: type[DeclarativeBase]) -> Table:
 
 
 async def insert_ignore(
-    session: AsyncSession, model: type[DeclarativeBase], values: Mapping[str, Any]
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> int:
-    """Insert one row unless its key exists; returns 1 if it was inserted, else 0."""
+    """Insert a row (or rows) unless its key exists; returns how many were inserted."""
+    if not isinstance(values, Mapping):
+        return await insert_ignore_many(session, model, values)
     # The values go as parameters of a constant statement, so it is compiled once
     # and then served from SQLAlchemy's cache (a per-click path).
     conn = await session.connection()
@@ -58,19 +63,21 @@ async def insert_ignore(
 
 async def insert_ignore_many(
     session: AsyncSession, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Insert rows whose key does not exist yet. Every row must have the same keys."""
+) -> int:
+    """Insert rows whose key does not exist yet; returns how many were inserted.
+    Every row must have the same keys."""
     if not rows:
-        return
+        return 0
     table = _table(model)
     conn = await session.connection()
-    if conn.dialect.name == "postgresql":
-        columns = tuple(rows[0])
+    columns = tuple(rows[0])
+    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
         sql = _pg_insert_sql(table, columns, None, (), (), conn.dialect)
-        await conn.execute(sql, _arrays(columns, rows))
-        return
-    stmt = dialect_insert(session, table).on_conflict_do_nothing()
-    await conn.execute(stmt, [dict(r) for r in rows])
+        result = await conn.execute(sql, _arrays(columns, rows))
+    else:
+        stmt = dialect_insert(session, table).on_conflict_do_nothing()
+        result = await conn.execute(stmt, [dict(r) for r in rows])
+    return max(0, result.rowcount or 0)
 
 
 async def upsert_add(
@@ -92,8 +99,8 @@ async def upsert_add(
     table = _table(model)
     ordered = sorted(rows, key=operator.itemgetter(*key))
     conn = await session.connection()
-    if conn.dialect.name == "postgresql":
-        columns = tuple(ordered[0])
+    columns = tuple(ordered[0])
+    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
         sql = _pg_insert_sql(table, columns, tuple(key), tuple(add), tuple(greatest), conn.dialect)
         await conn.execute(sql, _arrays(columns, ordered))
         return
@@ -124,8 +131,8 @@ async def update_many(
     ordered = sorted(rows, key=operator.itemgetter(*key))
     conn = await session.connection()
     key, add, assign = tuple(key), tuple(add), tuple(assign)
-    if conn.dialect.name == "postgresql":
-        columns = key + add + assign
+    columns = key + add + assign
+    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
         await conn.execute(
             _pg_update_sql(table, key, add, assign, conn.dialect), _arrays(columns, ordered)
         )
@@ -141,6 +148,18 @@ def _update_stmt(table: Table, key: tuple[str, ...], add: tuple[str, ...], assig
     values: dict[str, Any] = {n: table.c[n] + bindparam(f"b_{n}") for n in add}
     values.update({n: bindparam(f"b_{n}") for n in assign})
     return update(table).where(*(table.c[k] == bindparam(f"b_{k}") for k in key)).values(values)
+
+
+def _array_safe(table: Table, columns: Sequence[str]) -> bool:
+    """Whether every column is a plain number, string, flag or time, which asyncpg
+    encodes in an array as it is. Others (JSON) need SQLAlchemy's own conversion of
+    each value, so they go the executemany way."""
+    for name in columns:
+        kind = table.c[name].type
+        kind = getattr(kind, "impl", kind)  # a TypeDecorator's underlying type
+        if not isinstance(kind, (Integer, String, Boolean, DateTime)):
+            return False
+    return True
 
 
 def _arrays(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:

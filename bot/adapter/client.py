@@ -7,6 +7,7 @@ the services with plain values.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -17,6 +18,7 @@ from bot.adapter import render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
 from bot.app import Database
 from bot.services.container import Services
+from bot.services.leases import DEFAULT_TTL, Leases
 from bot.services.quiz import QuizError
 from bot.services.quiz_runner import QuizRunner
 from bot.settings import Settings
@@ -89,6 +91,8 @@ class QuizBot(commands.AutoShardedBot):
         services: Services,
         *,
         pause_between_rounds: float = 4.0,
+        heartbeat_seconds: float = 10.0,
+        lease_ttl: timedelta = DEFAULT_TTL,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -110,6 +114,8 @@ class QuizBot(commands.AutoShardedBot):
             owns_guild=settings.owns_guild,
             pause_between_rounds=pause_between_rounds,
             live=services.live_answers,
+            leases=Leases(services.sessions, services.clock, ttl=lease_ttl),
+            heartbeat_seconds=heartbeat_seconds,
         )
         self.synced = False
 
@@ -117,9 +123,10 @@ class QuizBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
-        resumed, closed = await self.quiz_runner.recover()
-        if resumed or closed:
-            log.info("quizzes after restart: %d resumed, %d closed with results", resumed, closed)
+        adopted = await self.quiz_runner.recover()
+        if adopted:
+            log.info("quizzes after restart: %d taken up (resumed, or revealed and ended)", adopted)
+        self.quiz_runner.start_watchdog()
 
     async def sync_commands(self) -> None:
         if self.settings.dev_guild_id:

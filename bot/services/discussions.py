@@ -54,14 +54,16 @@ from bot.core.discussion_result import (
     compute_result,
     validate_duration,
 )
+from bot.services.prompts import PromptView, prompt_from_snapshot, prompt_view
+from bot.services.revisions import prompt_revision
 from db.models import (
     SHIPPED,
     DiscussionPrompt,
     DiscussionRun,
     DiscussionVote,
+    PromptRevision,
     Steelman,
     SteelmanRating,
-    Viewpoint,
 )
 from db.upsert import insert_ignore
 
@@ -86,33 +88,6 @@ class NotAllowed(DiscussionError):
 
 
 # --------------------------------------------------------------------------- views
-
-
-@dataclass(frozen=True)
-class ViewpointView:
-    position: int
-    label: str
-    stance: str  # the position in one neutral sentence
-    argument: str
-    held_by: str
-    source: dict[str, Any]  # {title, publisher, url} or {}
-
-
-@dataclass(frozen=True)
-class PromptView:
-    id: int
-    guild_id: int
-    slug: str
-    question: str
-    context: str
-    sources: list[dict[str, Any]]
-    tags: list[str]
-    status: str
-    viewpoints: list[ViewpointView]
-
-    @property
-    def labels(self) -> list[str]:
-        return [v.label for v in self.viewpoints]
 
 
 @dataclass(frozen=True)
@@ -236,30 +211,6 @@ def prompt_visible_to(guild_id: int) -> Any:
     return DiscussionPrompt.guild_id.in_([SHIPPED, guild_id])
 
 
-def _prompt_view(row: DiscussionPrompt) -> PromptView:
-    return PromptView(
-        id=row.id,
-        guild_id=row.guild_id,
-        slug=row.slug,
-        question=row.question,
-        context=row.context or "",
-        sources=list(row.sources or []),
-        tags=list(row.tags or []),
-        status=row.status,
-        viewpoints=[
-            ViewpointView(
-                position=v.position,
-                label=v.label,
-                stance=v.stance,
-                argument=v.argument,
-                held_by=v.held_by,
-                source=dict(v.source or {}),
-            )
-            for v in sorted(row.viewpoints, key=lambda v: v.position)
-        ],
-    )
-
-
 def _stored_result(run: DiscussionRun) -> DiscussionResult | None:
     if run.status != "closed" or not run.result:
         return None
@@ -351,6 +302,11 @@ class DiscussionService:
             if not ids:
                 raise NotFound("There are no discussion prompts to choose from on this server.")
             prompt_id = rng.choice(ids)
+        return prompt_view(await self._pick_prompt_row(session, guild_id, prompt_id))
+
+    async def _pick_prompt_row(
+        self, session: AsyncSession, guild_id: int, prompt_id: int
+    ) -> DiscussionPrompt:
         row = await session.scalar(
             select(DiscussionPrompt)
             .where(DiscussionPrompt.id == prompt_id, prompt_visible_to(guild_id))
@@ -362,7 +318,7 @@ class DiscussionService:
             raise NotAllowed(f"That discussion prompt is {row.status}; pick an active one.")
         if len(row.viewpoints) < 2:
             raise NotAllowed("That discussion prompt has fewer than two viewpoints.")
-        return _prompt_view(row)
+        return row
 
     # -- starting -------------------------------------------------------------
 
@@ -384,14 +340,17 @@ class DiscussionService:
         now = self.clock()
         async with self.sessions.begin() as session:
             prompt = await self._pick_prompt(session, guild_id, prompt_id, rng or self.rng)
+            row = await self._pick_prompt_row(session, guild_id, prompt.id)
             run = DiscussionRun(
                 guild_id=guild_id,
                 channel_id=channel_id,
                 prompt_id=prompt.id,
+                prompt_revision_id=await prompt_revision(session, row),
                 started_by=started_by,
                 status="open",
                 created_at=now,
                 closes_at=now + duration,
+                final_vote_at=VoteWindows(now, now + duration).after_opens,
             )
             session.add(run)
             await session.flush()
@@ -445,7 +404,7 @@ class DiscussionService:
             if now >= closes:
                 return VoteOutcome(VoteStatus.PHASE_OVER, phase, opens_at=opens, closes_at=closes)
             if viewpoint_position is not None:
-                count = await self._viewpoint_count(session, run.prompt_id)
+                count = await self._viewpoint_count(session, run)
                 if not 0 <= viewpoint_position < count:
                     raise NotFound("That viewpoint is not part of this discussion.")
 
@@ -534,7 +493,7 @@ class DiscussionService:
                     raise NotFound(RUN_NOT_FOUND)
                 if run.status != "open" or now >= run.closes_at + VOTE_GRACE:
                     raise NotAllowed("This discussion has ended; steelmen are closed.")
-                prompt = await self._prompt(session, run.prompt_id)
+                prompt = await self._prompt(session, run)
                 if not 0 <= viewpoint_position < len(prompt.viewpoints):
                     raise NotFound("That viewpoint is not part of this discussion.")
                 label = prompt.viewpoints[viewpoint_position].label
@@ -623,7 +582,7 @@ class DiscussionService:
             run = await self._run(session, run_id, guild_id)
             if run is None:
                 raise NotFound(RUN_NOT_FOUND)
-            prompt = await self._prompt(session, run.prompt_id)
+            prompt = await self._prompt(session, run)
             stats = (
                 await session.execute(
                     select(
@@ -739,6 +698,8 @@ class DiscussionService:
             if final < timedelta(minutes=1):
                 return None
             run.closes_at = now + final
+            run.final_vote_at = now
+            run.final_vote_announced_at = now  # the command's reply announces it
             await session.flush()
             return await self._load_view(session, run)
 
@@ -752,6 +713,51 @@ class DiscussionService:
         """
         now = now or self.clock()
         return await self._open_where(DiscussionRun.closes_at <= now - VOTE_GRACE, owns_guild)
+
+    async def final_votes_due(
+        self, now: datetime | None = None, *, owns_guild: Callable[[int], bool] | None = None
+    ) -> builtins.list[DiscussionView]:
+        """Open discussions whose final vote has opened and was not announced yet.
+
+        Read through the (status, final_vote_at) index: only what is due, never
+        every open discussion (a busy bot has thousands open for days).
+        """
+        now = now or self.clock()
+        return await self._open_where(
+            (DiscussionRun.final_vote_at <= now) & DiscussionRun.final_vote_announced_at.is_(None),
+            owns_guild,
+        )
+
+    async def claim_final_vote_notice(self, run_id: int) -> bool:
+        """True for exactly one caller (of any process): that one announces it."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(DiscussionRun)
+                .where(
+                    DiscussionRun.id == run_id,
+                    DiscussionRun.status == "open",
+                    DiscussionRun.final_vote_announced_at.is_(None),
+                )
+                .values(final_vote_announced_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def open_in_channel(self, guild_id: int, channel_id: int) -> DiscussionView | None:
+        """The newest open discussion posted in this channel or its thread."""
+        stmt = (
+            select(DiscussionRun)
+            .where(
+                DiscussionRun.status == "open",
+                DiscussionRun.guild_id == guild_id,
+                or_(DiscussionRun.channel_id == channel_id, DiscussionRun.thread_id == channel_id),
+            )
+            .order_by(DiscussionRun.id.desc())
+            .limit(1)
+        )
+        async with self.sessions() as session:
+            run = await session.scalar(stmt)
+            return None if run is None else await self._load_view(session, run)
 
     async def open_runs(
         self, *, owns_guild: Callable[[int], bool] | None = None
@@ -789,23 +795,33 @@ class DiscussionService:
             return None
         return run
 
-    async def _prompt(self, session: AsyncSession, prompt_id: int) -> PromptView:
-        row = await session.scalar(
-            select(DiscussionPrompt)
-            .where(DiscussionPrompt.id == prompt_id)
-            .options(selectinload(DiscussionPrompt.viewpoints))
+    async def _prompt(self, session: AsyncSession, run: DiscussionRun) -> PromptView:
+        """The prompt as this discussion showed it (its revision), whatever was edited since."""
+        found = (
+            await session.execute(
+                select(
+                    DiscussionPrompt.guild_id,
+                    DiscussionPrompt.slug,
+                    DiscussionPrompt.status,
+                    PromptRevision.data,
+                )
+                .join(PromptRevision, PromptRevision.prompt_id == DiscussionPrompt.id)
+                .where(PromptRevision.id == run.prompt_revision_id)
+            )
+        ).one()
+        return prompt_from_snapshot(
+            found.data,
+            prompt_id=run.prompt_id,
+            guild_id=found.guild_id,
+            slug=found.slug,
+            status=found.status,
         )
-        assert row is not None  # ondelete RESTRICT keeps a run's prompt
-        return _prompt_view(row)
 
     async def _load_view(self, session: AsyncSession, run: DiscussionRun) -> DiscussionView:
-        return _view(run, await self._prompt(session, run.prompt_id))
+        return _view(run, await self._prompt(session, run))
 
-    async def _viewpoint_count(self, session: AsyncSession, prompt_id: int) -> int:
-        count = await session.scalar(
-            select(func.count()).select_from(Viewpoint).where(Viewpoint.prompt_id == prompt_id)
-        )
-        return int(count or 0)
+    async def _viewpoint_count(self, session: AsyncSession, run: DiscussionRun) -> int:
+        return len((await self._prompt(session, run)).viewpoints)
 
     async def _vote_row(
         self, session: AsyncSession, run_id: int, user_id: int, phase: Phase
@@ -819,7 +835,7 @@ class DiscussionService:
         )
 
     async def _compute(self, session: AsyncSession, run: DiscussionRun) -> DiscussionResult:
-        prompt = await self._prompt(session, run.prompt_id)
+        prompt = await self._prompt(session, run)
         votes = (
             await session.execute(
                 select(

@@ -100,23 +100,30 @@ class LiveAnswers:
         choices = info.question.choices
         order = [choices.index(text) for text in info.shown_choices]
         seconds = run.seconds_per_question
-        # The round started (by the wall clock) this long ago; a round opened just now
-        # gives about 0. Clamped, so a clock step between open and now is harmless.
-        since = clamp_elapsed((self.clock() - info.started_at).total_seconds(), seconds)
-        started = self.monotonic() - since
-        allowed = (info.deadline_at - info.started_at).total_seconds()
+        started, deadline = self._monotonic_span(info, seconds)
         self.rounds[info.round_id] = LiveRound(
-            info,
-            run.guild_id,
-            seconds,
-            order,
-            joined,
-            started,
-            started + allowed,
-            waiting=set(joined),
+            info, run.guild_id, seconds, order, joined, started, deadline, waiting=set(joined)
         )
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_forever(), name="live-answers")
+
+    def retime(self, info: RoundInfo) -> None:
+        """The round's answering time started once its question was visible."""
+        live = self.rounds.get(info.round_id)
+        if live is not None:
+            live.info = info
+            live.started, live.deadline = self._monotonic_span(info, live.seconds)
+
+    def _monotonic_span(self, info: RoundInfo, seconds: int) -> tuple[float, float]:
+        """The round's start and deadline on this process's monotonic clock.
+
+        The round started (by the wall clock) this long ago; a round opened or
+        retimed just now gives about 0. Clamped, so a clock step in between is
+        harmless; from here on only the monotonic clock counts.
+        """
+        since = clamp_elapsed((self.clock() - info.started_at).total_seconds(), seconds)
+        started = self.monotonic() - since
+        return started, started + (info.deadline_at - info.started_at).total_seconds()
 
     async def answer(
         self,

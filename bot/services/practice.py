@@ -22,10 +22,12 @@ from bot.services.questions import (
     QuestionView,
     draw_question,
     get_visible,
+    question_from_snapshot,
     question_view,
     visible_to,
 )
-from db.models import PracticeItem, Question
+from bot.services.revisions import question_revision
+from db.models import PracticeItem, Question, QuestionRevision
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class PracticeQuestion:
     question: QuestionView
     reason: str  # "due" (missed or due for review), "new", or "review"
     choice_order: list[int]
+    # The content shown: the answer is judged against it even if edited meanwhile.
+    revision_id: int | None = None
 
     @property
     def shown_choices(self) -> list[str]:
@@ -65,7 +69,7 @@ class PracticeService:
         now = self.clock()
         held = list(recent)[-MIN_GAP_QUESTIONS:]
         kinds = KIND_GROUPS.get(kind, KIND_GROUPS["mixed"])
-        async with self.sessions() as session:
+        async with self.sessions.begin() as session:
             base = (
                 select(Question)
                 .join(PracticeItem, PracticeItem.question_id == Question.id)
@@ -97,7 +101,7 @@ class PracticeService:
             order = list(range(len(question.choices)))
             if question.kind in ("multiple_choice", "which_first"):
                 self.rng.shuffle(order)
-            return PracticeQuestion(question, reason, order)
+            return PracticeQuestion(question, reason, order, await question_revision(session, row))
 
     async def answer(
         self,
@@ -107,13 +111,24 @@ class PracticeService:
         *,
         original_choice: int | None = None,
         text: str | None = None,
+        revision_id: int | None = None,
     ) -> PracticeResult | None:
+        """Judge against the revision the member was shown (when the button names it)."""
         now = self.clock()
         async with self.sessions.begin() as session:
             row = await get_visible(session, guild_id, question_id)
             if row is None:
                 return None
             question = question_view(row)
+            shown = revision_id and await session.get(QuestionRevision, revision_id)
+            if shown and shown.question_id == question_id:
+                question = question_from_snapshot(
+                    shown.data,
+                    question_id=row.id,
+                    guild_id=row.guild_id,
+                    slug=row.slug,
+                    status=row.status,
+                )
             if original_choice is not None:
                 correct = original_choice == question.correct_index
             else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -67,6 +67,29 @@ def question_view(row: Question) -> QuestionView:
         as_of=row.as_of,
         status=row.status,
     )
+
+
+_IDENTITY = ("id", "guild_id", "slug", "status")
+
+
+def question_snapshot(view: QuestionView) -> dict[str, Any]:
+    """What a member is shown and judged against, as plain JSON: a revision's data."""
+    data = asdict(view)
+    for key in _IDENTITY:
+        data.pop(key)
+    data["as_of"] = view.as_of.isoformat() if view.as_of else None
+    return data
+
+
+def question_from_snapshot(
+    data: dict[str, Any], *, question_id: int, guild_id: int, slug: str, status: str
+) -> QuestionView:
+    """The question as it was shown; fields added to the view since keep their defaults."""
+    known = {f.name for f in fields(QuestionView)} - set(_IDENTITY)
+    values = {k: v for k, v in data.items() if k in known}
+    if values.get("as_of"):
+        values["as_of"] = date.fromisoformat(values["as_of"])
+    return QuestionView(id=question_id, guild_id=guild_id, slug=slug, status=status, **values)
 
 
 def visible_scopes(guild_id: int) -> tuple[Any, Any]:

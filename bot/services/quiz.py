@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,14 +28,26 @@ from bot.services.questions import (
     QuestionView,
     count_matching,
     draw_question,
+    question_from_snapshot,
     question_view,
 )
-from db.models import Question, QuizAnswer, QuizParticipant, QuizRound, QuizRun, ScoreTotal
+from bot.services.revisions import question_revision
+from db.models import (
+    Question,
+    QuestionRevision,
+    QuizAnswer,
+    QuizParticipant,
+    QuizRound,
+    QuizRun,
+    ScoreTotal,
+)
 from db.upsert import insert_ignore, update_many, upsert_add
 
 LETTERS = "ABCD"
 MIN_QUESTIONS, MAX_QUESTIONS = 1, 50
 MIN_SECONDS, MAX_SECONDS = 5, 120
+# How long a round may wait for its question to be posted before it times out anyway.
+NOT_YET_SHOWN = timedelta(minutes=10)
 
 
 class QuizError(Exception):
@@ -138,6 +150,8 @@ class Results:
     run: RunInfo
     ranking: list[RankedResult]
     rounds_played: int
+    # True only for the call that ended the run: results are posted once.
+    ended_now: bool = True
 
 
 def score_periods(when: datetime) -> list[str]:
@@ -272,8 +286,12 @@ class QuizService:
 
     # -- rounds ---------------------------------------------------------------
 
-    async def open_next_round(self, run_id: int) -> RoundInfo | None:
-        """Draw the next question and open its round; None when the run is over."""
+    async def open_next_round(self, run_id: int, *, posted_later: bool = False) -> RoundInfo | None:
+        """Draw the next question and open its round; None when the run is over.
+
+        With `posted_later` the deadline is provisional until `start_answering`
+        (the runner's way: the time starts once the question is visible).
+        """
         async with self.sessions.begin() as session:
             run = await session.get(QuizRun, run_id, with_for_update=True)
             if run is None or run.status != "running":
@@ -301,6 +319,7 @@ class QuizService:
             if row is None:
                 return None
             question = question_view(row)
+            revision_id = await question_revision(session, row)
             order = list(range(len(question.choices)))
             if question.kind in ("multiple_choice", "which_first"):
                 self.rng.shuffle(order)
@@ -309,14 +328,60 @@ class QuizService:
                 run_id=run_id,
                 number=number,
                 question_id=question.id,
+                revision_id=revision_id,
                 choice_order=order,
                 started_at=now,
-                deadline_at=now + timedelta(seconds=run.seconds_per_question),
+                # Provisional when posted later: a click is never "too late" however
+                # long Discord held the post back.
+                deadline_at=now
+                + timedelta(seconds=run.seconds_per_question)
+                + (NOT_YET_SHOWN if posted_later else timedelta(0)),
             )
             session.add(rnd)
             run.current_round = number
             await session.flush()
             return _round_info(rnd, run, question)
+
+    async def start_answering(
+        self, round_id: int, message_id: int | None = None
+    ) -> RoundInfo | None:
+        """Start a round's answering time now, once its question is visible.
+
+        The round was opened with a provisional deadline; a post delayed by a
+        429 or a retried 5xx must not eat the members' time. None when the
+        round closed meanwhile (a stop).
+        """
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            rnd = await session.get(QuizRound, round_id, with_for_update=True)
+            if rnd is None or rnd.closed_at is not None:
+                return None
+            run = await session.get(QuizRun, rnd.run_id)
+            assert run is not None
+            rnd.started_at = now
+            rnd.deadline_at = now + timedelta(seconds=run.seconds_per_question)
+            if message_id is not None:
+                rnd.message_id = message_id
+            await session.flush()
+            return _round_info(rnd, run, await _shown_question(session, rnd))
+
+    async def run_state(self, run_id: int) -> tuple[RunInfo, RoundInfo | None] | None:
+        """A running run with its latest round, to take it up (after a restart, or
+        from a process that died); None when it is no longer running."""
+        async with self.sessions() as session:
+            run = await session.get(QuizRun, run_id)
+            if run is None or run.status != "running":
+                return None
+            rnd = await session.scalar(
+                select(QuizRound)
+                .where(QuizRound.run_id == run.id)
+                .order_by(QuizRound.number.desc())
+                .limit(1)
+            )
+            info = (
+                None if rnd is None else _round_info(rnd, run, await _shown_question(session, rnd))
+            )
+            return _run_info(run), info
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         async with self.sessions.begin() as session:
@@ -334,7 +399,7 @@ class QuizService:
             return None
         run = await session.get(QuizRun, rnd.run_id)
         assert run is not None
-        return _round_info(rnd, run, question_view(await _question(session, rnd)))
+        return _round_info(rnd, run, await _shown_question(session, rnd))
 
     # -- answers --------------------------------------------------------------
 
@@ -389,11 +454,10 @@ class QuizService:
                         QuizRun.status,
                         QuizRun.seconds_per_question,
                         QuizRun.allow_answer_change,
-                        Question.correct_index,
-                        Question.accepted_answers,
+                        QuestionRevision.data,
                     )
                     .join(QuizRun, QuizRun.id == QuizRound.run_id)
-                    .join(Question, Question.id == QuizRound.question_id)
+                    .join(QuestionRevision, QuestionRevision.id == QuizRound.revision_id)
                     .where(QuizRound.id == round_id)
                 )
             ).first()
@@ -408,8 +472,8 @@ class QuizService:
             # wall-clock time since the start, clamped to [0, limit] by the judge.
             verdict = judge(
                 order=order,
-                correct_index=found.correct_index,
-                accepted_answers=list(found.accepted_answers or []),
+                correct_index=found.data.get("correct_index"),
+                accepted_answers=list(found.data.get("accepted_answers") or []),
                 limit_seconds=found.seconds_per_question,
                 elapsed_seconds=(now - found.started_at).total_seconds(),
                 choice=choice,
@@ -532,7 +596,7 @@ class QuizService:
             if claimed.rowcount:  # type: ignore[attr-defined]
                 answers = await self._score_round(session, run, answers, now)
             await session.refresh(rnd)
-            info = _round_info(rnd, run, question_view(await _question(session, rnd)))
+            info = _round_info(rnd, run, await _shown_question(session, rnd))
             return _reveal(info, rnd.choice_order, answers)
 
     async def _score_round(
@@ -666,38 +730,7 @@ class QuizService:
                 )
             await session.refresh(run)
             played = await session.scalar(select(func.count()).where(QuizRound.run_id == run_id))
-            return Results(_run_info(run), rank(players), int(played or 0))
-
-    async def running_runs(
-        self, owns_guild: Callable[[int], bool] | None = None
-    ) -> list[tuple[RunInfo, RoundInfo | None]]:
-        """Runs to pick up after a restart, with their latest round."""
-        async with self.sessions() as session:
-            runs = list(
-                (
-                    await session.execute(
-                        # Questions of the day are closed by QotdService, not the runner.
-                        select(QuizRun)
-                        .where(QuizRun.status == "running", QuizRun.mode == "live")
-                        .order_by(QuizRun.id)
-                    )
-                ).scalars()
-            )
-            found: list[tuple[RunInfo, RoundInfo | None]] = []
-            for run in runs:
-                if owns_guild is not None and not owns_guild(run.guild_id):
-                    continue
-                rnd = await session.scalar(
-                    select(QuizRound)
-                    .where(QuizRound.run_id == run.id)
-                    .order_by(QuizRound.number.desc())
-                    .limit(1)
-                )
-                info = None
-                if rnd is not None:
-                    info = _round_info(rnd, run, question_view(await _question(session, rnd)))
-                found.append((_run_info(run), info))
-            return found
+            return Results(_run_info(run), rank(players), int(played or 0), bool(ended.rowcount))  # type: ignore[attr-defined]
 
 
 async def _everyone_in(
@@ -752,10 +785,22 @@ def _player_update(
     }
 
 
-async def _question(session: AsyncSession, rnd: QuizRound) -> Question:
-    question = await session.get(Question, rnd.question_id)
-    assert question is not None
-    return question
+async def _shown_question(session: AsyncSession, rnd: QuizRound) -> QuestionView:
+    """The question as this round showed it (its revision), whatever was edited since."""
+    found = (
+        await session.execute(
+            select(Question.guild_id, Question.slug, Question.status, QuestionRevision.data)
+            .join(QuestionRevision, QuestionRevision.question_id == Question.id)
+            .where(QuestionRevision.id == rnd.revision_id)
+        )
+    ).one()
+    return question_from_snapshot(
+        found.data,
+        question_id=rnd.question_id,
+        guild_id=found.guild_id,
+        slug=found.slug,
+        status=found.status,
+    )
 
 
 def _shown_index(order: Sequence[int], original: int | None) -> int | None:

@@ -1,9 +1,16 @@
 """The task that paces each running quiz: open a round, wait, reveal, repeat.
 
-One asyncio task per run. The presenter (the Discord adapter) shows things;
-this module decides when. Because every step is stored by QuizService, a
-restart loses nothing: `recover()` picks runs up where the database says
-they are.
+One asyncio task per run, each a supervised unit: a failure in one run is
+logged with its ids, that run is ended cleanly with its results and a
+notice, and nothing else notices. The presenter (the Discord adapter) shows
+things; this module decides when.
+
+A run is driven by the process that holds its lease (see `leases`): two
+bot processes on one database never drive one game. A heartbeat renews the
+leases held here, and a watchdog adopts every running quiz that nobody
+drives (never claimed, or its process died and the lease expired), so no
+run is left `running` without a driver. Discord and database calls on the
+turnover path are retried with backoff before a run gives up.
 """
 
 from __future__ import annotations
@@ -11,14 +18,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Protocol, TypeVar
 
 from bot.core.clock import Clock, utcnow
+from bot.services.leases import Leases
 from bot.services.live_answers import LiveAnswers
 from bot.services.quiz import QuizService, Results, Reveal, RoundInfo, RunInfo
+from bot.services.transient import is_transient_db
+from db.models import QuizRun
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Backoff between attempts of one turnover step: about 30 s in all, enough for
+# a Discord 5xx episode or a database fail-over, short enough that members wait.
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+# A round that ran out while no process drove it is revealed when the run is
+# adopted; the quiz goes on only if nobody has waited longer than this.
+STALE_AFTER = timedelta(minutes=5)
 
 
 class QuizPresenter(Protocol):
@@ -28,6 +48,12 @@ class QuizPresenter(Protocol):
     async def show_reveal(self, run: RunInfo, reveal: Reveal) -> None: ...
 
     async def show_results(self, run: RunInfo, results: Results) -> None: ...
+
+    async def show_failure(self, run: RunInfo, results: Results | None) -> None:
+        """Tell the channel the quiz ended because of a fault, with the results so far."""
+
+    def is_transient(self, error: BaseException) -> bool:
+        """Whether a presenter error may pass if retried (a 5xx, a 429, a dropped link)."""
 
 
 class QuizRunner:
@@ -40,6 +66,9 @@ class QuizRunner:
         pause_between_rounds: float = 4.0,
         owns_guild: Callable[[int], bool] = lambda _guild_id: True,
         live: LiveAnswers | None = None,
+        leases: Leases | None = None,
+        heartbeat_seconds: float = 10.0,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self.service = service
         self.presenter = presenter
@@ -47,15 +76,22 @@ class QuizRunner:
         self.pause = pause_between_rounds
         self.owns_guild = owns_guild
         self.live = live
+        self.leases = leases or Leases(service.sessions, clock)
+        self.heartbeat_seconds = heartbeat_seconds
+        self.retry_delays = tuple(retry_delays)
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
         self._stop_requested: set[int] = set()
+        self._watchdog: asyncio.Task[None] | None = None
+
+    # -- units ----------------------------------------------------------------
 
     def launch(self, run: RunInfo, resume: RoundInfo | None = None) -> None:
+        """Drive a run here, if its lease can be had (a no-op when already driven here)."""
         if run.run_id in self.tasks:
             return
         self._wake[run.run_id] = asyncio.Event()
-        task = asyncio.create_task(self._drive(run, resume), name=f"quiz-run-{run.run_id}")
+        task = asyncio.create_task(self._supervised(run, resume), name=f"quiz-run-{run.run_id}")
         self.tasks[run.run_id] = task
         task.add_done_callback(lambda _t, rid=run.run_id: self._forget(rid))
 
@@ -64,6 +100,73 @@ class QuizRunner:
         self._wake.pop(run_id, None)
         self._stop_requested.discard(run_id)
 
+    async def _supervised(self, run: RunInfo, resume: RoundInfo | None) -> None:
+        """One unit of work: its failure is logged with its ids and stays local."""
+        try:
+            if not await self._retry(self.leases.claim, QuizRun, run.run_id):
+                log.info("quiz run %s is driven by another process", run.run_id)
+                return
+        except Exception:
+            log.exception(
+                "quiz run %s: could not claim its lease; the watchdog retries", run.run_id
+            )
+            return
+        try:
+            await self._drive(run, resume)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception(
+                "quiz run %s (guild %s, channel %s) failed; ending it with the results so far",
+                run.run_id,
+                run.guild_id,
+                run.channel_id,
+            )
+            await self._end_after_fault(run)
+        finally:
+            with contextlib.suppress(Exception):
+                await self.leases.release(QuizRun, [run.run_id])
+
+    async def _end_after_fault(self, run: RunInfo) -> None:
+        """Close the one failed run cleanly: results kept, a notice in its channel.
+
+        If even that fails (the database is gone), the lease is released and the
+        watchdog finishes the run once the database answers again.
+        """
+        try:
+            results = await self._retry(self.service.finish, run.run_id, stopped=True)
+        except Exception:
+            log.exception("quiz run %s: could not be ended now; the watchdog retries", run.run_id)
+            return
+        try:
+            await self.presenter.show_failure(
+                run, results if results is not None and results.ended_now else None
+            )
+        except Exception:
+            log.warning("quiz run %s: could not post the notice of its end", run.run_id)
+
+    async def _retry(self, step: Callable[..., Awaitable[T]], *args: object, **kw: object) -> T:
+        """Run one turnover step, retrying passing faults (5xx, 429, lost connections)."""
+        for attempt, delay in enumerate((*self.retry_delays, None)):
+            try:
+                return await step(*args, **kw)
+            except Exception as error:
+                transient = is_transient_db(error) or self.presenter.is_transient(error)
+                if delay is None or not transient:
+                    raise
+                log.warning(
+                    "%s failed (%s: %s); retry %d in %.1f s",
+                    getattr(step, "__qualname__", step),
+                    type(error).__name__,
+                    error,
+                    attempt + 1,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    # -- pacing ---------------------------------------------------------------
+
     def everyone_answered(self, run_id: int) -> None:
         """Close the current round early: called when the last joined member answers."""
         event = self._wake.get(run_id)
@@ -71,13 +174,13 @@ class QuizRunner:
             event.set()
 
     async def stop(self, run_id: int) -> Results | None:
-        """End a run now; its results are still posted and saved."""
+        """End a run now; its results are still posted and saved (once)."""
         task = self.tasks.get(run_id)
         if task is None:
-            # Not driven here (e.g. after a crash before recovery): end it directly.
-            run = await self.service.get_run(run_id)
+            # Not driven here (another process, or nobody): end it in the database;
+            # its driver, if any, sees it ended and posts nothing more.
             results = await self.service.finish(run_id, stopped=True)
-            if run is not None and results is not None:
+            if results is not None and results.ended_now:
                 await self.presenter.show_results(results.run, results)
             return results
         self._stop_requested.add(run_id)
@@ -94,68 +197,115 @@ class QuizRunner:
                 await asyncio.wait_for(event.wait(), timeout=remaining)
         event.clear()
 
+    async def _open_round(self, run: RunInfo) -> RoundInfo | None:
+        rnd = await self._retry(self.service.open_next_round, run.run_id, posted_later=True)
+        if rnd is None:
+            return None
+        if self.live is not None:
+            await self.live.open(rnd)  # before the buttons can be clicked
+        message_id = await self._retry(self.presenter.show_round, run, rnd)
+        # Answering time starts now that the question is visible: a slow post (a 429,
+        # a retried 5xx) never eats into the members' time.
+        started = await self._retry(self.service.start_answering, rnd.round_id, message_id)
+        if started is not None and self.live is not None:
+            self.live.retime(started)
+        return started or rnd
+
     async def _drive(self, run: RunInfo, resume: RoundInfo | None) -> None:
-        try:
-            rnd = resume if resume is not None and not resume.closed else None
-            while run.run_id not in self._stop_requested:
+        rnd = resume
+        if rnd is not None and rnd.closed:
+            rnd = None  # its reveal was shown; go on with the next question
+        interrupted = False
+        while run.run_id not in self._stop_requested:
+            if rnd is None:
+                rnd = await self._open_round(run)
                 if rnd is None:
-                    rnd = await self.service.open_next_round(run.run_id)
-                    if rnd is None:
-                        break
-                    if self.live is not None:
-                        await self.live.open(rnd)  # before the buttons can be clicked
-                    message_id = await self.presenter.show_round(run, rnd)
-                    if message_id is not None:
-                        await self.service.set_round_message(rnd.round_id, message_id)
-                elif self.live is not None:
-                    await self.live.open(rnd)  # resumed after a restart
-                await self._wait_round(run.run_id, rnd)
-                if self.live is not None:
-                    await self.live.close(rnd.round_id)  # every confirmed answer is written
-                reveal = await self.service.close_round(rnd.round_id)
-                if reveal is not None and run.run_id not in self._stop_requested:
-                    await self.presenter.show_reveal(run, reveal)
-                rnd = None
-                if run.run_id in self._stop_requested:
                     break
-                if self.pause > 0:
-                    await asyncio.sleep(self.pause)
-            stopped = run.run_id in self._stop_requested
-            results = await self.service.finish(run.run_id, stopped=stopped)
-            if results is not None:
-                await self.presenter.show_results(run, results)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("quiz run %s failed; ending it with the results so far", run.run_id)
-            with contextlib.suppress(Exception):
-                results = await self.service.finish(run.run_id, stopped=True)
-                if results is not None:
-                    await self.presenter.show_results(run, results)
+            else:  # resumed after a restart, or taken over from a dead process
+                if rnd.message_id is None:
+                    # It died between opening and posting: start the time now.
+                    rnd = await self._retry(self.service.start_answering, rnd.round_id) or rnd
+                if self.live is not None:
+                    await self.live.open(rnd)
+            overdue = self.clock() - rnd.deadline_at
+            await self._wait_round(run.run_id, rnd)
+            if self.live is not None:
+                await self.live.close(rnd.round_id)  # every confirmed answer is written
+            reveal = await self._retry(self.service.close_round, rnd.round_id)
+            if reveal is not None and run.run_id not in self._stop_requested:
+                await self._retry(self.presenter.show_reveal, run, reveal)
+            rnd = None
+            if overdue > STALE_AFTER:
+                interrupted = True  # nobody drove it for long: reveal, then results
+                break
+            if run.run_id in self._stop_requested:
+                break
+            if self.pause > 0:
+                await asyncio.sleep(self.pause)
+        stopped = interrupted or run.run_id in self._stop_requested
+        results = await self._retry(self.service.finish, run.run_id, stopped=stopped)
+        if results is not None and results.ended_now:
+            await self._retry(self.presenter.show_results, run, results)
 
-    async def recover(self) -> tuple[int, int]:
-        """After a restart: resume runs whose round is still open, close the others.
+    # -- recovery, heartbeat, watchdog -----------------------------------------
 
-        Returns (resumed, closed).
+    async def recover(self) -> int:
+        """Adopt every running quiz of this process's guilds that nobody drives.
+
+        Called at start and by the watchdog. Each run becomes its own supervised
+        unit, so one bad row can never stop the others, or start-up. Returns how
+        many runs were taken up.
         """
-        resumed = closed = 0
-        for run, rnd in await self.service.running_runs(self.owns_guild):
-            if rnd is not None and not rnd.closed and rnd.deadline_at > self.clock():
-                self.launch(run, rnd)
-                resumed += 1
+        adopted = 0
+        for run_id, guild_id in await self.leases.orphans(QuizRun):
+            if run_id in self.tasks or not self.owns_guild(guild_id):
                 continue
-            results = await self.service.finish(run.run_id, stopped=True)
-            closed += 1
-            if results is not None:
-                with contextlib.suppress(Exception):
-                    await self.presenter.show_results(run, results)
-        return resumed, closed
+            try:
+                state = await self.service.run_state(run_id)
+            except Exception:
+                log.exception("quiz run %s: could not be read for recovery", run_id)
+                continue
+            if state is None or state[0].mode != "live":
+                continue  # questions of the day are closed by their own service
+            self.launch(*state)
+            adopted += 1
+        return adopted
+
+    def start_watchdog(self) -> None:
+        if self._watchdog is None or self._watchdog.done():
+            self._watchdog = asyncio.create_task(self._watch_forever(), name="quiz-watchdog")
+
+    async def _watch_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                await self.heartbeat()
+            except Exception:
+                log.exception("quiz heartbeat failed; retrying in %s s", self.heartbeat_seconds)
+
+    async def heartbeat(self) -> None:
+        """Renew the leases held here, stop driving lost ones, adopt orphans."""
+        driven = set(self.tasks)
+        held = await self.leases.renew(QuizRun, driven)
+        for run_id in driven - held:
+            task = self.tasks.get(run_id)
+            if task is not None and run_id not in self._stop_requested:
+                log.warning("quiz run %s: lease lost to another process; no longer driving", run_id)
+                task.cancel()
+        adopted = await self.recover()
+        if adopted:
+            log.info("watchdog: took up %d quiz run(s) that nobody drove", adopted)
 
     async def shutdown(self) -> None:
-        """Stop driving (the runs stay 'running' in the database for the next start)."""
-        tasks = list(self.tasks.values())
-        for task in tasks:
+        """Stop driving and hand the runs over: leases released, so the next start
+        (or another process) resumes them at once instead of after expiry."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        tasks = dict(self.tasks)
+        for task in tasks.values():
             task.cancel()
-        for task in tasks:
+        for task in tasks.values():
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        with contextlib.suppress(Exception):
+            await self.leases.release(QuizRun, tasks)

@@ -7,6 +7,7 @@ the bot posted. Nothing inside discord.py is mocked.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator
@@ -78,6 +79,17 @@ def round_messages(fake: FakeDiscord, channel: object) -> list[Message]:
 def round_id_of(message: Message) -> int:
     first = message.custom_ids[0]
     return int(first.split(":")[1])
+
+
+async def answering_started(bot: QuizBot, message: Message) -> None:
+    """Wait until the round of a posted question has started its answering time
+    (the bot records it just after Discord confirms the post)."""
+    for _ in range(250):
+        rnd = await bot.services.quiz.get_round(round_id_of(message))
+        if rnd is not None and rnd.message_id is not None:
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("the round never started its answering time")
 
 
 async def answer(

@@ -138,6 +138,7 @@ class _RateLimitRule:
     retry_after: float
     remaining: int
     is_global: bool
+    status: int = 429  # or a 5xx: Discord's (or Cloudflare's) passing server errors
 
 
 @dataclass
@@ -730,6 +731,14 @@ class FakeDiscord:
         prefix = route_prefix.removeprefix(API_PREFIX)
         self._rate_rules.append(_RateLimitRule(prefix, method, retry_after, count, is_global))
 
+    def fail_next(
+        self, route_prefix: str, status: int = 503, *, method: str | None = None, count: int = 1
+    ) -> None:
+        """The next ``count`` matching requests fail with a server error (503 by default),
+        as Discord does in an incident; discord.py retries 500/502/504 itself, not 503."""
+        prefix = route_prefix.removeprefix(API_PREFIX)
+        self._rate_rules.append(_RateLimitRule(prefix, method, 0.0, count, False, status))
+
     async def drop_gateway(
         self, shard_id: int | None = None, *, mode: str = "close", code: int = 4000
     ) -> int:
@@ -971,7 +980,9 @@ class FakeDiscord:
         request[_RECORD] = record
         try:
             rule = self._take_rate_rule(request.method, rel)
-            if rule is not None:
+            if rule is not None and rule.status != 429:
+                response = json_response({"message": "Service Unavailable", "code": 0}, rule.status)
+            elif rule is not None:
                 response = self._too_many(rule.retry_after, rule.is_global)
                 self.rate_limited.append(record)
             else:

@@ -7,8 +7,9 @@ import contextlib
 import io
 import logging
 import re
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -21,6 +22,7 @@ from bot.adapter.replies import reply
 from bot.core.discussion_result import Phase, Stage
 from bot.services.charts import draw_result_chart, result_text
 from bot.services.discussions import DiscussionError, DiscussionView, VoteStatus
+from bot.services.leases import DISCUSSION
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -252,12 +254,16 @@ class DiscussCog(
 ):
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
-        self.announced: set[int] = set()
         self._ticker: asyncio.Task[None] | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
-        await self.tick()  # closes that fell while the bot was down happen now
+        # Closes that fell while the bot was down happen now; a failure here is
+        # logged and retried by the ticker, never a cog that fails to load.
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("discussion tick at start failed; the ticker retries")
         self._ticker = asyncio.create_task(self._tick_forever(), name="discussion-ticker")
 
     async def cog_unload(self) -> None:
@@ -273,18 +279,42 @@ class DiscussCog(
                 log.exception("discussion tick failed")
 
     async def tick(self) -> None:
-        """Close discussions that are due; announce final votes that just opened."""
+        """Close discussions that are due; announce final votes that just opened.
+
+        Each discussion is its own unit: one that fails is logged with its ids
+        and the others go on (and it is tried again at the next tick).
+        """
         service = self.bot.services.discussions
         owns = self.bot.settings.owns_guild
         for view in await service.due_to_close(owns_guild=owns):
+            await self._unit(view, self._close_due(view))
+        for view in await service.final_votes_due(owns_guild=owns):
+            await self._unit(view, self._announce_final_vote(view))
+
+    async def _unit(self, view: DiscussionView, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception(
+                "discussion %s (guild %s, channel %s) failed in the ticker",
+                view.run_id,
+                view.guild_id,
+                view.channel_id,
+            )
+
+    async def _close_due(self, view: DiscussionView) -> None:
+        """Close under the discussion's lease, so a second process never posts twice."""
+        leases = self.bot.quiz_runner.leases
+        if not await leases.claim(DISCUSSION, view.run_id):
+            return
+        try:
             await self.close_and_post(view.run_id)
-        now = self.bot.services.clock()
-        for view in await service.open_runs(owns_guild=owns):
-            if view.stage(now) is Stage.FINAL_VOTE and view.run_id not in self.announced:
-                self.announced.add(view.run_id)
-                await self._announce_final_vote(view)
+        finally:
+            await leases.release(DISCUSSION, [view.run_id])
 
     async def _announce_final_vote(self, view: DiscussionView) -> None:
+        if not await self.bot.services.discussions.claim_final_vote_notice(view.run_id):
+            return  # announced by another process, or by /discuss close
         target = view.thread_id or view.channel_id
         with contextlib.suppress(discord.HTTPException):
             await self.bot.get_partial_messageable(target).send(
@@ -380,14 +410,9 @@ class DiscussCog(
         return [app_commands.Choice(name=c.name, value=str(c.id)) for c in choices]
 
     async def _open_here(self, interaction: discord.Interaction) -> DiscussionView | None:
-        runs = await self.bot.services.discussions.open_runs()
-        here = [
-            v
-            for v in runs
-            if v.guild_id == interaction.guild_id
-            and interaction.channel_id in (v.channel_id, v.thread_id)
-        ]
-        return here[-1] if here else None
+        return await self.bot.services.discussions.open_in_channel(
+            interaction.guild_id or 0, interaction.channel_id or 0
+        )
 
     @app_commands.command(name="close", description="Close the discussion in this channel")
     @app_commands.describe(skip_final_vote="Close at once instead of opening the final vote")
@@ -412,7 +437,6 @@ class DiscussCog(
                         "the result follows.",
                         allowed_mentions=render.NO_MENTIONS,
                     )
-                    self.announced.add(final.run_id)
                     return
             await interaction.response.send_message(
                 "Closing the discussion; the result follows.", allowed_mentions=render.NO_MENTIONS

@@ -37,7 +37,7 @@ def practice_view(pq: PracticeQuestion, recent: list[int]) -> discord.ui.View:
     trail = _recent_text([*recent, question.id])
     view = discord.ui.View(timeout=None)
     if question.kind == "short_answer":
-        view.add_item(PracticeTextButton(question.id, trail))
+        view.add_item(PracticeTextButton(shown_ref(pq), trail))
         return view
     for shown, original in enumerate(pq.choice_order):
         label = (
@@ -45,8 +45,20 @@ def practice_view(pq: PracticeQuestion, recent: list[int]) -> discord.ui.View:
             if question.kind in ("true_false", "claim_check")
             else LETTERS[shown]
         )
-        view.add_item(PracticeButton(question.id, original, trail, clip(label, 80)))
+        view.add_item(PracticeButton(shown_ref(pq), original, trail, clip(label, 80)))
     return view
+
+
+def shown_ref(pq: PracticeQuestion) -> str:
+    """ "question.revision" in a button's custom id: the answer is judged against
+    what was shown. Buttons from before revisions carry the question id alone."""
+    question_id = pq.question.id
+    return f"{question_id}.{pq.revision_id}" if pq.revision_id else str(question_id)
+
+
+def parse_ref(ref: str) -> tuple[int, int | None]:
+    question, _, revision = ref.partition(".")
+    return int(question), int(revision) if revision else None
 
 
 def next_view(trail: str) -> discord.ui.View:
@@ -80,7 +92,7 @@ async def show_next(interaction: discord.Interaction, recent: list[int], *, edit
 
 async def record(
     interaction: discord.Interaction,
-    question_id: int,
+    ref: str,
     trail: str,
     *,
     choice: int | None,
@@ -88,8 +100,14 @@ async def record(
 ) -> None:
     bot: QuizBot = interaction.client  # type: ignore[assignment]
     assert interaction.guild_id is not None
+    question_id, revision_id = parse_ref(ref)
     result = await bot.services.practice.answer(
-        interaction.guild_id, interaction.user.id, question_id, original_choice=choice, text=text
+        interaction.guild_id,
+        interaction.user.id,
+        question_id,
+        original_choice=choice,
+        text=text,
+        revision_id=revision_id,
     )
     if result is None:
         await interaction.response.edit_message(
@@ -104,26 +122,26 @@ async def record(
 
 class PracticeButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"prac:(?P<q>\d+):(?P<c>\d):(?P<trail>[\d,]*)",
+    template=r"prac:(?P<q>\d+(?:\.\d+)?):(?P<c>\d):(?P<trail>[\d,]*)",
 ):
-    def __init__(self, question_id: int, choice: int, trail: str, label: str = "?") -> None:
+    def __init__(self, ref: str, choice: int, trail: str, label: str = "?") -> None:
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"prac:{question_id}:{choice}:{trail}",
+                custom_id=f"prac:{ref}:{choice}:{trail}",
             )
         )
-        self.question_id, self.choice, self.trail = question_id, choice, trail
+        self.ref, self.choice, self.trail = ref, choice, trail
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> PracticeButton:
-        return cls(int(match["q"]), int(match["c"]), match["trail"], item.label or "?")
+        return cls(match["q"], int(match["c"]), match["trail"], item.label or "?")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await record(interaction, self.question_id, self.trail, choice=self.choice, text=None)
+        await record(interaction, self.ref, self.trail, choice=self.choice, text=None)
 
 
 class PracticeModal(discord.ui.Modal, title="Your answer"):
@@ -131,37 +149,36 @@ class PracticeModal(discord.ui.Modal, title="Your answer"):
         label="Answer", max_length=200
     )
 
-    def __init__(self, question_id: int, trail: str) -> None:
+    def __init__(self, ref: str, trail: str) -> None:
         super().__init__(timeout=900)
-        self.question_id, self.trail = question_id, trail
+        self.ref, self.trail = ref, trail
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await record(
-            interaction, self.question_id, self.trail, choice=None, text=str(self.answer.value)
-        )
+        await record(interaction, self.ref, self.trail, choice=None, text=str(self.answer.value))
 
 
 class PracticeTextButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"prac:(?P<q>\d+):t:(?P<trail>[\d,]*)"
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"prac:(?P<q>\d+(?:\.\d+)?):t:(?P<trail>[\d,]*)",
 ):
-    def __init__(self, question_id: int, trail: str) -> None:
+    def __init__(self, ref: str, trail: str) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Answer",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"prac:{question_id}:t:{trail}",
+                custom_id=f"prac:{ref}:t:{trail}",
             )
         )
-        self.question_id, self.trail = question_id, trail
+        self.ref, self.trail = ref, trail
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> PracticeTextButton:
-        return cls(int(match["q"]), match["trail"])
+        return cls(match["q"], match["trail"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(PracticeModal(self.question_id, self.trail))
+        await interaction.response.send_modal(PracticeModal(self.ref, self.trail))
 
 
 class PracticeNextButton(

@@ -14,6 +14,7 @@ from bot.adapter import render
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
+from bot.adapter.transient import is_transient_discord
 from bot.services.questions import tag_suggestions
 from bot.services.quiz import (
     LETTERS,
@@ -177,6 +178,20 @@ class DiscordQuizPresenter:
         await self._channel(run).send(
             embed=render.results_embed(run, results), allowed_mentions=render.NO_MENTIONS
         )
+
+    async def show_failure(self, run: RunInfo, results: Results | None) -> None:
+        await self._channel(run).send(
+            "This quiz had to stop because of a problem on our side (it has been logged). "
+            "The answers given so far are kept"
+            + (" and the results follow." if results is not None else "."),
+            embed=render.results_embed(run, results)
+            if results is not None
+            else discord.utils.MISSING,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    def is_transient(self, error: BaseException) -> bool:
+        return is_transient_discord(error)
 
 
 PERIODS = [
