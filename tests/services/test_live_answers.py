@@ -139,3 +139,22 @@ async def test_both_paths_judge_a_click_alike(sessions) -> None:  # type: ignore
         ).all()
     assert rows[0] == rows[1] == (0, True, 4000, 900)
     await live.shutdown()
+
+
+async def test_time_counts_from_when_the_question_was_shown(sessions) -> None:  # type: ignore[no-untyped-def]
+    """A slow post (a 429) must not eat the members' time: once the round is retimed,
+    answer times run from then, on the monotonic clock."""
+    clock = ManualClock()
+    quiz, live, rnd = await setup(sessions, clock)
+    right = rnd.shown_choices.index("Oskil")
+    clock.advance(seconds=6)  # the post took 6 s
+    shown = await quiz.start_answering(rnd.round_id)
+    assert shown is not None
+    live.retime(shown)
+    clock.advance(seconds=2)
+    await live.answer(rnd.round_id, 3, choice=right, text=None, guild_id=GUILD)
+    await live.close(rnd.round_id)
+    async with sessions() as session:
+        elapsed = await session.scalar(select(QuizAnswer.elapsed_ms))
+    assert elapsed == 2000
+    await live.shutdown()
