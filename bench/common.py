@@ -317,3 +317,29 @@ async def load_questions(url: str, count: int, guild_id: int = 0, seed: int = 1)
         tag_rows.extend((i, t) for t in tags)
     await bulk_load(url, "questions", QUESTION_COLUMNS, rows)
     await bulk_load(url, "question_tags", ("question_id", "tag"), tag_rows)
+    # Rounds show a revision of their question: revision i is question i's first.
+    await bulk_load(
+        url,
+        "question_revisions",
+        ("id", "question_id", "content_hash", "data"),
+        (
+            (
+                row[0],
+                row[0],
+                row[14],
+                {
+                    "kind": row[3],
+                    "text": row[4],
+                    "choices": row[5],
+                    "correct_index": row[6],
+                    "accepted_answers": row[7],
+                    "explanation": row[8],
+                    "sources": row[9],
+                    "tags": row[10],
+                    "difficulty": row[11],
+                    "as_of": None,
+                },
+            )
+            for row in rows
+        ),
+    )

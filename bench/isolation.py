@@ -149,17 +149,49 @@ async def load_discussions(url: str, count: int) -> None:
     )
     await bulk_load(
         url,
+        "prompt_revisions",
+        ("id", "prompt_id", "content_hash", "data"),
+        [
+            (
+                FIRST_ID,
+                FIRST_ID,
+                "0" * 64,
+                {
+                    "question": "Should we?",
+                    "context": "",
+                    "viewpoints": [
+                        {"position": p, "label": f"View {p}", "stance": "Yes" if p else "No"}
+                        for p in range(2)
+                    ],
+                },
+            )
+        ],
+    )
+    await bulk_load(
+        url,
         "discussion_runs",
-        ("id", "guild_id", "channel_id", "prompt_id", "status", "created_at", "closes_at"),
+        (
+            "id",
+            "guild_id",
+            "channel_id",
+            "prompt_id",
+            "prompt_revision_id",
+            "status",
+            "created_at",
+            "closes_at",
+            "final_vote_at",
+        ),
         [
             (
                 FIRST_ID + i,
                 DISCUSSION_GUILD + i,
                 900_000 + i,
                 FIRST_ID,
+                FIRST_ID,
                 "open",
                 now,
                 now + timedelta(days=7),
+                now + timedelta(days=6),
             )
             for i in range(count)
         ],
