@@ -184,5 +184,39 @@ def doctor() -> None:
     raise typer.Exit(0 if ok else 1)
 
 
+i18n_app = typer.Typer(help="Translation catalogs (bot/locales): extract, check, compile.")
+app.add_typer(i18n_app, name="i18n")
+
+
+@i18n_app.command("extract")
+def i18n_extract() -> None:
+    """Rewrite messages.pot from the code and the slash commands; update each language."""
+    from bot.catalogs import extract
+
+    for path in extract():
+        typer.echo(f"wrote {path}")
+
+
+@i18n_app.command("check")
+def i18n_check(language: str = typer.Argument("uk")) -> None:
+    """List the messages LANGUAGE has not translated; exit 1 if there are any."""
+    from bot.catalogs import missing
+
+    gaps = missing(language)
+    for context, message in gaps:
+        typer.echo(f"{language}: untranslated [{context}] {message}")
+    typer.echo(f"{len(gaps)} untranslated message(s) in {language}")
+    raise typer.Exit(1 if gaps else 0)
+
+
+@i18n_app.command("compile")
+def i18n_compile() -> None:
+    """Build the .mo files (also done at start when one is missing or stale)."""
+    from bot.i18n import compile_catalogs
+
+    for path in compile_catalogs():
+        typer.echo(f"wrote {path}")
+
+
 def main() -> None:
     app()

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.adapter import render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
+from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
 from bot.services.container import Services
 from bot.services.leases import DEFAULT_TTL, Leases
@@ -85,6 +86,12 @@ class QuizTree(app_commands.CommandTree["QuizBot"]):
             log.warning("could not tell the member about an error (interaction expired)")
 
 
+# The bot never joins voice: discord.py's start-up warnings about voice support
+# (PyNaCl, davey) would only alarm operators.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class QuizBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -92,6 +99,7 @@ class QuizBot(commands.AutoShardedBot):
         services: Services,
         *,
         pause_between_rounds: float = 4.0,
+        get_ready_seconds: float = 3.0,
         heartbeat_seconds: float = 10.0,
         lease_ttl: timedelta = DEFAULT_TTL,
         **options: Any,
@@ -115,6 +123,7 @@ class QuizBot(commands.AutoShardedBot):
             owns_guild=settings.owns_guild,
             pause_between_rounds=pause_between_rounds,
             live=services.live_answers,
+            get_ready=get_ready_seconds,
             leases=Leases(services.sessions, services.clock, ttl=lease_ttl),
             heartbeat_seconds=heartbeat_seconds,
         )
@@ -123,6 +132,7 @@ class QuizBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        await self.tree.set_translator(CatalogTranslator())
         await self.sync_commands()
         adopted = await self.quiz_runner.recover()
         if adopted:

@@ -16,7 +16,7 @@ from bot.adapter.limits import clip
 from bot.core.discussion_result import DiscussionResult
 from bot.services.discussions import DiscussionView, SteelmanView
 from bot.services.questions import QuestionView
-from bot.services.quiz import LETTERS, Results, Reveal, RoundInfo, RunInfo
+from bot.services.quiz import Results, RunInfo
 from bot.services.stats import BoardRow, MemberStats
 
 NO_MENTIONS = replies.NO_MENTIONS
@@ -39,10 +39,6 @@ def source_lines(sources: list[dict[str, str]], limit: int = limits.FIELD_VALUE)
     return clip("\n".join(lines) or "—", limit)
 
 
-def choice_label(index: int, text: str) -> str:
-    return clip(f"{LETTERS[index]}. {text}", limits.BUTTON_LABEL)
-
-
 def question_footer(question: QuestionView) -> str:
     parts = [DIFFICULTY.get(question.difficulty, "")]
     if question.tags:
@@ -50,64 +46,6 @@ def question_footer(question: QuestionView) -> str:
     if question.as_of:
         parts.append(f"as of {question.as_of.day} {question.as_of:%B %Y}")
     return clip(" · ".join(p for p in parts if p), limits.FOOTER)
-
-
-def answers_are_buttons(question: QuestionView) -> bool:
-    return question.kind != "short_answer"
-
-
-def round_embed(rnd: RoundInfo, mode: str = "live") -> discord.Embed:
-    question = rnd.question
-    lines = [clip(question.text, 3000)]
-    if answers_are_buttons(question) and question.kind not in ("true_false", "claim_check"):
-        lines.append("")
-        lines += [f"**{LETTERS[i]}.** {clip(c, 200)}" for i, c in enumerate(rnd.shown_choices)]
-    elif question.kind == "short_answer":
-        lines += ["", "Press **Answer** and type your answer."]
-    embed = discord.Embed(
-        title="Question of the day" if mode == "qotd" else f"Question {rnd.number} of {rnd.total}",
-        description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
-        colour=QUIZ_COLOUR,
-    )
-    embed.add_field(name="Time", value=f"Closes {relative(rnd.deadline_at)}", inline=True)
-    embed.set_footer(text=question_footer(question))
-    return embed
-
-
-def reveal_embed(reveal: Reveal) -> discord.Embed:
-    rnd = reveal.round
-    question = rnd.question
-    if reveal.correct_shown is not None:
-        answer = f"{LETTERS[reveal.correct_shown]}. {rnd.shown_choices[reveal.correct_shown]}"
-    else:
-        answer = " / ".join(question.accepted_answers[:3])
-    embed = discord.Embed(
-        title=clip(f"Answer: {answer}", limits.EMBED_TITLE),
-        description=clip(question.explanation, limits.EMBED_DESCRIPTION),
-        colour=RIGHT_COLOUR,
-    )
-    if question.sources:
-        embed.add_field(name="Source", value=source_lines(question.sources), inline=False)
-    if reveal.distribution and question.kind != "short_answer":
-        most = max(reveal.distribution) or 1
-        bars = [
-            f"`{LETTERS[i]}` {'▇' * round(8 * n / most) if n else '·'} {n}"
-            for i, n in enumerate(reveal.distribution)
-        ]
-        embed.add_field(name="Answers", value=clip("\n".join(bars), limits.FIELD_VALUE))
-    if reveal.answered:
-        right = ", ".join(f"<@{u}>" for u in reveal.right[:20]) or "nobody"
-        if len(reveal.right) > 20:
-            right += f" and {len(reveal.right) - 20} more"
-        text = f"{len(reveal.right)} of {reveal.answered}: {right}"
-        if reveal.fastest:
-            user, ms = reveal.fastest
-            text += f"\nFastest: <@{user}> in {ms / 1000:.1f} s"
-        embed.add_field(name="Right", value=clip(text, limits.FIELD_VALUE), inline=False)
-    else:
-        embed.add_field(name="Right", value="Nobody answered this one.", inline=False)
-    embed.set_footer(text=f"Question {rnd.number} of {rnd.total}")
-    return embed
 
 
 def results_embed(run: RunInfo, results: Results) -> discord.Embed:
@@ -183,9 +121,6 @@ def stats_embed(stats: MemberStats | None, user_id: int) -> discord.Embed:
 
 def practice_embed(question: QuestionView, shown: list[str], reason: str) -> discord.Embed:
     lines = [clip(question.text, 3000)]
-    if question.kind in ("multiple_choice", "which_first"):
-        lines.append("")
-        lines += [f"**{LETTERS[i]}.** {clip(c, 200)}" for i, c in enumerate(shown)]
     label = {"due": "Back for review", "new": "New question", "review": "Extra review"}
     embed = discord.Embed(
         title=f"Practice · {label.get(reason, reason)}",
@@ -239,16 +174,21 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def discussion_embed(view: DiscussionView, now: datetime) -> discord.Embed:
-    """The prompt and its viewpoints side by side (inline fields stack on phones)."""
+def discussion_embed(view: DiscussionView, now: datetime, *, ended: bool = False) -> discord.Embed:
+    """The prompt and its viewpoints side by side (inline fields stack on phones).
+    Once `ended`, the vote schedule and stage give way to a pointer to the result."""
     prompt = view.prompt
     lines = [clip(prompt.context, 1500)] if prompt.context else []
     windows = view.windows
-    lines.append(
-        f"\n**Opening vote** until {relative(windows.before_closes)} · "
-        f"**final vote** from {relative(windows.after_opens)} · ends {relative(view.closes_at)}"
-    )
-    lines.append("Votes stay private until the end. No viewpoint is declared right.")
+    if ended:
+        lines.append("\n**This discussion has ended.** The result is posted below.")
+    else:
+        lines.append(
+            f"\n**Opening vote** until {relative(windows.before_closes)} · "
+            f"**final vote** from {relative(windows.after_opens)} · "
+            f"ends {relative(view.closes_at)}"
+        )
+        lines.append("Votes stay private until the end. No viewpoint is declared right.")
     embed = discord.Embed(
         title=clip(prompt.question, limits.EMBED_TITLE),
         description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
@@ -264,9 +204,8 @@ def discussion_embed(view: DiscussionView, now: datetime) -> discord.Embed:
             value=clip("\n".join(parts), limits.FIELD_VALUE),
             inline=inline,
         )
-    embed.set_footer(
-        text=f"Discussion #{view.run_id} · stage: {view.stage(now).value.replace('_', ' ')}"
-    )
+    stage = "ended" if ended else view.stage(now).value.replace("_", " ")
+    embed.set_footer(text=f"Discussion #{view.run_id} · stage: {stage}")
     return fit_embed(embed)
 
 

@@ -341,12 +341,17 @@ def load_bank(
     *,
     essay_path: Path | None = None,
     require_sources: bool = True,
+    require_review: bool = True,
+    require_languages: bool = True,
 ) -> BankLoad:
     """Load and validate a bank file or a directory of bank files.
 
     Never raises for bad content: every defect becomes a :class:`Problem`.
     ``essay_path`` defaults to ``../shared/essay.txt`` beside the repository; when the
     essay is absent, quoted claims are not checked and a warning is recorded.
+    ``require_review`` (on by default: bank files are what the bot ships) refuses an item
+    without a ``reviewed`` record and a discussion without its two-sided read;
+    ``require_languages`` (also on) an item without a translation into every language.
     """
     result = BankLoad()
     root = Path(path)
@@ -357,7 +362,11 @@ def load_bank(
     if root.is_dir() and not result.files:
         result.problems.append(Problem(root, None, None, None, "no *.yaml files found"))
     paragraphs = _read_essay(essay_path, result.warnings)
-    context: dict[str, Any] = {"require_sources": require_sources}
+    context: dict[str, Any] = {
+        "require_sources": require_sources,
+        "require_review": require_review,
+        "require_languages": require_languages,
+    }
     if paragraphs is not None:
         context["essay_paragraphs"] = paragraphs
 

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.core.bank_files import BankLoad, load_bank
-from bot.core.items import ALL_KINDS
+from bot.core.items import ALL_KINDS, BASE_LANGUAGE, LANGUAGES
 
 START_MARKER = "<!-- counts:start -->"
 END_MARKER = "<!-- counts:end -->"
@@ -59,6 +59,8 @@ def counts_markdown(source: BankLoad | Path | str = "questions") -> str:
     lines.append("| " + " | ".join(total_row) + " |")
     facts = sum(totals[k] for k in FACT_KINDS)
     lines.append("")
+    lines.extend(_language_lines(load))
+    lines.append("")
     lines.append(
         f"Fact questions: {facts}. Claim checks: {totals['claim_check']}. "
         f"Discussion prompts: {totals['discussion']}."
@@ -68,6 +70,24 @@ def counts_markdown(source: BankLoad | Path | str = "questions") -> str:
             f"Problems: {len(load.problems)} (items with schema problems are not counted)."
         )
     return "\n".join(lines)
+
+
+def _language_lines(load: BankLoad) -> list[str]:
+    """Items per language and kind: the bank plays in every language it counts here."""
+    header = ["Language", *(KIND_HEADINGS[k] for k in ALL_KINDS), "Total"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |",
+    ]
+    for language in LANGUAGES:
+        counted: Counter[str] = Counter(
+            entry.item.kind
+            for entry in load.entries
+            if language == BASE_LANGUAGE or language in entry.item.translations
+        )
+        row = [f"`{language}`", *(str(counted[k]) for k in ALL_KINDS), str(sum(counted.values()))]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
 
 
 _BLOCK_RE = re.compile(re.escape(START_MARKER) + r".*?" + re.escape(END_MARKER), re.S)

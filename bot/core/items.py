@@ -9,6 +9,14 @@ Validation context (``model_validate(data, context={...})``) understood by the m
     When ``False`` an item may lack sources (``sources: []`` or no ``sources`` key, and a
     viewpoint may lack its ``source``). The upload feature uses this to accept such items
     as drafts; check :attr:`BaseItem.has_sources` before publishing one.
+``require_review`` (default ``False``)
+    When ``True`` (the shipped-bank check, :func:`bot.core.bank_files.load_bank`) every
+    item must carry a ``reviewed`` record, and every discussion prompt a two-sided read
+    in its ``history`` (one reader briefed from each side, see ``READ_BRIEFS``).
+    Moderators' uploads are parsed without it and need neither.
+``require_languages`` (default ``False``)
+    When ``True`` (the shipped-bank check) every item must carry a translation into
+    every language of ``LANGUAGES``.
 ``essay_paragraphs`` (default: absent)
     A list of the essay's paragraphs (see :func:`essay_paragraphs`). When given, a claim
     check with ``quoted: true`` must quote its paragraph verbatim (modulo whitespace,
@@ -54,7 +62,15 @@ CLAIM_QUOTE_MAX_WORDS = 30  # "a quote of at most about 25 words"
 ACCEPTED_MAX = 100
 MAX_SENTENCES = 3
 
-VERDICTS: tuple[str, ...] = ("accurate", "partly accurate", "inaccurate", "opinion")
+# "opinion" is for value judgements no source can settle; "unverifiable" for empirical
+# claims (about what people felt, did or hoped) that no available source can check.
+VERDICTS: tuple[str, ...] = (
+    "accurate",
+    "partly accurate",
+    "inaccurate",
+    "unverifiable",
+    "opinion",
+)
 VERDICT_LABELS: tuple[str, ...] = tuple(v.capitalize() for v in VERDICTS)
 TRUE_FALSE_LABELS: tuple[str, str] = ("True", "False")
 DEFAULT_WHICH_FIRST_TEXT = "Which came first?"
@@ -195,6 +211,124 @@ class Source(BaseModel):
         return f"{self.title} — {self.publisher} <{self.url}>"
 
 
+# --------------------------------------------------------------------------- review records
+
+# The two briefs a shipped discussion prompt is read from before it ships: one reader
+# briefed from each side notes whether they recognise their view (questions/README.md).
+READ_BRIEFS: tuple[str, ...] = ("ukrainian-government", "russian-government")
+HISTORY_MAX = 2000
+
+
+def _iso_day(value: Any) -> Any:
+    """Dates as written in YAML (kept as text by the loader): ``YYYY-MM-DD`` only."""
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError(f"must be an ISO date YYYY-MM-DD, got {value!r}")
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"not a valid date: {value!r} ({exc})") from None
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_day)]
+
+
+class Review(BaseModel):
+    """Who last read the item against its sources, and when. Never a made-up person:
+    name the reader as they are (a named editor, or the session that did the read)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    by: _Str(200)
+    date: IsoDate  # not "on": YAML 1.1 reads a bare `on:` key as the boolean true
+    note: _Str(TEXT_MAX) | None = None
+
+
+class HistoryEntry(BaseModel):
+    """One recorded change or decision: a review finding fixed or answered, or a
+    two-sided read of a discussion prompt (``brief`` names the side the reader was
+    briefed from). ``finding`` cites the review finding, e.g. ``BANK_REVIEW 1.1``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    date: IsoDate
+    by: _Str(200)
+    change: _Str(HISTORY_MAX)
+    finding: _Str(100) | None = None
+    brief: Literal["ukrainian-government", "russian-government"] | None = None
+
+
+def _require_review(info: ValidationInfo) -> bool:
+    return bool((info.context or {}).get("require_review", False))
+
+
+# --------------------------------------------------------------------------- languages
+
+# The language an item's own fields are written in, then the languages it may be
+# translated into. Adding a language: add its code here, its interface catalog
+# (locales/), and `translations: {code: ...}` to the items (README, "Languages").
+BASE_LANGUAGE = "en"
+LANGUAGES = ("en", "uk")
+TranslationLanguage = Literal["uk"]
+
+
+class ViewpointText(BaseModel):
+    """A viewpoint's words in another language; its source is the item's own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    label: _Str(BUTTON_LABEL_MAX)
+    position: _Str(FIELD_VALUE_MAX)
+    argument: _Str(FIELD_VALUE_MAX)
+    evidence_against: _Str(FIELD_VALUE_MAX) | None = None
+    held_by: _Str(300)
+
+
+class Translation(BaseModel):
+    """An item's texts in another language, under the same id.
+
+    Only words are translated: the answer, verdict, difficulty, tags and order are
+    the item's own, so both languages play the same question and share its stats.
+    Lists (choices, events, viewpoints) have the item's length and order. ``sources``
+    adds sources in that language beside the item's own (they are not replaced).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    text: _Str(TEXT_MAX) | None = None
+    choices: list[_Str(CHOICE_MAX)] | None = None
+    accepted: list[_Str(ACCEPTED_MAX)] | None = None
+    events: list[_Str(CHOICE_MAX)] | None = None
+    claim: _Str(CLAIM_MAX) | None = None
+    explanation: _Str(EXPLANATION_MAX) | None = None
+    question: _Str(DISCUSSION_QUESTION_MAX) | None = None
+    viewpoints: list[ViewpointText] | None = None
+    sources: list[Source] = Field(default_factory=list)
+
+
+_TRANSLATED = ("text", "choices", "accepted", "events", "claim", "explanation", "question")
+
+
+def _check_translation(lang: str, translation: Translation, shape: dict[str, int | None]) -> None:
+    """``shape``: the fields this kind of item needs translated, with the list length
+    they must have (None: not a list, or any length)."""
+    for name in (*_TRANSLATED, "viewpoints"):
+        value = getattr(translation, name)
+        if name not in shape:
+            if value is not None:
+                raise ValueError(f"translations.{lang}.{name}: this kind of item has no {name}")
+            continue
+        if value is None:
+            raise ValueError(f"translations.{lang}.{name}: missing (the item has one)")
+        want = shape[name]
+        if want is not None and len(value) != want:
+            raise ValueError(
+                f"translations.{lang}.{name}: {len(value)} given, the item has {want} "
+                "(same number, same order)"
+            )
+
+
 # --------------------------------------------------------------------------- base item
 
 
@@ -210,6 +344,11 @@ class BaseItem(BaseModel):
     paragraph: Paragraph | None
     sources: list[Source] = Field(default_factory=list, validate_default=True)
     as_of: dt.date | None = None
+    # Editorial record, not shown to players and not part of the content hash.
+    reviewed: Review | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+    # The same item in other languages (see Translation).
+    translations: dict[TranslationLanguage, Translation] = Field(default_factory=dict)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -253,6 +392,41 @@ class BaseItem(BaseModel):
             raise ValueError("as_of: required because the item is tagged 'ongoing'")
         return self
 
+    @model_validator(mode="after")
+    def _reviewed_when_shipped(self, info: ValidationInfo) -> BaseItem:
+        if _require_review(info) and self.reviewed is None:
+            raise ValueError(
+                "reviewed: a shipped item needs a review record {by, date: YYYY-MM-DD, note}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _translations_match(self, info: ValidationInfo) -> BaseItem:
+        for lang, translation in self.translations.items():
+            _check_translation(lang, translation, self.translation_shape())
+        missing = [lang for lang in LANGUAGES[1:] if lang not in self.translations]
+        if (info.context or {}).get("require_languages") and missing:  # the shipped bank
+            raise ValueError(
+                f"translations: a shipped item needs every language; missing: {', '.join(missing)}"
+            )
+        return self
+
+    def translation_shape(self) -> dict[str, int | None]:
+        """What a translation of this item must carry: field -> list length (or None)."""
+        shape: dict[str, int | None] = {}
+        for name in ("text", "explanation", "question", "claim"):
+            if getattr(self, name, None):
+                shape[name] = None
+        if getattr(self, "choices", None) and self.kind == "multiple_choice":
+            shape["choices"] = len(self.choices)  # type: ignore[attr-defined]
+        if self.kind == "short_answer":
+            shape["accepted"] = None
+        if self.kind == "which_first":
+            shape["events"] = len(self.events)  # type: ignore[attr-defined]
+        if self.kind == "discussion":
+            shape["viewpoints"] = len(self.viewpoints)  # type: ignore[attr-defined]
+        return shape
+
     # -- helpers ------------------------------------------------------------------
 
     @property
@@ -282,13 +456,18 @@ class QuestionBase(BaseItem):
     def _hash_text(self) -> str:
         return self.display_text
 
+    @property
+    def own_answers(self) -> list[str]:
+        """The answers in the item's own language (translations are not its content)."""
+        return self.accepted_answers
+
     def content_hash(self) -> str:
         """sha256 hex of the normalised kind, text, choices and answer.
 
         Whitespace, case, quote-mark style and choice order do not change it.
         """
         choices = sorted(normalise_text(c) for c in self.choices)
-        answers = sorted(normalise_text(a) for a in self.accepted_answers)
+        answers = sorted(normalise_text(a) for a in self.own_answers)
         return _hash(self.kind, normalise_text(self._hash_text()), choices, answers)
 
 
@@ -405,8 +584,15 @@ class ShortAnswerItem(QuestionBase):
         return None
 
     @property
-    def accepted_answers(self) -> list[str]:
+    def own_answers(self) -> list[str]:
         return list(self.accepted)
+
+    @property
+    def accepted_answers(self) -> list[str]:
+        """The answers that count, in every language the item has (a learner may type
+        Kupiansk or Куп'янськ): the item's own first, so the reveal shows one of them."""
+        translated = [a for t in self.translations.values() for a in t.accepted or ()]
+        return list(dict.fromkeys([*self.accepted, *translated]))
 
 
 _YEAR_RE = re.compile(r"^\d{4}$")
@@ -533,7 +719,7 @@ class ClaimCheckItem(QuestionBase):
     claim: _Str(CLAIM_MAX)
     quoted: Annotated[bool, Field(strict=True)]
     paragraph: Paragraph
-    verdict: Literal["accurate", "partly accurate", "inaccurate", "opinion"]
+    verdict: Literal["accurate", "partly accurate", "inaccurate", "unverifiable", "opinion"]
     text: _Str(TEXT_MAX) | None = None
 
     @model_validator(mode="after")
@@ -593,6 +779,9 @@ class Viewpoint(BaseModel):
     label: _Str(BUTTON_LABEL_MAX)
     position: _Str(FIELD_VALUE_MAX)
     argument: _Str(FIELD_VALUE_MAX)
+    # What the other sides cite against this view, so each side's claims meet their
+    # strongest answer where the view is shown (optional; shown under the argument).
+    evidence_against: _Str(FIELD_VALUE_MAX) | None = None
     held_by: _Str(300)
     source: Source | None = None
 
@@ -610,21 +799,43 @@ class Viewpoint(BaseModel):
         size = len(self.render())
         if size > FIELD_VALUE_MAX:
             raise ValueError(
-                f"position + argument + held_by + source render to {size} characters; "
-                f"an embed field value holds at most {FIELD_VALUE_MAX}"
+                "position + argument + evidence_against + held_by + source render to "
+                f"{size} characters; an embed field value holds at most {FIELD_VALUE_MAX}"
             )
         return self
+
+    @property
+    def argument_shown(self) -> str:
+        """The argument as shown to players: with the evidence cited against it, if any."""
+        if not self.evidence_against:
+            return self.argument
+        return f"{self.argument}\n**Evidence cited against:** {self.evidence_against}"
 
     def render(self) -> str:
         """The embed field value for this viewpoint."""
         lines = [
             self.position,
-            f"**Strongest argument:** {self.argument}",
+            f"**Strongest argument:** {self.argument_shown}",
             f"**Held by:** {self.held_by}",
         ]
         if self.source is not None:
             lines.append(f"**Source:** {self.source.render()}")
         return "\n".join(lines)
+
+
+def _translated_viewpoint_sizes(item: DiscussionItem) -> None:
+    """A translated viewpoint renders within one embed field, as the item's own must."""
+    for lang, translation in item.translations.items():
+        for i, (own, text) in enumerate(
+            zip(item.viewpoints, translation.viewpoints or (), strict=False)
+        ):
+            shown = Viewpoint.model_construct(**{**own.__dict__, **text.model_dump()})
+            size = len(shown.render())
+            if size > FIELD_VALUE_MAX:
+                raise ValueError(
+                    f"translations.{lang}.viewpoints.{i}: renders to {size} characters; "
+                    f"an embed field value holds at most {FIELD_VALUE_MAX}"
+                )
 
 
 class DiscussionItem(BaseItem):
@@ -653,6 +864,23 @@ class DiscussionItem(BaseItem):
                 raise ValueError(f"viewpoint labels must be distinct ({vp.label!r} repeats)")
             seen.add(key)
         return value
+
+    @model_validator(mode="after")
+    def _two_sided_read(self, info: ValidationInfo) -> DiscussionItem:
+        if _require_review(info):
+            briefs = {entry.brief for entry in self.history}
+            missing = [b for b in READ_BRIEFS if b not in briefs]
+            if missing:
+                raise ValueError(
+                    "history: a shipped discussion needs a recorded read from each side's "
+                    f"brief (missing: {', '.join(missing)})"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _translated_sizes(self) -> DiscussionItem:
+        _translated_viewpoint_sizes(self)
+        return self
 
     @property
     def display_text(self) -> str:
@@ -710,13 +938,17 @@ def parse_item(
     *,
     require_sources: bool = True,
     essay_paragraphs: list[str] | None = None,
+    require_review: bool = False,
 ) -> BankItem:
     """Validate one raw item (a mapping) into a :data:`BankItem`.
 
     Raises :class:`pydantic.ValidationError`. ``require_sources=False`` is the lenient
     (draft) mode used by uploads.
     """
-    context: dict[str, Any] = {"require_sources": require_sources}
+    context: dict[str, Any] = {
+        "require_sources": require_sources,
+        "require_review": require_review,
+    }
     if essay_paragraphs is not None:
         context["essay_paragraphs"] = essay_paragraphs
     return BANK_ITEM_ADAPTER.validate_python(data, context=context)
@@ -731,6 +963,7 @@ __all__ = [
     "BANK_ITEM_ADAPTER",
     "QUESTION_ITEM_ADAPTER",
     "QUESTION_KINDS",
+    "READ_BRIEFS",
     "VERDICTS",
     "VERDICT_LABELS",
     "BankItem",
@@ -738,9 +971,11 @@ __all__ = [
     "ClaimCheckItem",
     "DiscussionItem",
     "Event",
+    "HistoryEntry",
     "MultipleChoiceItem",
     "QuestionBase",
     "QuestionItem",
+    "Review",
     "ShortAnswerItem",
     "Source",
     "TrueFalseItem",

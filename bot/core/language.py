@@ -154,7 +154,7 @@ def _fields(item: Any) -> Iterator[_Field]:
         for name in ("title", "publisher", "url"):
             yield _Field(f"sources[{i}].{name}", getattr(source, name), "source")
     for i, vp in enumerate(getattr(item, "viewpoints", None) or []):
-        for name in ("label", "position", "argument", "held_by"):
+        for name in ("label", "position", "argument", "evidence_against", "held_by"):
             value = getattr(vp, name, None)
             if isinstance(value, str):
                 yield _Field(f"viewpoints[{i}].{name}", value, "viewpoint")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.bank_files import load_bank
 from bot.core.items import BaseItem, DiscussionItem, QuestionBase
+from bot.services.revisions import snapshot_prompts, snapshot_questions
 from db.models import SHIPPED, AuditEntry, DiscussionPrompt, Question, QuestionTag, Viewpoint
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,8 @@ def _viewpoints(item: DiscussionItem) -> list[Viewpoint]:
             position=i,
             label=v.label,
             stance=v.position,
-            argument=v.argument,
+            # Shown with the evidence the other sides cite against it (items.Viewpoint).
+            argument=v.argument_shown,
             held_by=v.held_by,
             source=v.source.model_dump(mode="json") if v.source else {},
         )
@@ -170,6 +172,26 @@ async def _upsert_prompt(
     await session.flush()
     existing.viewpoints.extend(_viewpoints(item))
     return "updated"
+
+
+async def _snapshot_updated(
+    session: AsyncSession,
+    updated: Sequence[str],
+    questions: dict[str, Question],
+    prompts: dict[str, DiscussionPrompt],
+    user_id: int | None,
+) -> None:
+    """Every changed version becomes a revision: the history of an item's edits.
+    (What was shown before the change already has its revision; see revisions.)"""
+    if not updated:
+        return
+    await session.flush()
+    await snapshot_questions(
+        session, [questions[s].id for s in updated if s in questions], user_id=user_id
+    )
+    await snapshot_prompts(
+        session, [prompts[s].id for s in updated if s in prompts], user_id=user_id
+    )
 
 
 async def import_items(
@@ -254,6 +276,7 @@ async def import_items_in(
             )
         getattr(report, outcome).append(item.id)
     await _insert_new_questions(session, new_rows)
+    await _snapshot_updated(session, report.updated, questions, prompts, user_id)
     if retire_missing:
         present = {item.id for item in items}
         for slug, row in [*questions.items(), *prompts.items()]:

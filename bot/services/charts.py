@@ -86,9 +86,14 @@ def participation_lines(result: DiscussionResult) -> list[str]:
 
 def result_text(result: DiscussionResult) -> str:
     """The chart's figures as plain text (shares are of each vote's own voters)."""
-    lines = ["Share of voters, opening vote → final vote:"]
-    for row in chart_rows(result):
-        lines.append(f"• {row.label}: {row.before_pct}% → {row.after_pct}% ({row.change})")
+    if not result.after_voters:
+        # Closed without a final vote: there is nothing to compare with, so no "33% → 0%".
+        lines = ["Share of voters in the opening vote (nobody voted in a final vote):"]
+        lines += [f"• {row.label}: {row.before_pct}%" for row in chart_rows(result)]
+    else:
+        lines = ["Share of voters, opening vote → final vote:"]
+        for row in chart_rows(result):
+            lines.append(f"• {row.label}: {row.before_pct}% → {row.after_pct}% ({row.change})")
     lines.extend(participation_lines(result))
     lines.append(result.gain_sentence())
     if result.gain_status in (GainStatus.GAINED, GainStatus.TIED):
@@ -120,20 +125,21 @@ def render_result_png(result: DiscussionResult, title: str | None = None) -> byt
             color=BEFORE_COLOUR,
             label=f"Opening vote ({_members(result.before_voters)})",
         )
-        after = ax.barh(
-            [y + bar / 2 for y in ys],
-            [r.after_pct for r in rows],
-            height=bar,
-            color=AFTER_COLOUR,
-            label=f"Final vote ({_members(result.after_voters)})",
-        )
         ax.bar_label(before, labels=[f"{r.before_pct}%" for r in rows], padding=3, fontsize=9)
-        ax.bar_label(
-            after,
-            labels=[f"{r.after_pct}% ({r.change})" for r in rows],
-            padding=3,
-            fontsize=9,
-        )
+        if result.after_voters:  # no final vote: no bars of 0% beside the opening ones
+            after = ax.barh(
+                [y + bar / 2 for y in ys],
+                [r.after_pct for r in rows],
+                height=bar,
+                color=AFTER_COLOUR,
+                label=f"Final vote ({_members(result.after_voters)})",
+            )
+            ax.bar_label(
+                after,
+                labels=[f"{r.after_pct}% ({r.change})" for r in rows],
+                padding=3,
+                fontsize=9,
+            )
         ax.set_yticks(ys, labels)
         ax.invert_yaxis()
         ax.set_xlim(0, 118)

@@ -19,6 +19,7 @@ class GuildSettings:
     default_questions: int
     default_seconds: int
     timezone: str
+    quiz_in_thread: bool = False
 
 
 def _view(row: Guild) -> GuildSettings:
@@ -30,6 +31,7 @@ def _view(row: Guild) -> GuildSettings:
         default_questions=row.default_questions,
         default_seconds=row.default_seconds,
         timezone=row.timezone,
+        quiz_in_thread=bool(row.quiz_in_thread),
     )
 
 
@@ -66,6 +68,7 @@ class GuildService:
             "default_questions",
             "default_seconds",
             "timezone",
+            "quiz_in_thread",
         }
         unknown = set(changes) - allowed
         if unknown:

@@ -35,11 +35,44 @@ class Page:
     total: int
 
 
+# The form's own words for the schema's fields (what the moderator filled in).
+FORM_FIELDS = {
+    "text": "Question",
+    "choices": "Answers",
+    "answer": "Answers",
+    "accepted": "Answers",
+    "explanation": "Explanation",
+    "sources": "Source",
+    "tags": "Tags",
+    "difficulty": "Difficulty",
+}
+
+
+def _in_form_words(field: str, problem: Any) -> str:
+    kind, ctx = problem["type"], problem.get("ctx") or {}
+    if field == "Difficulty":
+        return "Difficulty must be 1, 2 or 3."
+    unit = "lines" if field == "Answers" and "max_length" in ctx and kind == "too_long" else ""
+    if kind == "string_too_long":
+        what = "Each answer" if field == "Answers" else field
+        return f"{what} must be at most {ctx['max_length']} characters."
+    if kind == "string_too_short":
+        return f"{field} cannot be empty."
+    if kind == "too_long":
+        return f"{field}: at most {ctx['max_length']} {unit or 'items'}."
+    if kind == "too_short":
+        return f"{field}: at least {ctx['min_length']} {unit or 'items'}."
+    return f"{field}: {problem['msg'].removeprefix('Value error, ')}"
+
+
 def describe_errors(error: ValidationError) -> str:
-    lines = []
+    """Each problem once, named by the form's field, in plain words (not pydantic's)."""
+    lines: list[str] = []
     for problem in error.errors()[:8]:
-        where = ".".join(str(p) for p in problem["loc"] if not str(p).startswith("function-"))
-        lines.append(f"{where or 'item'}: {problem['msg'].removeprefix('Value error, ')}")
+        names = [p for p in problem["loc"] if isinstance(p, str) and p in FORM_FIELDS]
+        line = _in_form_words(FORM_FIELDS[names[0]] if names else "Question", problem)
+        if line not in lines:
+            lines.append(line)
     return "\n".join(lines)
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.items import BASE_LANGUAGE
 from db.models import SHIPPED, HiddenQuestion, PracticeItem, Question, QuestionTag
 
 FACT_KINDS = ("multiple_choice", "true_false", "short_answer", "which_first")
@@ -42,6 +43,8 @@ class QuestionView:
     difficulty: int
     as_of: date | None
     status: str
+    # {language: Translation fields} as authored (see bot.core.items.Translation).
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def correct_text(self) -> str:
@@ -66,6 +69,36 @@ def question_view(row: Question) -> QuestionView:
         difficulty=row.difficulty,
         as_of=row.as_of,
         status=row.status,
+        translations=dict((row.data or {}).get("translations") or {}),
+    )
+
+
+def localized(view: QuestionView, language: str) -> tuple[QuestionView, bool]:
+    """The question in `language`, and whether it had that language.
+
+    Only words change: the answer is at the same position in every language. An
+    item without the language is returned as it is (the caller marks it).
+    """
+    text = view.translations.get(language)
+    if language == BASE_LANGUAGE or not view.translations:
+        return view, language == BASE_LANGUAGE
+    if not text:
+        return view, False
+    accepted = view.accepted_answers
+    if text.get("accepted"):  # its own language's answer first in the reveal
+        accepted = list(dict.fromkeys([*text["accepted"], *accepted]))
+    return (
+        replace(
+            view,
+            text=text.get("text") or text.get("claim") or view.text,
+            choices=list(text.get("choices") or text.get("events") or view.choices)
+            if view.kind != "claim_check"
+            else view.choices,
+            accepted_answers=accepted,
+            explanation=text.get("explanation") or view.explanation,
+            sources=[*view.sources, *text.get("sources", [])],
+        ),
+        True,
     )
 
 
@@ -210,6 +243,19 @@ async def tag_suggestions(
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def known_tags(session: AsyncSession, guild_id: int, tags: Sequence[str]) -> set[str]:
+    """Which of these tags the guild's drawable questions carry."""
+    if not tags:
+        return set()
+    stmt = (
+        select(QuestionTag.tag)
+        .join(Question, Question.id == QuestionTag.question_id)
+        .where(visible_to(guild_id), Question.status == "active", QuestionTag.tag.in_(tags))
+        .group_by(QuestionTag.tag)
+    )
+    return set((await session.execute(stmt)).scalars())
 
 
 async def get_visible(session: AsyncSession, guild_id: int, question_id: int) -> Question | None:

@@ -43,7 +43,8 @@ from db.models import (
 )
 from db.upsert import insert_ignore, update_many, upsert_add
 
-LETTERS = "ABCD"
+# One letter per answer button: up to four choices, five for a claim check's verdicts.
+LETTERS = "ABCDE"
 MIN_QUESTIONS, MAX_QUESTIONS = 1, 50
 MIN_SECONDS, MAX_SECONDS = 5, 120
 # How long a round may wait for its question to be posted before it times out anyway.
@@ -108,6 +109,7 @@ class RunInfo:
     seconds: int
     status: str
     mode: str = "live"
+    thread_id: int | None = None  # the thread the quiz is played in, if any
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,37 @@ class Results:
     ended_now: bool = True
 
 
+@dataclass(frozen=True)
+class Standing:
+    """One member's place after a round, and what the round changed for them."""
+
+    user_id: int
+    place: int
+    previous_place: int | None  # None: joined in this round
+    points: int
+    gained: int  # points of this round, streak bonus included
+    answered: bool  # answered this round
+    correct: bool
+    streak: int
+
+
+@dataclass(frozen=True)
+class Standings:
+    """Everyone's place after a round: the top for the screen, all for "My result"."""
+
+    round_id: int
+    everyone: list[Standing]
+
+    TOP = 5
+
+    @property
+    def top(self) -> list[Standing]:
+        return self.everyone[: self.TOP]
+
+    def of(self, user_id: int) -> Standing | None:
+        return next((s for s in self.everyone if s.user_id == user_id), None)
+
+
 def score_periods(when: datetime) -> list[str]:
     """Leaderboard buckets an answer counts toward: all time, its ISO week, its month."""
     year, week, _ = when.isocalendar()
@@ -177,6 +210,7 @@ def _run_info(run: QuizRun) -> RunInfo:
         seconds=run.seconds_per_question,
         status=run.status,
         mode=run.mode,
+        thread_id=run.thread_id,
     )
 
 
@@ -267,6 +301,16 @@ class QuizService:
         except IntegrityError:
             # Another process started one in the same instant: the index said no.
             raise QuizAlreadyRunning("A quiz is already running in this channel.") from None
+
+    async def set_thread(self, run_id: int, thread_id: int) -> RunInfo | None:
+        """The quiz is played in this thread (its channel keeps one line)."""
+        async with self.sessions.begin() as session:
+            run = await session.get(QuizRun, run_id)
+            if run is None:
+                return None
+            run.thread_id = thread_id
+            await session.flush()
+            return _run_info(run)
 
     async def get_run(self, run_id: int) -> RunInfo | None:
         async with self.sessions() as session:
@@ -382,6 +426,72 @@ class QuizService:
                 None if rnd is None else _round_info(rnd, run, await _shown_question(session, rnd))
             )
             return _run_info(run), info
+
+    async def standings(self, round_id: int) -> Standings | None:
+        """Places after a closed round and the places before it (two reads).
+
+        Read after `close_round` scored the round, so it does not depend on how the
+        scoring is done: the previous places are the ranking without this round's
+        points and time.
+        """
+        async with self.sessions() as session:
+            run_id = await session.scalar(select(QuizRound.run_id).where(QuizRound.id == round_id))
+            if run_id is None:
+                return None
+            players = list(
+                (
+                    await session.execute(
+                        select(QuizParticipant).where(QuizParticipant.run_id == run_id)
+                    )
+                ).scalars()
+            )
+            answers = {
+                row.user_id: row
+                for row in (
+                    await session.execute(
+                        select(
+                            QuizAnswer.user_id,
+                            QuizAnswer.correct,
+                            QuizAnswer.points,
+                            QuizAnswer.elapsed_ms,
+                        ).where(QuizAnswer.round_id == round_id)
+                    )
+                ).all()
+            }
+        now_ranked = rank([_player_result(p) for p in players])
+        before = rank(
+            [
+                PlayerResult(
+                    user_id=p.user_id,
+                    points=p.points - answers[p.user_id].points,
+                    correct=p.correct - int(answers[p.user_id].correct),
+                    answered=p.answered - 1,
+                    total_time_ms=p.total_time_ms - answers[p.user_id].elapsed_ms,
+                    best_streak=p.best_streak,
+                )
+                for p in players
+                if p.user_id in answers and p.answered > 1
+            ]
+            + [_player_result(p) for p in players if p.user_id not in answers]
+        )
+        previous = {r.user_id: r.rank for r in before}
+        streaks = {p.user_id: p.streak for p in players}
+        everyone = []
+        for r in now_ranked:
+            answer = answers.get(r.user_id)
+            everyone.append(
+                Standing(
+                    user_id=r.user_id,
+                    place=r.rank,
+                    previous_place=previous.get(r.user_id),
+                    points=r.points,
+                    gained=answer.points if answer else 0,
+                    answered=answer is not None,
+                    correct=bool(answer and answer.correct),
+                    streak=streaks.get(r.user_id, 0),
+                )
+            )
+        return Standings(round_id, everyone)
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         async with self.sessions.begin() as session:
@@ -731,6 +841,17 @@ class QuizService:
             await session.refresh(run)
             played = await session.scalar(select(func.count()).where(QuizRound.run_id == run_id))
             return Results(_run_info(run), rank(players), int(played or 0), bool(ended.rowcount))  # type: ignore[attr-defined]
+
+
+def _player_result(p: QuizParticipant) -> PlayerResult:
+    return PlayerResult(
+        user_id=p.user_id,
+        points=p.points,
+        correct=p.correct,
+        answered=p.answered,
+        total_time_ms=p.total_time_ms,
+        best_streak=p.best_streak,
+    )
 
 
 async def _everyone_in(

@@ -47,6 +47,9 @@ class QuizPresenter(Protocol):
 
     async def show_reveal(self, run: RunInfo, reveal: Reveal) -> None: ...
 
+    async def open_answers(self, run: RunInfo, rnd: RoundInfo) -> None:
+        """Unlock the answers of a question shown by `show_round` (after get-ready)."""
+
     async def show_results(self, run: RunInfo, results: Results) -> None: ...
 
     async def show_failure(self, run: RunInfo, results: Results | None) -> None:
@@ -66,6 +69,7 @@ class QuizRunner:
         pause_between_rounds: float = 4.0,
         owns_guild: Callable[[int], bool] = lambda _guild_id: True,
         live: LiveAnswers | None = None,
+        get_ready: float = 0.0,
         leases: Leases | None = None,
         heartbeat_seconds: float = 10.0,
         retry_delays: Sequence[float] = RETRY_DELAYS,
@@ -76,6 +80,7 @@ class QuizRunner:
         self.pause = pause_between_rounds
         self.owns_guild = owns_guild
         self.live = live
+        self.get_ready = get_ready  # seconds a question is shown before answers open
         self.leases = leases or Leases(service.sessions, clock)
         self.heartbeat_seconds = heartbeat_seconds
         self.retry_delays = tuple(retry_delays)
@@ -204,12 +209,27 @@ class QuizRunner:
         if self.live is not None:
             await self.live.open(rnd)  # before the buttons can be clicked
         message_id = await self._retry(self.presenter.show_round, run, rnd)
+        # -- game (issue 13): the get-ready beat. The question is shown with its
+        # answers locked; they unlock, and the answering time starts, after it.
+        if self.get_ready > 0:
+            if message_id is not None:  # stored first: a restart during the beat finds it
+                await self._retry(self.service.set_round_message, rnd.round_id, message_id)
+            await asyncio.sleep(self.get_ready)
+        # -- end of the get-ready beat
         # Answering time starts now that the question is visible: a slow post (a 429,
         # a retried 5xx) never eats into the members' time.
         started = await self._retry(self.service.start_answering, rnd.round_id, message_id)
         if started is not None and self.live is not None:
             self.live.retime(started)
+        if started is not None:
+            await self._unlock(run, started)
         return started or rnd
+
+    async def _unlock(self, run: RunInfo, rnd: RoundInfo) -> None:
+        """game (issue 13): open the answer buttons of a question shown locked."""
+        open_answers = getattr(self.presenter, "open_answers", None)
+        if open_answers is not None:
+            await self._retry(open_answers, run, rnd)
 
     async def _drive(self, run: RunInfo, resume: RoundInfo | None) -> None:
         rnd = resume
@@ -227,6 +247,8 @@ class QuizRunner:
                     rnd = await self._retry(self.service.start_answering, rnd.round_id) or rnd
                 if self.live is not None:
                     await self.live.open(rnd)
+                if rnd.deadline_at > self.clock():
+                    await self._unlock(run, rnd)  # game: it may have stopped in its get-ready beat
             overdue = self.clock() - rnd.deadline_at
             await self._wait_round(run.run_id, rnd)
             if self.live is not None:
@@ -257,11 +279,16 @@ class QuizRunner:
         many runs were taken up.
         """
         adopted = 0
-        for run_id, guild_id in await self.leases.orphans(QuizRun):
+        try:
+            orphans = await self._retry(self.leases.orphans, QuizRun)
+        except Exception:
+            log.exception("could not look for quizzes to take up; the watchdog retries")
+            return 0
+        for run_id, guild_id in orphans:
             if run_id in self.tasks or not self.owns_guild(guild_id):
                 continue
             try:
-                state = await self.service.run_state(run_id)
+                state = await self._retry(self.service.run_state, run_id)
             except Exception:
                 log.exception("quiz run %s: could not be read for recovery", run_id)
                 continue

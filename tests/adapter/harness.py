@@ -51,7 +51,9 @@ def make_bot(fake: FakeDiscord, database: Database, clock: Clock, **settings: ob
     )
     engine = create_engine(database.url)
     services = Services.build(create_session_factory(engine), clock, random.Random(5))
-    bot = QuizBot(config, services, pause_between_rounds=0, guild_ready_timeout=0.05)
+    bot = QuizBot(
+        config, services, pause_between_rounds=0, get_ready_seconds=0, guild_ready_timeout=0.05
+    )
     bot.engine_for_tests = engine  # type: ignore[attr-defined]
     return bot
 
@@ -69,11 +71,35 @@ async def running_bot(
 
 
 def round_messages(fake: FakeDiscord, channel: object) -> list[Message]:
+    """The question messages (one per question, edited through its phases)."""
     return [
         m
         for m in fake.messages(channel, include_ephemeral=False)
-        if m.embeds and m.embeds[0].get("title", "").startswith("Question ")
+        if any(c.startswith(("quiz:", "quizme:")) for c in m.custom_ids)
     ]
+
+
+def is_open_question(message: Message) -> bool:
+    """Its answer buttons are unlocked (the get-ready beat is over)."""
+    return any(
+        b.get("custom_id", "").startswith("quiz:") and not b.get("disabled")
+        for b in message.buttons
+    )
+
+
+async def wait_for_question(
+    fake: FakeDiscord,
+    channel: object,
+    *,
+    after: Message | None = None,
+    timeout: float = 5.0,  # noqa: ASYNC109
+) -> Message:
+    """The next question whose answers are open (after `after`, when given)."""
+    return await fake.wait_for_message(
+        channel,  # type: ignore[arg-type]
+        lambda m: (after is None or m.id > after.id) and is_open_question(m),
+        timeout=timeout,
+    )
 
 
 def round_id_of(message: Message) -> int:
@@ -97,6 +123,7 @@ async def answer(
 ) -> str:
     """Answer a round as a member would (button, or the modal for short answers);
     returns the bot's ephemeral reply."""
+    await fake.wait_until(lambda: is_open_question(message), what="the answers to open")
     rnd = await bot.services.quiz.get_round(round_id_of(message))
     assert rnd is not None
     if rnd.question.kind == "short_answer":

@@ -41,7 +41,7 @@ async def test_run_bot_migrates_syncs_and_answers(
         assert (tmp_path / "fresh" / "quizbot.db").exists()
         helped = await fake.run_command(member, channel, "help")
         response = await helped.response()
-        assert response.ephemeral and "/quiz start" in response.content
+        assert response.ephemeral and "/quiz start" in response.message.text
         started = await fake.run_command(member, channel, "quiz start", {"questions": 1})
         assert "Quiz starting" in (await started.response()).content
         await fake.wait_for_message(channel, lambda m: bool(m.custom_ids))

@@ -66,6 +66,7 @@ async def test_each_format_uploaded_confirmed_and_drawn(
         )
         assert (await confirm.response()).type == 7
         assert f"{new} new" in report.content and not report.custom_ids
+        assert "Press **Import**" not in report.text  # the report says what happened
         assert await guild_questions(bot, guild.id) == new
 
         tag = "example" if fmt in ("yaml", "json", "csv") else "uploaded"

@@ -126,7 +126,7 @@ async def test_question_of_the_day_posts_closes_and_counts_streaks(
             assert len(report.fired) == 1, report
             question = await fake.wait_for_message(
                 channel,
-                lambda m: bool(m.custom_ids) and m.embeds[0]["title"] == "Question of the day",
+                lambda m: bool(m.custom_ids) and "Question of the day" in m.text,
             )
             assert "is in" in await answer(fake, bot, player, question, right=True)
             clock.advance(hours=2, minutes=1)
@@ -135,10 +135,7 @@ async def test_question_of_the_day_posts_closes_and_counts_streaks(
             await fake.wait_for_edit(question, lambda m: not m.custom_ids)
         streaks = await fake.wait_for_message(channel, lambda m: "Daily streaks" in m.content)
         assert f"<@{player.id}> 2 days" in streaks.content
-        reveals = [
-            m
-            for m in fake.messages(channel)
-            if m.embeds and m.embeds[0]["title"].startswith("Answer:")
-        ]
-        assert len(reveals) == 2
+        # Each day's reveal is in that day's question message.
+        reveals = [m for m in fake.messages(channel) if "**Answer:" in m.text]
+        assert len(reveals) == 2 and all("Question of the day" in m.text for m in reveals)
     fake.assert_no_rejections()

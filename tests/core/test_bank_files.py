@@ -54,7 +54,7 @@ def bank(tmp_path: Path, body: str, name: str = "bank.yaml", theme: str = "test"
 def load(path: Path, tmp_path: Path) -> BankLoad:
     essay = tmp_path / "essay.txt"
     essay.write_text(ESSAY, encoding="utf-8")
-    return load_bank(path, essay_path=essay)
+    return load_bank(path, essay_path=essay, require_review=False, require_languages=False)
 
 
 def only_problem(result: BankLoad) -> Problem:
@@ -307,7 +307,12 @@ def test_missing_essay_skips_quote_check_with_warning(tmp_path: Path) -> None:
         ),
         "  ",
     )
-    result = load_bank(bank(tmp_path, body), essay_path=tmp_path / "missing.txt")
+    result = load_bank(
+        bank(tmp_path, body),
+        essay_path=tmp_path / "missing.txt",
+        require_review=False,
+        require_languages=False,
+    )
     assert result.problems == []
     assert result.warnings and "essay not found" in result.warnings[0]
 
@@ -366,3 +371,17 @@ def test_duplicate_id_reported_even_when_the_item_is_broken(tmp_path: Path) -> N
         "item kup-dup: id: duplicate id (also at" in m and "bank.yaml:3)" in m for m in messages
     )
     assert any("item kup-dup: hint: unknown field 'hint'" in m for m in messages)
+
+
+def test_shipped_bank_check_refuses_an_item_without_a_review(tmp_path: Path) -> None:
+    """The shipped-bank check (the default) names the item and the missing field; a
+    reviewed item passes; moderators' uploads never go through this check."""
+    path = bank(tmp_path, MC_ITEM.format(id="no-review"))
+    essay = tmp_path / "essay.txt"
+    essay.write_text(ESSAY, encoding="utf-8")
+    problem = only_problem(load_bank(path, essay_path=essay, require_languages=False))
+    assert problem.item_id == "no-review" and problem.field == "reviewed"
+    reviewed = MC_ITEM.format(id="with-review") + (
+        "    reviewed: {by: A review session, date: 2026-11-30}\n"
+    )
+    assert load_bank(bank(tmp_path, reviewed), essay_path=essay, require_languages=False).ok

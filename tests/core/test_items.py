@@ -154,7 +154,7 @@ def test_which_first_accepts_years_and_yaml_ints() -> None:
 def test_claim_check_accessors() -> None:
     item = parse_item(CC)
     assert isinstance(item, ClaimCheckItem)
-    assert item.choices == ["Accurate", "Partly accurate", "Inaccurate", "Opinion"]
+    assert item.choices == ["Accurate", "Partly accurate", "Inaccurate", "Unverifiable", "Opinion"]
     assert item.choices == list(VERDICT_LABELS)
     assert item.correct_index == 2
     assert item.accepted_answers == ["Inaccurate"]
@@ -362,3 +362,56 @@ def test_quote_normalisation() -> None:
 
 def test_essay_paragraphs_skip_title() -> None:
     assert essay_paragraphs("Title\n\nOne.\n\n  \nTwo.\n") == ["One.", "Two."]
+
+
+# --------------------------------------------------------------------------- issue 15
+
+
+def test_unverifiable_is_a_verdict_players_can_choose() -> None:
+    """An empirical claim no source can check gets its own verdict, distinct from opinion."""
+    item = parse_item(with_(CC, verdict="unverifiable"))
+    assert isinstance(item, ClaimCheckItem)
+    assert item.choices[item.correct_index] == "Unverifiable"
+    assert item.accepted_answers == ["Unverifiable"]
+    assert len(item.choices) == 5 and all(len(f"E. {c}") <= 80 for c in item.choices)
+
+
+REVIEWED = {"by": "A review session", "date": "2026-11-30", "note": "Checked against the sources."}
+READS = [
+    {"date": "2026-11-30", "by": "A review session", "brief": brief, "change": "Read; no change."}
+    for brief in ("ukrainian-government", "russian-government")
+]
+
+
+def test_reviewed_is_required_only_for_the_shipped_bank() -> None:
+    """Moderators' uploads need no review record; a shipped item does."""
+    assert parse_item(MC).reviewed is None
+    assert "reviewed" in errors_of(MC, require_review=True)
+    item = parse_item(with_(MC, reviewed=REVIEWED), require_review=True)
+    assert item.reviewed is not None and str(item.reviewed.date) == "2026-11-30"
+    assert "reviewed" in errors_of(with_(MC, reviewed={**REVIEWED, "date": "30/11/2026"}))
+
+
+def test_shipped_discussion_needs_a_read_from_each_side() -> None:
+    shipped = with_(DISC, reviewed=REVIEWED, history=READS[:1])
+    assert "history" in errors_of(shipped, require_review=True)
+    ok = parse_item(with_(DISC, reviewed=REVIEWED, history=READS), require_review=True)
+    assert {h.brief for h in ok.history} == {"ukrainian-government", "russian-government"}
+    assert parse_item(with_(DISC, history=READS[:1])).kind == "discussion"  # uploads: no rule
+
+
+def test_review_records_do_not_change_the_content_hash() -> None:
+    plain = parse_item(MC)
+    recorded = parse_item(with_(MC, reviewed=REVIEWED, history=READS))
+    assert plain.content_hash() == recorded.content_hash()
+
+
+def test_evidence_against_is_shown_and_counted_in_the_field_limit() -> None:
+    vp = {**VIEWPOINT, "evidence_against": "The other side cites a poll."}
+    item = parse_item(with_(DISC, viewpoints=[vp, {**vp, "label": "Side B"}]))
+    assert isinstance(item, DiscussionItem)
+    shown = item.viewpoints[0].render()
+    assert "**Evidence cited against:** The other side cites a poll." in shown
+    assert "Evidence cited against" in item.viewpoints[0].argument_shown
+    long = {**vp, "evidence_against": "x" * 1000}
+    assert "viewpoints" in errors_of(with_(DISC, viewpoints=[long, {**vp, "label": "B"}]))

@@ -50,6 +50,9 @@ POLL_ANSWER_TEXT = 55
 POLL_MAX_HOURS = 768
 FILES_PER_MESSAGE = 10
 THREAD_NAME = 100
+THREAD_ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
+GALLERY_ITEMS = 10
+MEDIA_DESCRIPTION = 1024
 
 FLAG_SUPPRESS_EMBEDS = 1 << 2
 FLAG_EPHEMERAL = 1 << 6
@@ -58,7 +61,10 @@ FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
 FLAG_IS_COMPONENTS_V2 = 1 << 15
 
 SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
-LAYOUT_TYPES_V2 = frozenset({1, 9, 10, 11, 12, 13, 14, 17})
+# Top level of a components-v2 message (a thumbnail only sits in a section).
+LAYOUT_TYPES_V2 = frozenset({1, 9, 10, 12, 13, 14, 17})
+CONTAINER_CHILDREN = frozenset({1, 9, 10, 12, 13, 14})
+ROW_CHILDREN = frozenset({2, 4, *SELECT_TYPES})
 
 
 class FormErrors:
@@ -245,26 +251,57 @@ class _ComponentWalk:
             self.select(path, comp)
         elif ctype == 4:
             self.text_input(path, comp, labelled=False)
-        elif ctype == 9:  # section
+        elif ctype == 9:  # section: 1-3 text displays beside one button or thumbnail
             kids = check_list(errs, (*path, "components"), comp.get("components"), 3, min_len=1)
             for i, kid in enumerate(kids):
+                if isinstance(kid, dict) and kid.get("type") != 10:
+                    self.bad_child((*path, "components", i), "Sections hold text displays only")
+                    continue
                 self.component((*path, "components", i), kid)
             accessory = comp.get("accessory")
             if accessory is None:
                 errs.add((*path, "accessory"), "BASE_TYPE_REQUIRED", "This field is required")
+            elif isinstance(accessory, dict) and accessory.get("type") not in (2, 11):
+                self.bad_child((*path, "accessory"), "An accessory is a button or a thumbnail")
             else:
                 self.component((*path, "accessory"), accessory)
         elif ctype == 10:  # text display
             self.text_total += check_str(
                 errs, (*path, "content"), comp.get("content"), V2_TEXT, min_len=1, required=True
             )
-        elif ctype in (11, 12, 13, 14):  # thumbnail, gallery, file, separator
-            if ctype == 12:
-                check_list(errs, (*path, "items"), comp.get("items"), 10, min_len=1)
-        elif ctype == 17:  # container
+        elif ctype == 11:  # thumbnail
+            self.media(path, comp.get("media"))
+            check_str(errs, (*path, "description"), comp.get("description"), MEDIA_DESCRIPTION)
+        elif ctype == 12:  # media gallery
+            items = check_list(errs, (*path, "items"), comp.get("items"), GALLERY_ITEMS, min_len=1)
+            for i, item in enumerate(items):
+                ip = (*path, "items", i)
+                if _is_dict(errs, ip, item):
+                    self.media(ip, item.get("media"))
+                    check_str(
+                        errs, (*ip, "description"), item.get("description"), MEDIA_DESCRIPTION
+                    )
+        elif ctype == 13:  # file: only an attachment of this message
+            file = comp.get("file")
+            url = file.get("url") if isinstance(file, dict) else None
+            if not isinstance(url, str) or not url.startswith("attachment://"):
+                errs.add(
+                    (*path, "file", "url"),
+                    "COMPONENT_FILE_URL_INVALID",
+                    "File components only take attachment:// urls",
+                )
+        elif ctype == 14:  # separator
+            check_int(errs, (*path, "spacing"), comp.get("spacing"), 1, 2)
+        elif ctype == 17:  # container: no container inside a container
             kids = check_list(errs, (*path, "components"), comp.get("components"), 40, min_len=1)
             for i, kid in enumerate(kids):
+                if isinstance(kid, dict) and kid.get("type") not in CONTAINER_CHILDREN:
+                    self.bad_child((*path, "components", i), "Invalid component in a container")
+                    continue
                 self.component((*path, "components", i), kid)
+            colour = comp.get("accent_color")
+            if colour is not None:
+                check_int(errs, (*path, "accent_color"), colour, 0, 0xFFFFFF)
         elif ctype == 18:  # label (modals)
             check_str(
                 errs,
@@ -291,6 +328,15 @@ class _ComponentWalk:
         else:
             errs.add((*path, "type"), "ENUM_TYPE_COERCE", f"Value {ctype!r} is not a valid enum.")
 
+    def bad_child(self, path: Path, message: str) -> None:
+        self.errs.add((*path, "type"), "COMPONENT_TYPE_INVALID", message)
+
+    def media(self, path: Path, media: Any) -> None:
+        """An unfurled media item: an http(s) or attachment:// url."""
+        url = media.get("url") if isinstance(media, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://", "attachment://")):
+            self.errs.add((*path, "media", "url"), "BASE_TYPE_REQUIRED", "A media url is required")
+
     def action_row(self, path: Path, row: dict[str, Any]) -> None:
         errs = self.errs
         kids = check_list(
@@ -312,6 +358,9 @@ class _ComponentWalk:
                     "COMPONENT_TYPE_INVALID",
                     "Action rows cannot be nested",
                 )
+                continue
+            if isinstance(kid, dict) and kid.get("type") not in ROW_CHILDREN:
+                self.bad_child((*path, "components", i), "Action rows hold buttons or selects")
                 continue
             self.component((*path, "components", i), kid)
 
@@ -556,6 +605,7 @@ def validate_choice(errs: FormErrors, path: Path, choice: Any) -> int:
     if not _is_dict(errs, path, choice):
         return 0
     n = check_str(errs, (*path, "name"), choice.get("name"), 100, min_len=1, required=True)
+    validate_localizations(errs, path, choice, names="choice")
     value = choice.get("value")
     if isinstance(value, str):
         n += check_str(errs, (*path, "value"), value, 100)
@@ -565,6 +615,70 @@ def validate_choice(errs: FormErrors, path: Path, choice: Any) -> int:
 
 
 # --------------------------------------------------------------------------- application commands
+
+
+# Discord's locales (API v10, "Locales"): the keys name/description localisations may use.
+DISCORD_LOCALES = frozenset(
+    [
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    ]
+)
+
+
+def validate_localizations(
+    errs: FormErrors, path: Path, obj: dict[str, Any], *, names: str | None
+) -> None:
+    """`name_localizations` / `description_localizations`: known locales only; a localised
+    name follows the same rule as the name (`names`: "command" or "choice"); a localised
+    description is 1-100 characters, as the description."""
+    for key in ("name_localizations", "description_localizations"):
+        value = obj.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            errs.add((*path, key), "DICT_TYPE_CONVERT", "Only dictionaries may be used")
+            continue
+        for locale, text in value.items():
+            where = (*path, key, locale)
+            if locale not in DISCORD_LOCALES:
+                errs.add(where, "LOCALE_INVALID", f"Invalid locale {locale!r}")
+            elif key == "description_localizations":
+                check_str(errs, where, text, COMMAND_DESCRIPTION, min_len=1, required=True)
+            elif names == "choice":
+                check_str(errs, where, text, 100, min_len=1, required=True)
+            elif not valid_command_name(text, chat_input=True):
+                errs.add(where, "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {text!r}")
 
 
 def valid_command_name(name: Any, *, chat_input: bool) -> bool:
@@ -582,6 +696,7 @@ def _validate_option(errs: FormErrors, path: Path, opt: Any, *, depth: int) -> i
     name = opt.get("name")
     if not valid_command_name(name, chat_input=True):
         errs.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}")
+    validate_localizations(errs, path, opt, names="command")
     total += len(name) if isinstance(name, str) else 0
     total += check_str(
         errs,
@@ -676,6 +791,7 @@ def validate_command(errs: FormErrors, path: Path, cmd: Any) -> None:
     name = cmd.get("name")
     if not valid_command_name(name, chat_input=ctype == 1):
         errs.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}")
+    validate_localizations(errs, path, cmd, names="command")
     total = len(name) if isinstance(name, str) else 0
     if ctype == 1:
         total += check_str(

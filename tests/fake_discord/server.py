@@ -1693,6 +1693,17 @@ class FakeDiscord:
             limits.check_str(
                 errs, ("name",), body["name"], limits.THREAD_NAME, min_len=1, required=True
             )
+        if channel.is_thread:
+            duration = body.get("auto_archive_duration")
+            if duration is not None and duration not in limits.THREAD_ARCHIVE_MINUTES:
+                errs.add(
+                    ("auto_archive_duration",),
+                    "BASE_TYPE_CHOICES",
+                    "Value must be one of (60, 1440, 4320, 10080).",
+                )
+            for key in ("archived", "locked", "invitable"):
+                if key in body and not isinstance(body[key], bool):
+                    errs.add((key,), "BASE_TYPE_BOOLEAN", "Must be either true or false.")
         if errs:
             raise APIError.form(errs)
         for key in ("name", "topic", "archived", "locked", "auto_archive_duration", "invitable"):
@@ -1765,7 +1776,7 @@ class FakeDiscord:
             errs, ("name",), body.get("name"), limits.THREAD_NAME, min_len=1, required=True
         )
         duration = body.get("auto_archive_duration", 1440)
-        if duration not in (60, 1440, 4320, 10080):
+        if duration not in limits.THREAD_ARCHIVE_MINUTES:
             errs.add(
                 ("auto_archive_duration",),
                 "BASE_TYPE_CHOICES",

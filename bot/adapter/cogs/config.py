@@ -9,32 +9,46 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.permissions import ModeratorOnly
+from bot.adapter.limits import clip
+from bot.adapter.permissions import ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
 
-HELP = """\
-**Kupiansk quiz bot** — learn the recent history of Kupiansk, check an essay's claims, \
-and discuss the contested parts fairly.
+INTRO = (
+    "**Kupiansk quiz bot** — learn the recent history of Kupiansk, check an essay's claims, "
+    "and discuss the contested parts fairly."
+)
 
-**Play**
-`/quiz start` — a live quiz in this channel (questions, topics, difficulty, kind, seconds)
-`/quiz stop` — end it now (its starter or a moderator); results are still saved
-`/practice` — practise alone; questions you miss come back
-`/leaderboard` — this server's top players (week, month, all time)
-`/stats` — accuracy, points, best streak, strong and weak topics
 
-**Discuss**
-`/discuss start` — a contested question, its viewpoints side by side, a vote before and after
-`/discuss close` — call the final vote (starter or moderator); `/discuss list` — all of them
+def command_lines(tree: app_commands.CommandTree[QuizBot], *, moderators: bool) -> list[str]:
+    """Every slash command, from the tree itself, so the list is never out of date.
+    Commands whose default permissions need Manage Server are the moderators'."""
+    lines = []
+    for top in sorted(tree.get_commands(), key=lambda c: c.name):
+        if not isinstance(top, app_commands.Command | app_commands.Group):
+            continue  # context menus
+        perms = top.default_permissions
+        if (perms is not None and perms.value != 0) != moderators:
+            continue
+        leaves = (
+            [c for c in top.walk_commands() if isinstance(c, app_commands.Command)]
+            if isinstance(top, app_commands.Group)
+            else [top]
+        )
+        lines += [f"`/{c.qualified_name}` — {c.description}" for c in leaves]
+    return lines
 
-**Moderators** (Manage Server, or the role set below)
-`/schedule add` — a recurring quiz or question of the day; `/schedule list|next|history`
-`/config moderator-role` — who else counts as a moderator
-`/config quiz` — answer changes and the streak bonus
-"""
+
+def help_embed(tree: app_commands.CommandTree[QuizBot], *, moderator: bool) -> discord.Embed:
+    parts = [INTRO, "", "**Commands**", *command_lines(tree, moderators=False)]
+    if moderator:
+        parts += ["", "**Moderators** (Manage Server, or the moderator role)"]
+        parts += command_lines(tree, moderators=True)
+    return discord.Embed(
+        title="Help", description=clip("\n".join(parts), 4096), colour=discord.Colour.blurple()
+    )
 
 
 @app_commands.guild_only()
@@ -74,12 +88,14 @@ class ConfigCog(
     @app_commands.describe(
         allow_answer_change="Let members change their answer once per round",
         streak_bonus="Give bonus points for answer streaks",
+        in_thread="Play live quizzes in a thread the bot creates (the channel keeps one line)",
     )
     async def quiz(
         self,
         interaction: discord.Interaction,
         allow_answer_change: bool | None = None,
         streak_bonus: bool | None = None,
+        in_thread: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes = {
@@ -87,6 +103,7 @@ class ConfigCog(
             for k, v in {
                 "allow_answer_change": allow_answer_change,
                 "streak_bonus": streak_bonus,
+                "quiz_in_thread": in_thread,
             }.items()
             if v is not None
         }
@@ -99,7 +116,8 @@ class ConfigCog(
         await reply(
             interaction,
             f"Answer change allowed: **{'yes' if settings.allow_answer_change else 'no'}** · "
-            f"streak bonus: **{'on' if settings.streak_bonus else 'off'}** "
+            f"streak bonus: **{'on' if settings.streak_bonus else 'off'}** · "
+            f"quizzes in a thread: **{'yes' if settings.quiz_in_thread else 'no'}** "
             "(applies to quizzes started from now on).",
         )
 
@@ -110,8 +128,13 @@ class HelpCog(commands.Cog):
 
     @app_commands.command(name="help", description="What this bot does and its commands")
     async def help(self, interaction: discord.Interaction) -> None:
+        moderator = interaction.guild_id is not None and await is_moderator(
+            interaction, self.bot.services
+        )
         await interaction.response.send_message(
-            HELP, ephemeral=True, allowed_mentions=render.NO_MENTIONS
+            embed=help_embed(self.bot.tree, moderator=moderator),
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
         )
 
 

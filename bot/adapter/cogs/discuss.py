@@ -348,8 +348,10 @@ class DiscussCog(
             allowed_mentions=render.NO_MENTIONS,
         )
         if view.message_id:
+            # The buttons go, and the vote schedule gives way to "ended".
+            ended = render.discussion_embed(view, self.bot.services.clock(), ended=True)
             with contextlib.suppress(discord.HTTPException):
-                await channel.get_partial_message(view.message_id).edit(view=None)
+                await channel.get_partial_message(view.message_id).edit(embed=ended, view=None)
 
     @app_commands.command(name="start", description="Start a discussion of a contested question")
     @app_commands.describe(

@@ -16,7 +16,6 @@ from discord.ext import commands
 from bot.adapter import render
 from bot.adapter.limits import clip
 from bot.services.practice import PracticeQuestion
-from bot.services.quiz import LETTERS
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -39,13 +38,11 @@ def practice_view(pq: PracticeQuestion, recent: list[int]) -> discord.ui.View:
     if question.kind == "short_answer":
         view.add_item(PracticeTextButton(shown_ref(pq), trail))
         return view
-    for shown, original in enumerate(pq.choice_order):
-        label = (
-            question.choices[original]
-            if question.kind in ("true_false", "claim_check")
-            else LETTERS[shown]
+    for original in pq.choice_order:
+        # Each button carries its choice's own text, never a bare letter.
+        view.add_item(
+            PracticeButton(shown_ref(pq), original, trail, clip(question.choices[original], 80))
         )
-        view.add_item(PracticeButton(shown_ref(pq), original, trail, clip(label, 80)))
     return view
 
 

@@ -129,20 +129,28 @@ class UploadDecision(
             text = (
                 "Cancelled: nothing imported." if cancelled else "This upload was already decided."
             )
-            await interaction.response.edit_message(content=text, view=None)
+            await _decided(interaction, text)
             return
         try:
             report = await uploads.confirm(
                 interaction.guild_id, self.upload_id, interaction.user.id
             )
         except UploadError as error:
-            await interaction.response.edit_message(content=str(error), view=None)
+            await _decided(interaction, str(error))
             return
-        await interaction.response.edit_message(
-            content=f"Imported: {report.summary()}. They can be drawn in quizzes now "
+        await _decided(
+            interaction,
+            f"Imported: {report.summary()}. They can be drawn in quizzes now "
             "(drafts once completed).",
-            view=None,
         )
+
+
+async def _decided(interaction: discord.Interaction, text: str) -> None:
+    """The outcome replaces the buttons and the report's "Press Import" line alike."""
+    embeds = list(interaction.message.embeds) if interaction.message else []
+    if embeds:
+        embeds[0].description = clip(text, 4096)
+    await interaction.response.edit_message(content=text, embeds=embeds, view=None)
 
 
 class QuestionForm(discord.ui.Modal):

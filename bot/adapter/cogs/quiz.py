@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter import render
+from bot.adapter import game_screen, render
+from bot.adapter.game_screen import Phase, Picture, RoundScreen
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
 from bot.adapter.transient import is_transient_discord
-from bot.services.questions import tag_suggestions
+from bot.services.questions import known_tags, tag_suggestions
 from bot.services.quiz import (
-    LETTERS,
     AnswerStatus,
     QuizOptions,
     Results,
     Reveal,
     RoundInfo,
     RunInfo,
+    Standings,
 )
 
 if TYPE_CHECKING:
@@ -36,22 +41,29 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
 
 
-def answer_feedback(status: AnswerStatus, shown: int | None, text: str | None) -> str:
-    given = f"**{LETTERS[shown]}**" if shown is not None else f"“{clip(text or '', 100)}”"
+def answer_feedback(status: AnswerStatus, given: str | None) -> str:
+    """The private reply to an answer; `given` is the choice's text or the typed answer."""
+    named = f"**{discord.utils.escape_markdown(clip(given, 100))}**" if given else "your answer"
     return {
-        AnswerStatus.ACCEPTED: f"Your answer {given} is in. "
-        "The answer is revealed when the round closes.",
-        AnswerStatus.CHANGED: f"Changed to {given}. That was your one change: it is final now.",
-        AnswerStatus.DUPLICATE: f"You already answered {given}; your first answer counts.",
-        AnswerStatus.LATE: "Too late: this round has closed. Get ready for the next question!",
+        AnswerStatus.ACCEPTED: f"Your answer {named} is in. "
+        "The answer is revealed when the question closes.",
+        AnswerStatus.CHANGED: f"Changed to {named}. That was your one change: it is final now.",
+        AnswerStatus.DUPLICATE: f"You already answered {named}; that answer stands.",
+        AnswerStatus.LATE: "Too late: this question has closed.",
         AnswerStatus.ENDED: "This quiz has ended. Start a new one with /quiz start.",
         AnswerStatus.UNKNOWN: "This quiz has ended (or this button is no longer valid).",
     }[status]
 
 
 async def submit_answer(
-    interaction: discord.Interaction, round_id: int, *, choice: int | None, text: str | None
+    interaction: discord.Interaction,
+    round_id: int,
+    *,
+    choice: int | None,
+    text: str | None,
+    choice_texts: Sequence[str] = (),
 ) -> None:
+    """`choice_texts` are the texts of the buttons as shown, to name the member's choice."""
     bot = _bot(interaction)
     user, services = interaction.user.id, bot.services
     guild = interaction.guild_id or 0  # a round of another server is not answered here
@@ -68,7 +80,9 @@ async def submit_answer(
         if run_id is not None:
             bot.quiz_runner.everyone_answered(run_id)
     # The early close does not depend on the reply reaching the member (it may be late).
-    await reply(interaction, answer_feedback(outcome.status, outcome.shown_choice, outcome.text))
+    shown = outcome.shown_choice
+    given = choice_texts[shown] if shown is not None and shown < len(choice_texts) else outcome.text
+    await reply(interaction, answer_feedback(outcome.status, given))
 
 
 class AnswerButton(
@@ -95,7 +109,35 @@ class AnswerButton(
         return cls(int(match["round"]), int(match["choice"]), item.label or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await submit_answer(interaction, self.round_id, choice=self.choice, text=None)
+        await submit_answer(
+            interaction,
+            self.round_id,
+            choice=self.choice,
+            text=None,
+            choice_texts=_button_labels(interaction, self.round_id),
+        )
+
+
+def _button_labels(interaction: discord.Interaction, round_id: int) -> list[str]:
+    """The answer buttons' labels (each is its choice's text), by position."""
+    labels: dict[int, str] = {}
+    prefix = f"quiz:{round_id}:"
+    for row in interaction.message.components if interaction.message else []:
+        for item in _walk(row):
+            custom_id = getattr(item, "custom_id", None) or ""
+            if custom_id.startswith(prefix) and custom_id[len(prefix) :].isdigit():
+                labels[int(custom_id[len(prefix) :])] = getattr(item, "label", None) or ""
+    return [labels.get(i, "") for i in range(max(labels, default=-1) + 1)]
+
+
+def _walk(component: object) -> list[object]:
+    found = [component]
+    for child in getattr(component, "children", None) or []:
+        found += _walk(child)
+    accessory = getattr(component, "accessory", None)
+    if accessory is not None:
+        found.append(accessory)
+    return found
 
 
 class TextAnswerModal(discord.ui.Modal, title="Your answer"):
@@ -114,10 +156,13 @@ class TextAnswerModal(discord.ui.Modal, title="Your answer"):
 class TextAnswerButton(
     discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<round>\d+):text"
 ):
-    def __init__(self, round_id: int) -> None:
+    def __init__(self, round_id: int, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Answer", style=discord.ButtonStyle.primary, custom_id=f"quiz:{round_id}:text"
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"quiz:{round_id}:text",
+                disabled=disabled,
             )
         )
         self.round_id = round_id
@@ -131,53 +176,209 @@ class TextAnswerButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         status = await _bot(interaction).services.quiz.answerable(self.round_id)
         if status is not AnswerStatus.ACCEPTED:
-            await reply(interaction, answer_feedback(status, None, None))
+            await reply(interaction, answer_feedback(status, None))
             return
         await interaction.response.send_modal(TextAnswerModal(self.round_id))
 
 
-def round_view(rnd: RoundInfo) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    if rnd.question.kind == "short_answer":
-        view.add_item(TextAnswerButton(rnd.round_id))
-        return view
-    for i, text in enumerate(rnd.shown_choices):
-        label = text if rnd.question.kind in ("true_false", "claim_check") else LETTERS[i]
-        view.add_item(AnswerButton(rnd.round_id, i, clip(label, 80)))
-    return view
+class MyResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quizme:(?P<round>\d+)"):
+    """After a reveal: the member's own result, privately."""
+
+    def __init__(self, round_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="My result",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"quizme:{round_id}",
+            )
+        )
+        self.round_id = round_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> MyResultButton:
+        return cls(int(match["round"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        presenter = _bot(interaction).quiz_runner.presenter
+        assert isinstance(presenter, DiscordQuizPresenter)
+        text = await presenter.my_result(self.round_id, interaction.user.id)
+        await reply(interaction, text)
+
+
+CONTROLS = game_screen.Controls(
+    answer=lambda round_id, choice, label, disabled: AnswerButton(
+        round_id, choice, label, disabled=disabled
+    ),
+    text_answer=lambda round_id, disabled: TextAnswerButton(round_id, disabled=disabled),
+    my_result=MyResultButton,
+)
+
+
+@dataclass
+class _Shown:
+    """What a round's message shows, kept to edit it and to answer "My result"."""
+
+    run: RunInfo
+    rnd: RoundInfo
+    reveal: Reveal | None = None
+    standings: Standings | None = None
 
 
 class DiscordQuizPresenter:
-    """Shows what the quiz runner decides, in the quiz's channel."""
+    """Shows what the quiz runner decides: one message per question, edited in place."""
+
+    # Rounds remembered: each run's latest (its open question, or the reveal whose
+    # "My result" members press); older rounds of a run are forgotten as it moves on.
+    KEEP_ROUNDS = 1000
 
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
+        self.rounds: OrderedDict[int, _Shown] = OrderedDict()
+        # Rounds revealed before a restart: (standings, the answer's text).
+        self.earlier: OrderedDict[int, tuple[Standings | None, str]] = OrderedDict()
 
     def _channel(self, run: RunInfo) -> discord.PartialMessageable:
-        return self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+        """Where the questions go: the quiz's thread, if it has one."""
+        return self.bot.get_partial_messageable(
+            run.thread_id or run.channel_id, guild_id=run.guild_id
+        )
+
+    def pictures(self, rnd: RoundInfo) -> Sequence[Picture]:
+        """Pictures shown under a question (a MediaGallery); none yet. The hook for
+        bank pictures: return `Picture(url)`s, e.g. ``attachment://`` ones."""
+        return ()
+
+    def _screen(self, run: RunInfo, rnd: RoundInfo, phase: Phase, **details: Any) -> RoundScreen:
+        """Every phase of a round's message is built here, pictures included."""
+        return RoundScreen(rnd, phase, run.mode, pictures=self.pictures(rnd), **details)
+
+    def _remember(self, shown: _Shown) -> _Shown:
+        self.rounds[shown.rnd.round_id] = shown
+        self.rounds.move_to_end(shown.rnd.round_id)
+        while len(self.rounds) > self.KEEP_ROUNDS:
+            self.rounds.popitem(last=False)
+        return shown
+
+    async def _edit(self, run: RunInfo, message_id: int | None, screen: RoundScreen) -> bool:
+        if message_id is None:
+            return False
+        try:
+            await (
+                self._channel(run)
+                .get_partial_message(message_id)
+                .edit(
+                    view=game_screen.round_layout(screen, CONTROLS),
+                    allowed_mentions=render.NO_MENTIONS,
+                )
+            )
+        except discord.NotFound:
+            log.warning("the message of round %s is gone", screen.rnd.round_id)
+            return False
+        # Other errors reach the runner, which retries the passing ones (5xx, 429).
+        return True
 
     async def show_round(self, run: RunInfo, rnd: RoundInfo) -> int | None:
+        """Post the question with its answers locked (a live quiz's get-ready beat);
+        a question of the day opens at once."""
+        if run.mode == "live":
+            beat = self.bot.quiz_runner.get_ready
+            opens = self.bot.services.clock() + timedelta(seconds=beat)
+            screen = self._screen(run, rnd, Phase.GET_READY, opens_at=opens)
+        else:
+            screen = self._screen(run, rnd, Phase.ANSWERING)
         message = await self._channel(run).send(
-            embed=render.round_embed(rnd, run.mode),
-            view=round_view(rnd),
-            allowed_mentions=render.NO_MENTIONS,
+            view=game_screen.round_layout(screen, CONTROLS), allowed_mentions=render.NO_MENTIONS
         )
+        self._remember(_Shown(run, replace(rnd, message_id=message.id)))
         return message.id
 
-    async def show_reveal(self, run: RunInfo, reveal: Reveal) -> None:
-        channel = self._channel(run)
-        if reveal.round.message_id:
-            try:
-                # Buttons off, so nobody clicks a closed round.
-                await channel.get_partial_message(reveal.round.message_id).edit(view=None)
-            except discord.HTTPException:
-                log.warning("could not disable the buttons of round %s", reveal.round.round_id)
-        await channel.send(embed=render.reveal_embed(reveal), allowed_mentions=render.NO_MENTIONS)
+    async def open_answers(self, run: RunInfo, rnd: RoundInfo) -> None:
+        """The get-ready beat is over: unlock the buttons; the countdown is the deadline."""
+        shown = self.rounds.get(rnd.round_id)
+        message_id = rnd.message_id or (shown.rnd.message_id if shown else None)
+        screen = self._screen(run, rnd, Phase.ANSWERING)
+        if not await self._edit(run, message_id, screen):
+            # No message known (a restart before its id was kept) or it is gone: post it,
+            # so members can answer; the reveal edits this one.
+            message = await self._channel(run).send(
+                view=game_screen.round_layout(screen, CONTROLS),
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            message_id = message.id
+        self._remember(_Shown(run, replace(rnd, message_id=message_id)))
+
+    async def show_reveal(self, run: RunInfo, reveal: Reveal, *, stopped: bool = False) -> None:
+        """The reveal replaces the question's buttons in the same message."""
+        rnd = reveal.round
+        standings = None
+        if run.mode == "live":
+            standings = await self.bot.services.quiz.standings(rnd.round_id)
+        for older in [
+            rid
+            for rid, s in self.rounds.items()
+            if s.run.run_id == run.run_id and rid != rnd.round_id
+        ]:
+            del self.rounds[older]  # "My result" there reads the database (once a round)
+        before = self.rounds.get(rnd.round_id)  # the message this process posted, if any
+        message_id = (before.rnd.message_id if before else None) or rnd.message_id
+        self._remember(_Shown(run, replace(rnd, message_id=message_id), reveal, standings))
+        screen = self._screen(
+            run, rnd, Phase.REVEALED, reveal=reveal, standings=standings, stopped=stopped
+        )
+        if not await self._edit(run, message_id, screen):
+            # The question's message is gone: the reveal still reaches the channel.
+            await self._channel(run).send(
+                view=game_screen.round_layout(screen, CONTROLS),
+                allowed_mentions=render.NO_MENTIONS,
+            )
 
     async def show_results(self, run: RunInfo, results: Results) -> None:
-        await self._channel(run).send(
+        # A stopped quiz still reveals the question that was open, and locks its buttons.
+        for shown in [s for s in self.rounds.values() if s.run.run_id == run.run_id]:
+            if shown.reveal is None:
+                reveal = await self.bot.services.quiz.close_round(shown.rnd.round_id)
+                if reveal is not None:
+                    await self.show_reveal(run, reveal, stopped=True)
+        channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+        await channel.send(
             embed=render.results_embed(run, results), allowed_mentions=render.NO_MENTIONS
         )
+        thread_id = results.run.thread_id or run.thread_id
+        if thread_id:
+            await self._close_thread(run, thread_id)
+
+    async def _close_thread(self, run: RunInfo, thread_id: int) -> None:
+        """The results went back to the channel; the thread says so and is archived."""
+        try:
+            thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
+            assert isinstance(thread, discord.Thread)
+            await thread.send(
+                f"Quiz over: the results are in <#{run.channel_id}>.",
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            await thread.edit(archived=True)
+        except (discord.HTTPException, AssertionError):
+            log.warning("could not archive the thread of quiz %s", run.run_id)
+
+    async def my_result(self, round_id: int, user_id: int) -> str:
+        """From memory: the reveal's standings hold everyone's place. A round from
+        before a restart costs one read of its standings, then it is remembered too."""
+        shown = self.rounds.get(round_id)
+        if shown is not None and shown.reveal is not None:
+            answer = game_screen.answer_text(shown.reveal)
+            return game_screen.my_result_text(shown.standings, user_id, answer)
+        found = self.earlier.get(round_id)
+        if found is None:
+            rnd = await self.bot.services.quiz.get_round(round_id)
+            if rnd is None or not rnd.closed:
+                return "This question has not been revealed yet."
+            found = (await self.bot.services.quiz.standings(round_id), rnd.question.correct_text)
+            self.earlier[round_id] = found
+            while len(self.earlier) > self.KEEP_ROUNDS:
+                self.earlier.popitem(last=False)
+        return game_screen.my_result_text(found[0], user_id, found[1])
 
     async def show_failure(self, run: RunInfo, results: Results | None) -> None:
         await self._channel(run).send(
@@ -211,6 +412,33 @@ DIFFICULTIES = [
 ]
 
 
+async def start_thread(
+    bot: QuizBot, run: RunInfo, intro: str
+) -> tuple[RunInfo, discord.Thread | None]:
+    """Move a starting quiz into a thread of its own channel; the caller turns its
+    announcement into the one line that points there. None: play in the channel."""
+    channel = bot.get_channel(run.channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        return run, None  # a thread already (or a channel without threads): play here
+    try:
+        thread = await channel.create_thread(
+            name=f"Quiz · {run.question_count} question(s)",
+            type=discord.ChannelType.public_thread,
+            auto_archive_duration=60,
+        )
+    except discord.HTTPException:
+        log.warning("could not create a thread for quiz %s; playing in the channel", run.run_id)
+        return run, None
+    moved = await bot.services.quiz.set_thread(run.run_id, thread.id) or run
+    await thread.send(intro, allowed_mentions=render.NO_MENTIONS)
+    return moved, thread
+
+
+def _no_such_topics(unknown: Sequence[str]) -> str:
+    named = ", ".join(f"“{discord.utils.escape_markdown(clip(t, 40))}”" for t in unknown[:5])
+    return f"No questions here carry the topic {named}."
+
+
 def parse_topics(text: str | None) -> tuple[str, ...]:
     if not text:
         return ()
@@ -232,6 +460,7 @@ class QuizCog(
         difficulty="Only questions of this difficulty",
         kind="Facts, claim checks of the essay, or both",
         seconds="Seconds per question (5-120, default 20)",
+        thread="Play in a thread of its own (default: the server's setting)",
     )
     @app_commands.choices(kind=KINDS, difficulty=DIFFICULTIES)
     async def start(
@@ -242,12 +471,22 @@ class QuizCog(
         difficulty: app_commands.Choice[int] | None = None,
         kind: app_commands.Choice[str] | None = None,
         seconds: app_commands.Range[int, 5, 120] | None = None,
+        thread: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         settings = await self.bot.services.guilds.get(interaction.guild_id)
+        in_thread = settings.quiz_in_thread if thread is None else thread
+        # Public text names only the tags that matched; what else was typed stays private.
+        asked = parse_topics(topics)
+        async with self.bot.services.sessions() as session:
+            known = await known_tags(session, interaction.guild_id, asked)
+        unknown = [t for t in asked if t not in known]
+        if unknown and not known:
+            await reply(interaction, f"{_no_such_topics(unknown)} Pick one as you type.")
+            return
         options = QuizOptions(
             questions=questions or settings.default_questions,
-            tags=parse_topics(topics),
+            tags=tuple(t for t in asked if t in known),
             difficulty=difficulty.value if difficulty else None,
             kind=kind.value if kind else "mixed",
             seconds=seconds or settings.default_seconds,
@@ -256,11 +495,24 @@ class QuizCog(
             interaction.guild_id, interaction.channel_id, interaction.user.id, options
         )
         note = f" on {', '.join(options.tags)}" if options.tags else ""
-        await interaction.response.send_message(
+        intro = (
             f"**Quiz starting{clip(note, 200)}!** {run.question_count} question(s), "
-            f"{run.seconds} s each. Answer with the buttons; faster right answers score more.",
-            allowed_mentions=render.NO_MENTIONS,
+            f"{run.seconds} s each. Answer with the buttons; faster right answers score more."
         )
+        await interaction.response.send_message(intro, allowed_mentions=render.NO_MENTIONS)
+        if unknown:
+            await interaction.followup.send(
+                f"{_no_such_topics(unknown)} The quiz runs on the others.",
+                ephemeral=True,
+                allowed_mentions=render.NO_MENTIONS,
+            )
+        if in_thread:
+            run, thread = await start_thread(self.bot, run, intro)
+            if thread is not None:
+                await interaction.edit_original_response(
+                    content=f"Quiz in progress → {thread.mention}",
+                    allowed_mentions=render.NO_MENTIONS,
+                )
         self.bot.quiz_runner.launch(run)
 
     @start.autocomplete("topics")
@@ -281,6 +533,11 @@ class QuizCog(
     async def stop(self, interaction: discord.Interaction) -> None:
         assert interaction.channel_id is not None
         run = await self.bot.services.quiz.running_in_channel(interaction.channel_id)
+        channel = interaction.channel
+        if run is None and isinstance(channel, discord.Thread) and channel.parent_id:
+            # Typed in the quiz's own thread: the run belongs to the thread's channel.
+            found = await self.bot.services.quiz.running_in_channel(channel.parent_id)
+            run = found if found is not None and found.thread_id == channel.id else None
         if run is None or run.guild_id != interaction.guild_id:
             await reply(interaction, "No quiz is running in this channel.")
             return
@@ -332,6 +589,6 @@ class StatsCog(commands.Cog):
 
 
 async def setup(bot: QuizBot) -> None:
-    bot.add_dynamic_items(AnswerButton, TextAnswerButton)
+    bot.add_dynamic_items(AnswerButton, TextAnswerButton, MyResultButton)
     await bot.add_cog(QuizCog(bot))
     await bot.add_cog(StatsCog(bot))

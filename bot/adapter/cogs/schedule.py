@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.cogs.quiz import KINDS, parse_topics
+from bot.adapter.cogs.quiz import KINDS, parse_topics, start_thread
 from bot.adapter.limits import clip
 from bot.adapter.permissions import ModeratorOnly
 from bot.adapter.replies import reply
@@ -106,10 +106,16 @@ class ScheduleCog(
             quiz_options_from(claim.options),
             schedule_id=claim.schedule_id,
         )
-        await self.bot.get_partial_messageable(claim.channel_id).send(
-            f"**Scheduled quiz starting!** {run.question_count} question(s), {run.seconds} s each.",
-            allowed_mentions=render.NO_MENTIONS,
+        intro = (
+            f"**Scheduled quiz starting!** {run.question_count} question(s), {run.seconds} s each."
         )
+        line = await self.bot.get_partial_messageable(claim.channel_id).send(
+            intro, allowed_mentions=render.NO_MENTIONS
+        )
+        if (await services.guilds.get(claim.guild_id)).quiz_in_thread:
+            run, thread = await start_thread(self.bot, run, intro)
+            if thread is not None:
+                await line.edit(content=f"Scheduled quiz in progress → {thread.mention}")
         self.bot.quiz_runner.launch(run)
         return run.run_id
 

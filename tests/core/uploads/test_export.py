@@ -45,7 +45,12 @@ def test_export_then_parse_gives_the_same_set(bank_items, fmt: str) -> None:
     assert result.problems == [], [str(p) for p in result.problems[:5]]
     parsed = [p.item for p in result.items]
     assert _hashes(parsed) == _hashes(items)
-    assert [i.model_dump() for i in parsed] == [i.model_dump() for i in items]
+    # CSV has fixed columns: it carries no editorial record (reviewed, history), which
+    # uploads do not need, nor translations; YAML and JSON carry everything.
+    drop = {"reviewed", "history", "translations"} if fmt == "csv" else set()
+    assert [i.model_dump(exclude=drop) for i in parsed] == [
+        i.model_dump(exclude=drop) for i in items
+    ]
 
 
 def test_export_keeps_drafts_importable() -> None:
