@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.adapter import game_screen, render
 from bot.adapter.game_screen import Phase, Picture, RoundScreen
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
-from bot.adapter.permissions import is_moderator
+from bot.adapter.permissions import is_moderator, posting_refusal
 from bot.adapter.replies import reply
 from bot.adapter.transient import is_transient_discord
 from bot.services.questions import known_tags, tag_suggestions
@@ -145,8 +145,10 @@ class TextAnswerModal(discord.ui.Modal, title="Your answer"):
         label="Answer", max_length=200, placeholder="Type your answer"
     )
 
-    def __init__(self, round_id: int) -> None:
-        super().__init__(custom_id=f"quiztext:{round_id}", timeout=600)
+    def __init__(self, round_id: int, user_id: int) -> None:
+        # One id per member: discord.py files an open modal under its custom_id alone,
+        # so with one id per round the second member's form replaced the first one's.
+        super().__init__(custom_id=f"quiztext:{round_id}:{user_id}", timeout=600)
         self.round_id = round_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -178,7 +180,7 @@ class TextAnswerButton(
         if status is not AnswerStatus.ACCEPTED:
             await reply(interaction, answer_feedback(status, None))
             return
-        await interaction.response.send_modal(TextAnswerModal(self.round_id))
+        await interaction.response.send_modal(TextAnswerModal(self.round_id, interaction.user.id))
 
 
 class MyResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quizme:(?P<round>\d+)"):
@@ -474,6 +476,9 @@ class QuizCog(
         thread: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        if refusal := posting_refusal(interaction, "a quiz"):
+            await reply(interaction, refusal)
+            return
         settings = await self.bot.services.guilds.get(interaction.guild_id)
         in_thread = settings.quiz_in_thread if thread is None else thread
         # Public text names only the tags that matched; what else was typed stays private.
@@ -492,7 +497,11 @@ class QuizCog(
             seconds=seconds or settings.default_seconds,
         )
         run = await self.bot.services.quiz.start(
-            interaction.guild_id, interaction.channel_id, interaction.user.id, options
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+            options,
+            as_member=True,
         )
         note = f" on {', '.join(options.tags)}" if options.tags else ""
         intro = (

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.adapter import render
 from bot.adapter.cogs.quiz import KINDS, parse_topics, start_thread
 from bot.adapter.limits import clip
-from bot.adapter.permissions import ModeratorOnly
+from bot.adapter.permissions import ModeratorOnly, posting_refusal
 from bot.adapter.replies import reply
 from bot.core.schedule_math import timezone_suggestions
 from bot.services.qotd import QotdClosed
@@ -179,6 +179,9 @@ class ScheduleCog(
         assert interaction.guild_id is not None
         if channel.guild.id != interaction.guild_id:
             await reply(interaction, "Pick a channel of this server.")
+            return
+        if refusal := posting_refusal(interaction, "scheduled games", channel):
+            await reply(interaction, refusal)
             return
         if cron is None and (days is None or time is None):
             await reply(interaction, "Give `days` and `time` (or, for experts, a `cron` rule).")
