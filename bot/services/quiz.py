@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
@@ -126,6 +126,7 @@ class RoundInfo:
     deadline_at: datetime
     message_id: int | None = None
     closed: bool = False
+    seconds: int = 0  # the answering time, once it starts
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ def _round_info(rnd: QuizRound, run: QuizRun, question: QuestionView) -> RoundIn
         deadline_at=rnd.deadline_at,
         message_id=rnd.message_id,
         closed=rnd.closed_at is not None,
+        seconds=run.seconds_per_question,
     )
 
 
@@ -393,27 +395,28 @@ class QuizService:
             return _round_info(rnd, run, question)
 
     async def start_answering(
-        self, round_id: int, message_id: int | None = None
+        self, rnd: RoundInfo, message_id: int | None = None
     ) -> RoundInfo | None:
         """Start a round's answering time now, once its question is visible.
 
         The round was opened with a provisional deadline; a post delayed by a
-        429 or a retried 5xx must not eat the members' time. None when the
-        round closed meanwhile (a stop).
+        429 or a retried 5xx must not eat the members' time. One UPDATE (a round
+        turnover per quiz per question: 1,000 quizzes share one SQLite
+        connection). None when the round closed meanwhile (a stop).
         """
         now = self.clock()
+        times = {"started_at": now, "deadline_at": now + timedelta(seconds=rnd.seconds)}
+        shown = {"message_id": message_id} if message_id is not None else {}
         async with self.sessions.begin() as session:
-            rnd = await session.get(QuizRound, round_id, with_for_update=True)
-            if rnd is None or rnd.closed_at is not None:
-                return None
-            run = await session.get(QuizRun, rnd.run_id)
-            assert run is not None
-            rnd.started_at = now
-            rnd.deadline_at = now + timedelta(seconds=run.seconds_per_question)
-            if message_id is not None:
-                rnd.message_id = message_id
-            await session.flush()
-            return _round_info(rnd, run, await _shown_question(session, rnd))
+            result = await session.execute(
+                update(QuizRound)
+                .where(QuizRound.id == rnd.round_id, QuizRound.closed_at.is_(None))
+                .values(**times, **shown)
+                .execution_options(synchronize_session=False)
+            )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return None
+        return replace(rnd, **times, **shown)
 
     async def run_state(self, run_id: int) -> tuple[RunInfo, RoundInfo | None] | None:
         """A running run with its latest round, to take it up (after a restart, or

@@ -220,7 +220,7 @@ class QuizRunner:
         # -- end of the get-ready beat
         # Answering time starts now that the question is visible: a slow post (a 429,
         # a retried 5xx) never eats into the members' time.
-        started = await self._retry(self.service.start_answering, rnd.round_id, message_id)
+        started = await self._retry(self.service.start_answering, rnd, message_id)
         if started is not None and self.live is not None:
             self.live.retime(started)
         if started is not None:
@@ -246,7 +246,7 @@ class QuizRunner:
             else:  # resumed after a restart, or taken over from a dead process
                 if rnd.message_id is None:
                     # It died between opening and posting: start the time now.
-                    rnd = await self._retry(self.service.start_answering, rnd.round_id) or rnd
+                    rnd = await self._retry(self.service.start_answering, rnd) or rnd
                 if self.live is not None:
                     await self.live.open(rnd)
                 if rnd.deadline_at > self.clock():

@@ -148,7 +148,7 @@ async def test_time_counts_from_when_the_question_was_shown(sessions) -> None:  
     quiz, live, rnd = await setup(sessions, clock)
     right = rnd.shown_choices.index("Oskil")
     clock.advance(seconds=6)  # the post took 6 s
-    shown = await quiz.start_answering(rnd.round_id)
+    shown = await quiz.start_answering(rnd)
     assert shown is not None
     live.retime(shown)
     clock.advance(seconds=2)

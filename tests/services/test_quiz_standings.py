@@ -36,7 +36,7 @@ async def test_answering_time_starts_when_the_answers_open(quiz: QuizService, cl
     drawn = await quiz.open_next_round(run.run_id)
     assert drawn is not None
     clock.advance(seconds=3)  # the get-ready beat
-    opened = await quiz.start_answering(drawn.round_id)
+    opened = await quiz.start_answering(drawn)
     assert opened is not None
     assert opened.started_at == clock() and (opened.deadline_at - opened.started_at).seconds == 20
     # 19 s after the answers opened (22 s after the draw) the answer still counts.
