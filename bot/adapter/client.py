@@ -16,8 +16,10 @@ from discord.ext import commands
 
 from bot.adapter import render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
+from bot.adapter.language import speak
 from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
+from bot.i18n import _
 from bot.services.container import Services
 from bot.services.leases import DEFAULT_TTL, Leases
 from bot.services.quiz import QuizError
@@ -54,6 +56,11 @@ INVITE_PERMISSIONS = discord.Permissions(
 
 
 class QuizTree(app_commands.CommandTree["QuizBot"]):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command speaks the member's language (the server's for public posts)."""
+        await speak(interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
@@ -62,16 +69,16 @@ class QuizTree(app_commands.CommandTree["QuizBot"]):
         if isinstance(original, QuizError):
             message = str(original)
         elif isinstance(error, app_commands.NoPrivateMessage):
-            message = "This command works in a server channel, not in direct messages."
+            message = _("This command works in a server channel, not in direct messages.")
         elif isinstance(error, app_commands.CheckFailure):
-            message = "You can't use this command here."
+            message = _("You can't use this command here.")
         else:
             log.error(
                 "command %r failed",
                 interaction.command.qualified_name if interaction.command else "?",
                 exc_info=original,
             )
-            message = "Something went wrong on our side; it has been logged. Please try again."
+            message = _("Something went wrong on our side; it has been logged. Please try again.")
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(

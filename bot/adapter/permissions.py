@@ -9,6 +9,7 @@ from __future__ import annotations
 import discord
 
 from bot.adapter.replies import reply
+from bot.i18n import N_, _
 from bot.services.container import Services
 
 
@@ -27,7 +28,7 @@ async def is_moderator(interaction: discord.Interaction, services: Services) -> 
     )
 
 
-NOT_MODERATOR = (
+NOT_MODERATOR = N_(
     "Only moderators can do this: members with **Manage Server**, or the role set "
     "with `/config moderator-role`."
 )
@@ -42,5 +43,5 @@ class ModeratorOnly:
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if await is_moderator(interaction, self.services):
             return True
-        await reply(interaction, NOT_MODERATOR)
+        await reply(interaction, _(NOT_MODERATOR))
         return False
