@@ -142,24 +142,29 @@ def prompt_line(question: QuestionView) -> str:
     return f"-# {lead}" if lead else ""
 
 
+def localize_question(question: QuestionView) -> tuple[QuestionView, bool]:
+    """The question in the current language, verdict buttons included, and whether
+    its item had that language (else the caller shows the "(English only)" mark)."""
+    shown, had = localized(question, i18n.current())
+    if shown.kind in VERDICT_KINDS:
+        shown = replace(shown, choices=[_(c) for c in shown.choices])
+    return shown, had
+
+
 def localize_round(rnd: RoundInfo) -> tuple[RoundInfo, bool]:
     """The round in the current language (`i18n.use`), and whether its item had it.
     The answer keeps its position: only the words change; verdicts come from the catalog."""
-    question, had = localized(rnd.question, i18n.current())
-    choices = list(question.choices)
-    if question.kind in VERDICT_KINDS:
-        choices = [_(c) for c in choices]
+    question, had = localize_question(rnd.question)
+    choices = question.choices
     original = rnd.question.choices
     order = [original.index(t) if t in original else i for i, t in enumerate(rnd.shown_choices)]
     shown = [choices[i] if i < len(choices) else rnd.shown_choices[n] for n, i in enumerate(order)]
-    return replace(rnd, question=replace(question, choices=choices), shown_choices=shown), had
+    return replace(rnd, question=question, shown_choices=shown), had
 
 
 def correct_text(question: QuestionView) -> str:
     """The right answer's words in the current language."""
-    shown, _had = localized(question, i18n.current())
-    text = shown.correct_text
-    return _(text) if shown.kind in VERDICT_KINDS else text
+    return localize_question(question)[0].correct_text
 
 
 def localize_reveal(reveal: Reveal) -> Reveal:
