@@ -326,7 +326,8 @@ def fit_texts(texts: list[_Text], budget: int = V2_TEXT) -> None:
 
 def round_layout(screen: RoundScreen, controls: Controls) -> discord.ui.LayoutView:
     """The whole message for one phase of one question."""
-    rnd, other_language = localize_round(screen.rnd)
+    rnd, had_language = localize_round(screen.rnd)
+    other_language = not had_language
     question, phase = rnd.question, screen.phase
     if screen.reveal is not None:
         screen = replace(screen, rnd=rnd, reveal=replace(screen.reveal, round=rnd))

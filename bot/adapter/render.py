@@ -245,7 +245,8 @@ def label_of(view: DiscussionView, label: str) -> str:
 def discussion_embed(view: DiscussionView, now: datetime, *, ended: bool = False) -> discord.Embed:
     """The prompt and its viewpoints side by side (inline fields stack on phones).
     Once `ended`, the vote schedule and stage give way to a pointer to the result."""
-    prompt, other_language = localized_prompt(view.prompt, i18n.current())
+    prompt, had_language = localized_prompt(view.prompt, i18n.current())
+    other_language = not had_language
     lines = [clip(prompt.context, 1500)] if prompt.context else []
     windows = view.windows
     if other_language:

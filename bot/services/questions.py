@@ -107,6 +107,10 @@ def localized(view: QuestionView, language: str) -> tuple[QuestionView, bool]:
     )
 
 
+# The bank's default which-first question, shown through the catalog.
+i18n.N_("Which came first?")
+
+
 def framed_claim(view: QuestionView, claim: str | None) -> str | None:
     """A claim check's translated claim in the catalog's framing sentence, marked as a
     translation: the essay was written in English (the language of the caller's `use`)."""

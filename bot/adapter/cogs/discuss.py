@@ -22,7 +22,7 @@ from bot.adapter.limits import clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
 from bot.core.discussion_result import Phase, Stage
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.services.charts import draw_result_chart, result_text
 from bot.services.discussions import DiscussionError, DiscussionView, VoteStatus
 from bot.services.leases import DISCUSSION
@@ -128,7 +128,7 @@ class VoteButton(
 
 class SteelmanModal(Localized, discord.ui.Modal, title="Steelman"):
     case: discord.ui.TextInput[SteelmanModal] = discord.ui.TextInput(
-        label="The strongest case for it",
+        label=N_("The strongest case for it"),
         style=discord.TextStyle.paragraph,
         min_length=50,
         max_length=1000,
@@ -136,7 +136,7 @@ class SteelmanModal(Localized, discord.ui.Modal, title="Steelman"):
 
     def __init__(self, run_id: int, position: int, label: str) -> None:
         super().__init__(title=clip(_("Steelman: {label}").format(label=label), 45), timeout=1800)
-        self.case.label = _("The strongest case for it")
+        self.case._underlying.label = _("The strongest case for it")
         self.run_id, self.position = run_id, position
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

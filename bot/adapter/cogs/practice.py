@@ -18,7 +18,7 @@ from bot.adapter import render
 from bot.adapter.game_screen import localize_question
 from bot.adapter.language import Localized
 from bot.adapter.limits import clip
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.services.practice import PracticeQuestion
 
 if TYPE_CHECKING:
@@ -151,12 +151,12 @@ class PracticeButton(
 
 class PracticeModal(Localized, discord.ui.Modal, title="Your answer"):
     answer: discord.ui.TextInput[PracticeModal] = discord.ui.TextInput(
-        label="Answer", max_length=200
+        label=N_("Answer"), max_length=200
     )
 
     def __init__(self, ref: str, trail: str) -> None:
         super().__init__(title=_("Your answer"), timeout=900)
-        self.answer.label = _("Answer")
+        self.answer._underlying.label = _("Answer")
         self.ref, self.trail = ref, trail
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

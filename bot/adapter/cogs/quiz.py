@@ -23,7 +23,7 @@ from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
 from bot.adapter.transient import is_transient_discord
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.services.questions import QuestionView, known_tags, tag_suggestions
 from bot.services.quiz import (
     AnswerStatus,
@@ -165,12 +165,12 @@ def _walk(component: object) -> list[object]:
 
 class TextAnswerModal(Localized, discord.ui.Modal, title="Your answer"):
     answer: discord.ui.TextInput[TextAnswerModal] = discord.ui.TextInput(
-        label="Answer", max_length=200, placeholder="Type your answer"
+        label=N_("Answer"), max_length=200, placeholder=N_("Type your answer")
     )
 
     def __init__(self, round_id: int) -> None:
         super().__init__(title=_("Your answer"), custom_id=f"quiztext:{round_id}", timeout=600)
-        self.answer.label = _("Answer")
+        self.answer._underlying.label = _("Answer")
         self.answer.placeholder = _("Type your answer")
         self.round_id = round_id
 

@@ -60,8 +60,8 @@ def describe(view: ScheduleView) -> str:
 
 
 def when(at: datetime) -> str:
-    """A local time written the language's way (Babel): "Mon 1 Dec 2026 09:00"."""
-    return format_datetime(at, "EEE d MMM y HH:mm", locale=i18n.current())
+    """A local time written the language's way (Babel): "Mon 01 Dec 2026 09:00"."""
+    return format_datetime(at, "EEE dd MMM y HH:mm", locale=i18n.current())
 
 
 @app_commands.guild_only()
