@@ -163,6 +163,8 @@ async def test_a_prompt_reuploaded_with_fewer_viewpoints_mid_discussion(
             )
         assert data is not None
         data = {**data, "viewpoints": data["viewpoints"][:2]}
+        for translation in data.get("translations", {}).values():
+            translation["viewpoints"] = translation["viewpoints"][:2]
         await import_items(sessions, [parse_item(data)])
         await engine.dispose()
 
