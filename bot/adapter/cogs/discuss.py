@@ -8,6 +8,7 @@ import io
 import logging
 import re
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from bot.adapter.language import Localized, guild_language, public
 from bot.adapter.limits import clip
 from bot.adapter.permissions import is_moderator
 from bot.adapter.replies import reply
-from bot.core.discussion_result import Phase, Stage
+from bot.core.discussion_result import DiscussionResult, Phase, Stage
 from bot.i18n import N_, _
 from bot.services.charts import draw_result_chart, result_text
 from bot.services.discussions import DiscussionError, DiscussionView, VoteStatus
@@ -38,6 +39,22 @@ TICK_SECONDS = 30.0
 
 def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
+
+
+def localized_result(result: DiscussionResult, view: DiscussionView) -> DiscussionResult:
+    """The result with its viewpoints named in the current language."""
+    options = tuple(
+        replace(
+            o,
+            label=_("Undecided")
+            if o.position is None
+            else render.label_of(view, view.prompt.viewpoints[o.position].label)
+            if o.position < len(view.prompt.viewpoints)
+            else o.label,
+        )
+        for o in result.options
+    )
+    return replace(result, options=options)
 
 
 def discussion_view(view: DiscussionView) -> discord.ui.View:
@@ -380,11 +397,10 @@ class DiscussCog(
         language = await guild_language(self.bot.services, view.guild_id)
         with i18n.use(language):
             prompt, _had = localized_prompt(view.prompt, language)
-            png = await draw_result_chart(outcome.result, prompt.question)
+            result = localized_result(outcome.result, view)
+            png = await draw_result_chart(result, prompt.question)
             best = await service.best_steelmen(run_id, 3, guild_id=view.guild_id)
-            embed = render.discussion_result_embed(
-                view, outcome.result, result_text(outcome.result), best
-            )
+            embed = render.discussion_result_embed(view, result, result_text(result), best)
             ended = render.discussion_embed(view, self.bot.services.clock(), ended=True)
         channel = self.bot.get_partial_messageable(view.channel_id, guild_id=view.guild_id)
         await channel.send(
