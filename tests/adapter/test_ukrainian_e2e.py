@@ -203,6 +203,9 @@ async def test_a_discussion_in_ukrainian(fake_discord: FakeDiscord, tmp_path: Pa
             timeout=30,  # the chart is drawn first (matplotlib's import, on a busy machine)
         )
         assert "Нікого не оголошено правим" in result.embeds[0]["footer"]["text"]
+        text = result.embeds[0]["description"]
+        assert text.startswith("Частка тих, хто голосував") and f"• {labels[0]}: " in text
+        assert "Перше голосування: 2 учасники." in text
     fake.assert_no_rejections()
 
 
