@@ -22,23 +22,31 @@ from bot.core.items import BASE_LANGUAGE
 
 GUILD_LANGUAGE_TTL = 60.0  # seconds a server's language is remembered between reads
 _KEY = "guild_language"
-_cache: dict[int, tuple[float, str]] = {}
+_CACHE = "_guild_languages"  # on the bot's services: {guild id: (good until, language)}
 
 
-def remember(guild_id: int, language: str) -> None:
+def _cache(services: Any) -> dict[int, tuple[float, str]]:
+    cache = getattr(services, _CACHE, None)
+    if cache is None:
+        cache = {}
+        setattr(services, _CACHE, cache)
+    return cache
+
+
+def remember(services: Any, guild_id: int, language: str) -> None:
     """A server's language just read or changed (/config language)."""
-    _cache[guild_id] = (time.monotonic() + GUILD_LANGUAGE_TTL, language)
+    _cache(services)[guild_id] = (time.monotonic() + GUILD_LANGUAGE_TTL, language)
 
 
 async def guild_language(services: Any, guild_id: int | None) -> str:
     """The server's language, read at most once a minute per server."""
     if guild_id is None:
         return BASE_LANGUAGE
-    cached = _cache.get(guild_id)
+    cached = _cache(services).get(guild_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     language = await services.guilds.language(guild_id)
-    remember(guild_id, language)
+    remember(services, guild_id, language)
     return language
 
 

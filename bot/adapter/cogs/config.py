@@ -106,7 +106,7 @@ class ConfigCog(
         await self.bot.services.guilds.update(
             interaction.guild_id, interaction.user.id, language=language.value
         )
-        remember_language(interaction.guild_id, language.value)
+        remember_language(self.bot.services, interaction.guild_id, language.value)
         with i18n.use(language.value):  # said in the language just chosen
             text = _(
                 "The server's language is now **{language}**: quizzes, results and "
