@@ -90,21 +90,64 @@ def db_current() -> None:
     typer.echo(f"revision {current or '(empty database)'}: {state}")
 
 
-@questions_app.command("validate")
-def questions_validate(
-    path: Annotated[Path, typer.Argument(help="A bank file or a folder of them.")],
-) -> None:
-    """Check bank files: every problem with file, line and item id."""
+def _strict_problems(path: Path) -> tuple[list[str], int, int]:
+    """The shipped bank's rules (sources required, language rules, essay quotes):
+    (problems, items, files). Never raises: an unreadable file is one problem."""
     from bot.core.bank_files import load_bank
 
+    try:
+        result = load_bank(path)
+    except RecursionError:
+        return [f"{path}: the file is nested too deeply to be a question file"], 0, 1
+    except Exception as error:  # the report, never a traceback
+        return [f"{path}: could not be read ({type(error).__name__}: {str(error)[:200]})"], 0, 1
+    return [str(p) for p in result.problems], len(result.items), len(result.files)
+
+
+def _read_upload(path: Path) -> bytes:
+    if path.is_dir():
+        raise fail(f"{path}: a folder; give one file, or --strict to check a bank folder")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise fail(f"{path}: cannot read it ({error.strerror or error})") from None
+
+
+@questions_app.command("validate")
+def questions_validate(
+    path: Annotated[Path, typer.Argument(help="A question file (or, with --strict, a folder).")],
+    strict: Annotated[
+        bool | None,
+        typer.Option(
+            "--strict/--upload",
+            help="The shipped bank's rules (the default for a folder) or an upload's "
+            "(the default for a file: the report /questions upload shows).",
+        ),
+    ] = None,
+) -> None:
+    """Check a file as /questions upload does (same report), or bank files (--strict).
+
+    Exits 0 when the file can be imported, 1 with the report when it cannot.
+    """
     if not path.exists():
         raise fail(f"{path}: no such file or folder")
-    result = load_bank(path)
-    for problem in result.problems:
-        typer.echo(str(problem))
-    if result.problems:
-        raise fail(f"{len(result.problems)} problem(s) in {len(result.files)} file(s)")
-    typer.echo(f"ok: {len(result.items)} items in {len(result.files)} file(s)")
+    if strict if strict is not None else path.is_dir():
+        problems, items, files = _strict_problems(path)
+        for problem in problems:
+            typer.echo(problem)
+        if problems:
+            raise fail(f"{len(problems)} problem(s) in {files} file(s)")
+        typer.echo(f"ok: {items} items in {files} file(s)")
+        return
+    from bot.services.uploads import check_offline, report_text
+
+    report = check_offline(path.name, _read_upload(path))
+    typer.echo(report_text(report), nl=False)
+    if report.problems:
+        raise fail(f"{path}: {len(report.problems)} problem(s); nothing can be imported")
+    if not report.importable:
+        raise fail(f"{path}: nothing in this file can be imported")
+    typer.echo(f"ok: {path} can be imported")
 
 
 @questions_app.command("stats")
@@ -129,25 +172,72 @@ def questions_stats(
 
 @questions_app.command("import")
 def questions_import(
-    path: Annotated[Path, typer.Argument(help="A bank file or folder.")],
+    path: Annotated[Path, typer.Argument(help="A question file (a bank folder without --guild).")],
     guild: Annotated[
         int | None, typer.Option(help="Import as this server's own questions.")
     ] = None,
+    edited: Annotated[
+        str | None,
+        typer.Option(
+            help="Items a moderator edited in Discord that the file would change: "
+            "'keep' their edits or 'overwrite' them (asked when there are any)."
+        ),
+    ] = None,
 ) -> None:
-    """Import bank files into the database: all or nothing, updated by id."""
-    from bot.core.bank_files import load_bank
+    """Import a file into a server (the /questions upload path) or bank files into the
+    shipped bank (without --guild): all or nothing, updated by id."""
+    if edited not in (None, "keep", "overwrite"):
+        raise fail("--edited is 'keep' or 'overwrite'")
+    if not path.exists():
+        raise fail(f"{path}: no such file or folder")
+    if guild is None:
+        _import_shipped(path)
+        return
+    from bot.services.uploads import UploadService, report_text
+
+    data = _read_upload(path)
+
+    async def go() -> None:
+        database = await open_database(load_settings())
+        try:
+            uploads = UploadService(database.sessions)
+            parsed, _, report = await uploads.check(guild, path.name, data)
+            typer.echo(report_text(report), nl=False)
+            if report.problems:
+                raise fail("nothing imported: fix the problems above")
+            if report.edited and edited is None:
+                raise fail(
+                    f"nothing imported: {len(report.edited)} item(s) were edited in Discord "
+                    "since their last import (shown above); run again with --edited keep "
+                    "or --edited overwrite"
+                )
+            if not report.importable:
+                typer.echo("nothing new to import")
+                return
+            imported = await uploads.import_checked(guild, parsed, edited=edited)
+            typer.echo(f"imported: {imported.summary()}")
+        finally:
+            await database.close()
+
+    run_async(go)
+
+
+def _import_shipped(path: Path) -> None:
     from bot.services.bank import import_items
 
-    result = load_bank(path)
-    for problem in result.problems:
-        typer.echo(str(problem))
-    if result.problems:
+    problems, _, _ = _strict_problems(path)
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
         raise fail("nothing imported: fix the problems above")
+    from bot.core.bank_files import load_bank
+
+    result = load_bank(path)
 
     async def go() -> str:
         database = await open_database(load_settings())
         try:
-            report = await import_items(database.sessions, result.items, guild_id=guild)
+            report = await import_items(database.sessions, result.items)
             return report.summary()
         finally:
             await database.close()
@@ -157,22 +247,43 @@ def questions_import(
 
 @questions_app.command("export")
 def questions_export(
-    path: Annotated[Path, typer.Argument(help="The YAML file to write.")],
+    path: Annotated[Path, typer.Argument(help="The file to write (.yaml, .json or .csv).")],
     guild: Annotated[int | None, typer.Option(help="Export this server's questions.")] = None,
+    format: Annotated[
+        str | None, typer.Option(help="yaml, json or csv (default: from the file name)")
+    ] = None,
 ) -> None:
-    """Export questions (the shipped bank, or a server's own) as a bank YAML file."""
-    from bot.services.bank import export_items
+    """Export a server's questions (or the shipped bank) in a file that re-imports to
+    the same set: every field, drafts and disabled items with their status."""
+    from bot.core.uploads.export import EXPORT_FORMATS, export_items, exportable, left_out_note
+    from bot.services.uploads import UploadService
+    from db.models import SHIPPED
 
-    async def go() -> tuple[str, int]:
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = (format or {"yml": "yaml"}.get(suffix, suffix) or "yaml").lower()
+    if fmt not in EXPORT_FORMATS:
+        raise fail(f"cannot export as {fmt!r}; one of {', '.join(EXPORT_FORMATS)} (--format)")
+
+    async def go() -> tuple[list, dict[str, str]]:  # type: ignore[type-arg]
         database = await open_database(load_settings())
         try:
-            return await export_items(database.sessions, guild_id=guild)
+            return await UploadService(database.sessions).export_records(
+                SHIPPED if guild is None else guild
+            )
         finally:
             await database.close()
 
-    text, count = run_async(go)
-    path.write_text(text, "utf-8")
-    typer.echo(f"wrote {count} items to {path}")
+    items, statuses = run_async(go)
+    kept, left = exportable(items, fmt)
+    theme = "export" if guild is None else f"guild-{guild}"
+    try:
+        path.write_bytes(export_items(kept, fmt, theme=theme, statuses=statuses))
+    except OSError as error:
+        raise fail(f"{path}: cannot write it ({error.strerror or error})") from None
+    typer.echo(f"wrote {len(kept)} items to {path}")
+    note = left_out_note(left, fmt, kept)
+    if note:
+        typer.echo(note)
 
 
 @app.command()

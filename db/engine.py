@@ -7,6 +7,8 @@ failing with "database is locked").
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PRIVATE_FILE = 0o600  # read and write for the bot's user only
 
 
 def is_sqlite(url: str) -> bool:
@@ -27,10 +30,21 @@ def is_sqlite(url: str) -> bool:
 
 
 def ensure_sqlite_directory(url: str) -> None:
-    """Create the folder of a SQLite file so a first start needs no setup."""
+    """Create the folder and the file of a SQLite database so a first start needs no
+    setup, both private to this user: the file holds every server's questions, scores
+    and settings, and was created world-readable. The file is made (empty, which SQLite
+    takes as a new database) with mode 0600 before SQLite opens it, and SQLite gives its
+    -wal and -shm files the mode of the database file. A file made before is tightened."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database).expanduser()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+    for existing in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+        if existing.exists() and existing.stat().st_mode & 0o077:
+            existing.chmod(PRIVATE_FILE)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -115,6 +115,9 @@ class Question(Base):
         Index("ix_questions_draw", "guild_id", "status", "rand_key"),
         Index("ix_questions_draw_difficulty", "guild_id", "status", "difficulty", "rand_key"),
         Index("ix_questions_guild_hash", "guild_id", "content_hash"),
+        # /questions list pages by (guild, id) keys. Its text search indexes are
+        # outside the models (an FTS5 table, pg_trgm indexes): see db/search.py.
+        Index("ix_questions_guild_list", "guild_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

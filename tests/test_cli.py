@@ -50,12 +50,69 @@ def test_validate_reports_file_line_and_item(tmp_path: Path) -> None:
         "    paragraph: null\n",
         "utf-8",
     )
-    result = quizbot("questions", "validate", str(bad), cwd=tmp_path)
+    # The shipped bank's rules (a folder, or --strict): a source is required.
+    result = quizbot("questions", "validate", "--strict", str(bad), cwd=tmp_path)
     assert result.returncode == 1
     assert "bad.yaml:3" in result.stdout and "no-source" in result.stdout
     assert "source" in result.stdout
     ok = quizbot("questions", "validate", str(ROOT / "questions"), cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    # A file: the upload's rules and report (/questions upload): a draft, importable.
+    upload = quizbot("questions", "validate", str(bad), cwd=tmp_path)
+    assert upload.returncode == 0, upload.stdout + upload.stderr
+    assert "bad.yaml (yaml): 1 new" in upload.stdout
+    assert "no-source: no source" in upload.stdout
+
+
+def test_validate_never_shows_a_traceback(tmp_path: Path) -> None:
+    # More shapes run in-process in tests/core/uploads/test_fuzz.py.
+    files = {
+        "deep.yaml": "- " * 3_000 + "x\n",
+        "bigint.yaml": "items:\n- {id: abc-def, difficulty: " + "9" * 6000 + "}\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
+        for strict in ([], ["--strict"]):
+            result = quizbot("questions", "validate", *strict, name, cwd=tmp_path)
+            assert result.returncode == 1, (name, strict, result.stdout, result.stderr)
+            assert "Traceback" not in result.stderr + result.stdout, (name, strict)
+            assert name in result.stdout, (name, strict, result.stdout)
+
+
+def test_other_tools_files_import_and_export_round_trips(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'q.db'}"}
+    samples = ROOT / "tests/core/uploads/samples"
+    for name in ("red_quirks.yaml", "gift_quirks.gift", "statuses.yaml", "opentdb.json"):
+        done = quizbot(
+            "questions", "import", str(samples / name), "--guild", "42", cwd=tmp_path, **env
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "imported: " in done.stdout and " new" in done.stdout
+    broken = quizbot(
+        "questions",
+        "import",
+        str(samples / "gift_braces.gift"),
+        "--guild",
+        "42",
+        cwd=tmp_path,
+        **env,
+    )
+    assert broken.returncode == 1 and "line 5, item No opening" in broken.stdout
+    assert "nothing imported" in broken.stderr
+    first = tmp_path / "42.yaml"
+    out = quizbot("questions", "export", str(first), "--guild", "42", cwd=tmp_path, **env)
+    assert out.returncode == 0, out.stderr
+    moved = quizbot("questions", "import", str(first), "--guild", "43", cwd=tmp_path, **env)
+    assert moved.returncode == 0 and "0 updated" in moved.stdout, moved.stdout + moved.stderr
+    second = tmp_path / "43.yaml"
+    quizbot("questions", "export", str(second), "--guild", "43", cwd=tmp_path, **env)
+    # The same items, statuses and texts: the two exports differ only in their theme.
+    assert first.read_text().replace("guild-42", "guild-43") == second.read_text()
+    assert "status: disabled" in first.read_text() and "status: draft" in first.read_text()
+    as_csv = quizbot(
+        "questions", "export", str(tmp_path / "42.csv"), "--guild", "42", cwd=tmp_path, **env
+    )
+    assert as_csv.returncode == 0 and "wrote " in as_csv.stdout
 
 
 def test_import_then_export_round_trips(tmp_path: Path) -> None:

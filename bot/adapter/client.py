@@ -17,8 +17,10 @@ from discord.ext import commands
 from bot.adapter import render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
 from bot.adapter.language import speak
+from bot.adapter.permissions import Refused
 from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
+from bot.core.quotas import QuotaExceeded
 from bot.i18n import _
 from bot.services.container import Services
 from bot.services.leases import DEFAULT_TTL, Leases
@@ -66,11 +68,13 @@ class QuizTree(app_commands.CommandTree["QuizBot"]):
     ) -> None:
         """One place for errors: members get a clear ephemeral line, operators a log."""
         original = getattr(error, "original", error)
-        if isinstance(original, QuizError):
+        if isinstance(original, QuizError | QuotaExceeded | Refused):
             message = str(original)
         elif isinstance(error, app_commands.NoPrivateMessage):
             message = _("This command works in a server channel, not in direct messages.")
         elif isinstance(error, app_commands.CheckFailure):
+            if interaction.response.is_done():
+                return  # the check has told the member already: one refusal, not two
             message = _("You can't use this command here.")
         else:
             log.error(

@@ -60,6 +60,10 @@ DISCUSSION_QUESTION_MAX = 256  # embed title
 CLAIM_MAX = 300
 CLAIM_QUOTE_MAX_WORDS = 30  # "a quote of at most about 25 words"
 ACCEPTED_MAX = 100
+# Red-DiscordBot "name any ..." questions legitimately carry dozens of answers.
+ACCEPTED_COUNT_MAX = 100
+IMAGE_MAX = 500
+IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 MAX_SENTENCES = 3
 
 # "opinion" is for value judgements no source can settle; "unverifiable" for empirical
@@ -84,8 +88,16 @@ QUESTION_KINDS: tuple[str, ...] = (
 )
 ALL_KINDS: tuple[str, ...] = (*QUESTION_KINDS, "discussion")
 
-# Discord mention syntax that must never reach a message from bank content.
-_MENTION_RE = re.compile(r"@everyone|@here|<@|<#|<:[A-Za-z0-9_]+:\d+>", re.IGNORECASE)
+# Discord mention syntax that must never reach a message from bank content: @everyone and
+# @here as words (not "help@here.org"), users <@1>/<@!1>, roles <@&1>, channels <#1>.
+# Custom emoji <:name:1> cannot ping and are allowed.
+MENTION_RE = re.compile(
+    # Each branch starts with a literal ("@", "<") so the scan skips ahead quickly; the
+    # lookbehind after "@" checks the character before it.
+    r"@(?<![\w.+-]@)(?:everyone|here)(?![\w-])|<@[!&]?\d+>|<#\d+>",
+    re.IGNORECASE,
+)
+_MENTION_RE = MENTION_RE
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -118,11 +130,19 @@ def normalise_text(value: str) -> str:
     return _WS_RE.sub(" ", value).strip().casefold()
 
 
-_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:[A-Z]|[A-Z]\.[A-Z]|Mr|Mrs|Ms|Dr|St|No|Nos|Art|Arts|vs|v|e\.g|i\.e|etc|cf|approx|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gen|Col|Lt|Sgt|Prof|p|pp|para|ed|eds)\.)$"
+_ABBREVIATION_WORDS = (
+    r"[A-Z]|[A-Z]\.[A-Z]|Mr|Mrs|Ms|Dr|St|No|Nos|Art|Arts|vs|v|e\.g|i\.e|etc|cf|approx|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gen|Col|Lt|Sgt|Prof|p|pp|para|ed|eds"
 )
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+_PUNCTUATION_RUN = r"[.!?…]+[\"”’')\]]*"
+# One left-to-right scan: an abbreviation ("U.S.", "Art.") and the punctuation after it
+# is consumed by the first branch, so only real sentence ends reach the ``end`` group.
+# Linear in the text: checking each full stop against everything before it was
+# quadratic (a 2 MiB upload of "A. A. A. ..." took 22 s to parse; issue 12).
+_SENTENCE_SCAN = re.compile(
+    rf"\b(?:{_ABBREVIATION_WORDS})\.[.!?…]*[\"”’')\]]*"
+    rf"|(?P<end>{_PUNCTUATION_RUN}(?=\s+[\"“‘(\[]?[A-Z0-9]))"
+)
 
 
 def count_sentences(value: str) -> int:
@@ -130,13 +150,8 @@ def count_sentences(value: str) -> int:
     value = _WS_RE.sub(" ", value).strip()
     if not value:
         return 0
-    count = 1
-    for match in _SENTENCE_END.finditer(value):
-        head = value[: match.start() + 1]
-        if match.group(0).startswith(".") and _ABBREVIATIONS.search(head):
-            continue
-        count += 1
-    return count
+    ends = _SENTENCE_SCAN.findall(value)  # "" for each abbreviation, the text for an end
+    return 1 + len(ends) - ends.count("")
 
 
 def _check_no_mentions(value: str) -> str:
@@ -161,6 +176,17 @@ def _reject_non_string(value: Any) -> Any:
     return value
 
 
+def _check_image(value: str) -> str:
+    """An https URL of a picture (no fetch: the bot only shows what the URL points to)."""
+    if not re.match(r"^https://[^\s/?#.][^\s/?#]*/\S*$", value, re.IGNORECASE) or not (
+        value.lower().endswith(IMAGE_EXTENSIONS)
+    ):
+        raise ValueError(
+            f"must be an https URL ending in {', '.join(IMAGE_EXTENSIONS)}, got {value[:80]!r}"
+        )
+    return value
+
+
 def _Str(max_length: int, min_length: int = 1) -> Any:
     return Annotated[_Text(max_length, min_length), BeforeValidator(_reject_non_string)]
 
@@ -179,6 +205,7 @@ def _no_sentence_overflow(value: str | None) -> str | None:
     return value
 
 
+ImageUrl = Annotated[_Str(IMAGE_MAX), AfterValidator(_check_image)]
 Explanation = Annotated[_Str(EXPLANATION_MAX), AfterValidator(_no_sentence_overflow)]
 
 
@@ -344,6 +371,8 @@ class BaseItem(BaseModel):
     paragraph: Paragraph | None
     sources: list[Source] = Field(default_factory=list, validate_default=True)
     as_of: dt.date | None = None
+    # A picture shown with the item (issue 13): an https URL of a .png/.jpg/.gif/.webp.
+    image: ImageUrl | None = None
     # Editorial record, not shown to players and not part of the content hash.
     reviewed: Review | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
@@ -561,7 +590,9 @@ class TrueFalseItem(QuestionBase):
 class ShortAnswerItem(QuestionBase):
     kind: Literal["short_answer"]
     text: _Str(TEXT_MAX)
-    accepted: Annotated[list[_Str(ACCEPTED_MAX)], Field(min_length=1, max_length=10)]
+    accepted: Annotated[
+        list[_Str(ACCEPTED_MAX)], Field(min_length=1, max_length=ACCEPTED_COUNT_MAX)
+    ]
 
     @field_validator("accepted")
     @classmethod

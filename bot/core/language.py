@@ -100,6 +100,27 @@ GRAPHIC_WORDS: tuple[str, ...] = (
 )
 _GRAPHIC_RE = re.compile(r"(?<![\w-])(?:" + "|".join(GRAPHIC_WORDS) + r")(?![\w-])", re.I)
 
+# Fast pre-checks. A case-insensitive regex that starts with a lookbehind tries every
+# alternative at every position (about 0.5 ms per 1,000 characters, seconds for a 2 MiB
+# upload); the same alternatives, case-sensitive, on case-folded text let the regex
+# engine skip ahead to a possible first letter. Only a hit runs the precise regex.
+# (Python's re.IGNORECASE also matches dotted and dotless I with "i"; casefold does not.)
+_HINT_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i"})
+_LABEL_HINT = re.compile("|".join(COLLECTIVE_LABELS))
+_TRANSLIT_HINT = re.compile("|".join(re.escape(k.casefold()) for k in TRANSLITERATIONS))
+_GRAPHIC_HINT = re.compile("|".join(GRAPHIC_WORDS))
+
+
+_HINT_FROM = 120  # shorter text: the precise regex is as quick as folding it first
+
+
+def _may_match(hint: re.Pattern[str], value: str) -> bool:
+    """False only when ``value`` cannot match the precise (case-insensitive) regex."""
+    if len(value) < _HINT_FROM:
+        return True
+    return hint.search(value.translate(_HINT_FOLD).casefold()) is not None
+
+
 # Openers that make a "discussion" a question of fact.
 _FACT_QUESTION_RE = re.compile(
     r"^(?:when (?:did|was|were)|in (?:what|which) year|what year|how many|how much|"
@@ -174,10 +195,14 @@ def _outside_quotes(value: str) -> str:
 
 def collective_labels(value: str) -> list[str]:
     """The collective labels used in ``value`` (as written)."""
+    if not _may_match(_LABEL_HINT, value):
+        return []
     return [m.group(0) for m in _LABEL_RE.finditer(value)]
 
 
 def transliterations(value: str) -> list[str]:
+    if not _may_match(_TRANSLIT_HINT, value):
+        return []
     return [m.group(0) for m in _TRANSLIT_RE.finditer(value)]
 
 
@@ -222,7 +247,7 @@ def check_item_detailed(item: Any) -> list[LanguageIssue]:
                     )
                 )
         # Rule 5: graphic violence.
-        if f.voice != "source":
+        if f.voice != "source" and _may_match(_GRAPHIC_HINT, f.value):
             for m in _GRAPHIC_RE.finditer(f.value):
                 issues.append(
                     LanguageIssue(f.path, f"graphic word {m.group(0)!r}: describe plainly")

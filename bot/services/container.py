@@ -15,6 +15,7 @@ from bot.services.practice import PracticeService
 from bot.services.qotd import QotdService
 from bot.services.question_admin import QuestionAdminService
 from bot.services.quiz import QuizService
+from bot.services.quotas import QuotaService
 from bot.services.schedules import ScheduleService
 from bot.services.stats import StatsService
 from bot.services.uploads import UploadService
@@ -34,6 +35,7 @@ class Services:
     uploads: UploadService
     question_admin: QuestionAdminService
     clock: Clock
+    quotas: QuotaService
 
     @classmethod
     def build(
@@ -57,4 +59,5 @@ class Services:
             uploads=UploadService(sessions, clock),
             question_admin=QuestionAdminService(sessions),
             clock=clock,
+            quotas=QuotaService(sessions),
         )

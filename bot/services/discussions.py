@@ -56,6 +56,7 @@ from bot.core.discussion_result import (
 )
 from bot.i18n import N_, _
 from bot.services.prompts import PromptView, prompt_from_snapshot, prompt_view
+from bot.services.quotas import check_discussion_start
 from bot.services.revisions import prompt_revision
 from db.models import (
     SHIPPED,
@@ -336,14 +337,19 @@ class DiscussionService:
         duration: timedelta = DEFAULT_DURATION,
         *,
         rng: random.Random | None = None,
+        as_member: bool = False,
     ) -> DiscussionView:
-        """Open a discussion of a prompt (random active one when ``prompt_id`` is None)."""
+        """Open a discussion of a prompt (random active one when ``prompt_id`` is None).
+
+        ``as_member``: a member's /discuss start, so their quotas apply."""
         try:
             validate_duration(duration)
         except ValueError as exc:
             raise DiscussionError(str(exc)) from None
         now = self.clock()
         async with self.sessions.begin() as session:
+            if as_member and started_by is not None:
+                await check_discussion_start(session, guild_id, channel_id, started_by, now)
             prompt = await self._pick_prompt(session, guild_id, prompt_id, rng or self.rng)
             row = await self._pick_prompt_row(session, guild_id, prompt.id)
             run = DiscussionRun(

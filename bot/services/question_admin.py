@@ -7,32 +7,22 @@ read-only here: a guild can only hide a shipped item for itself.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.items import BaseItem, QuestionBase, parse_item
-from bot.services.bank import import_items_in
+from bot.services.bank import import_items_in, item_data
+from bot.services.question_list import Cursor, Page, list_questions
 from bot.services.questions import QuestionView, question_view
-from db.models import SHIPPED, AuditEntry, DiscussionPrompt, HiddenQuestion, Question, QuestionTag
+from db.models import SHIPPED, AuditEntry, DiscussionPrompt, HiddenQuestion, Question
 from db.upsert import insert_ignore
-
-PAGE = 10
 
 
 class AdminError(Exception):
     """A refusal a moderator should read (the message is shown as is)."""
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[QuestionView]
-    page: int
-    pages: int
-    total: int
 
 
 # The form's own words for the schema's fields (what the moderator filled in).
@@ -124,6 +114,26 @@ def item_from_form(
     return item, drafts
 
 
+async def _keep_what_the_form_cannot_show(
+    session: AsyncSession, guild_id: int, item: BaseItem
+) -> tuple[BaseItem, list[str]]:
+    """The form edits the words of the item's own language; its picture and its other
+    languages are kept. A translation that no longer fits (the edit changed the number
+    of choices) is dropped, and the audit entry says so."""
+    stored = await session.scalar(
+        select(Question.data).where(Question.guild_id == guild_id, Question.slug == item.id)
+    )
+    kept = {k: v for k, v in (stored or {}).items() if k in ("image", "translations") and v}
+    if not kept:
+        return item, []
+    data = {**item_data(item), **kept}
+    try:
+        return parse_item(data, require_sources=False), []
+    except ValidationError:
+        data.pop("translations", None)
+        return parse_item(data, require_sources=False), ["translations"]
+
+
 class QuestionAdminService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -178,6 +188,9 @@ class QuestionAdminService:
                 raise AdminError(f"No question {item.id!r} of this server to edit.")
             if not editing and exists is not None:
                 raise AdminError(f"This server already has a question {item.id!r}.")
+            dropped: list[str] = []
+            if editing:
+                item, dropped = await _keep_what_the_form_cannot_show(session, guild_id, item)
             await import_items_in(
                 session,
                 [item],
@@ -193,6 +206,7 @@ class QuestionAdminService:
                 "question.edit" if editing else "question.add",
                 item.id,
                 drafts=drafts,
+                **({"dropped": dropped} if dropped else {}),
             )
             await session.flush()
             row = await self._find(session, guild_id, item.id)
@@ -245,37 +259,20 @@ class QuestionAdminService:
             await self._audit(session, guild_id, user_id, action, row.slug)
             return f"{row.slug}: {message}."
 
-    async def list(self, guild_id: int, search: str = "", page: int = 1) -> Page:
-        conditions: list[Any] = [Question.guild_id.in_([guild_id, SHIPPED])]
-        needle = search.strip().lower()
-        if needle:
-            conditions.append(
-                or_(
-                    func.lower(Question.text).contains(needle, autoescape=True),
-                    Question.slug.contains(needle, autoescape=True),
-                    Question.id.in_(
-                        select(QuestionTag.question_id).where(QuestionTag.tag == needle)
-                    ),
-                )
-            )
+    async def list(
+        self,
+        guild_id: int,
+        search: str = "",
+        *,
+        after: Cursor | None = None,
+        before: Cursor | None = None,
+        page: int = 1,
+    ) -> Page:
+        """A page of /questions list (keyset paging and indexed search: question_list.py)."""
         async with self.sessions() as session:
-            total = await session.scalar(select(func.count(Question.id)).where(*conditions)) or 0
-            pages = max(1, -(-total // PAGE))
-            page = min(max(1, page), pages)
-            rows = (
-                (
-                    await session.execute(
-                        select(Question)
-                        .where(*conditions)
-                        .order_by(Question.guild_id.desc(), Question.id)
-                        .offset((page - 1) * PAGE)
-                        .limit(PAGE)
-                    )
-                )
-                .scalars()
-                .all()
+            return await list_questions(
+                session, guild_id, search, after=after, before=before, page=page
             )
-            return Page([question_view(r) for r in rows], page, pages, total)
 
     async def export(self, guild_id: int) -> list[BaseItem]:
         """The guild's own questions and prompts, as items that re-import to the same set."""

@@ -44,6 +44,7 @@ class QuestionView:
     difficulty: int
     as_of: date | None
     status: str
+    image: str | None = None  # an https picture URL to show with the question (issue 13)
     # {language: Translation fields} as authored (see bot.core.items.Translation).
     translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -70,6 +71,7 @@ def question_view(row: Question) -> QuestionView:
         difficulty=row.difficulty,
         as_of=row.as_of,
         status=row.status,
+        image=(row.data or {}).get("image"),
         translations=dict((row.data or {}).get("translations") or {}),
     )
 

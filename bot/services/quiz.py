@@ -31,6 +31,7 @@ from bot.services.questions import (
     question_from_snapshot,
     question_view,
 )
+from bot.services.quotas import check_quiz_start
 from bot.services.revisions import question_revision
 from db.models import (
     Question,
@@ -259,7 +260,9 @@ class QuizService:
         *,
         mode: str = "live",
         schedule_id: int | None = None,
+        as_member: bool = False,
     ) -> RunInfo:
+        """Open a run. ``as_member``: a member's /quiz start, so their quotas apply."""
         options.validate()
         kinds = KIND_GROUPS[options.kind]
         try:
@@ -279,6 +282,8 @@ class QuizService:
                             "to end (its starter or a moderator can end it with /quiz stop)."
                         )
                     )
+                if as_member and started_by is not None:
+                    await check_quiz_start(session, guild_id, started_by, self.clock())
                 available = await count_matching(
                     session,
                     guild_id,
@@ -306,6 +311,7 @@ class QuizService:
                     streak_bonus=guild.streak_bonus,
                     allow_answer_change=guild.allow_answer_change,
                     current_round=0,
+                    created_at=self.clock(),  # the clock the cooldowns are measured on
                 )
                 session.add(run)
                 await session.flush()

@@ -1,8 +1,17 @@
-"""Moderator uploads: validate first, report, import only on confirmation.
+"""Moderator uploads and command-line imports: one path from a file to a server's questions.
 
-The parsed items wait in the `uploads` table, so a confirmation still works
-after a restart. A file with any problem imports nothing; a confirmed file
-imports whole, in one transaction, or not at all.
+detect -> parse -> validate (:func:`bot.core.uploads.parse_upload`, pure, in a thread)
+-> diff against what the server has (:mod:`.import_plan`, short reads) -> a report
+(:class:`bot.core.uploads.report.UploadReport`) -> import (:mod:`.import_write`, one
+short bulk transaction, all or nothing).
+
+``/questions upload`` stores the checked items as a pending upload and imports them when
+the moderator presses Import (so a confirmation still works after a restart); the
+command line (``quizbot questions validate|import``) runs the same steps at once.
+
+Items a moderator changed in Discord since their last import are never overwritten
+silently: the report shows each difference and the moderator chooses to keep their
+edits or to overwrite them.
 """
 
 from __future__ import annotations
@@ -10,21 +19,31 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
-from bot.core.items import BaseItem, DiscussionItem, parse_item
+from bot.core.items import BaseItem, parse_item
+from bot.core.quotas import QuotaExceeded
 from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
 from bot.core.uploads.export import item_to_dict
-from bot.services.bank import ImportReport, import_items_in
-from db.models import SHIPPED, DiscussionPrompt, Question, Upload
+from bot.core.uploads.report import UploadReport, report_text
+from bot.core.uploads.result import UNCARRIED
+from bot.services.bank import ImportReport
+from bot.services.import_plan import Incoming, Planned, plan, plan_import
+from bot.services.import_write import prepare_write, write_prepared
+from bot.services.quotas import check_question_room, limits_of
+from db.models import DiscussionPrompt, Question, Upload
 
-CHUNK = 500
+PENDING_TTL = timedelta(hours=24)  # an older pending upload no longer counts (or imports)
+
+# What to do with items a moderator edited in Discord that the file would change.
+KEEP_EDITED = "keep"
+OVERWRITE_EDITED = "overwrite"
 
 
 class UploadError(Exception):
@@ -32,56 +51,71 @@ class UploadError(Exception):
 
 
 @dataclass(frozen=True)
-class UploadReport:
-    upload_id: int | None
-    filename: str
-    format: str
-    new: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)  # same content as an existing item
-    drafts: dict[str, list[str]] = field(default_factory=dict)  # id -> what it lacks
-    problems: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+class UploadLimits:
+    """Per-server upload limits (issue 12, quotas)."""
 
-    @property
-    def importable(self) -> bool:
-        return not self.problems and bool(self.new or self.updated)
+    pending_uploads: int = 3
 
-    @property
-    def invalid(self) -> int:
-        return len(self.problems)
+
+async def upload_limits(session: AsyncSession, guild_id: int) -> UploadLimits:
+    """The limits that apply to ``guild_id``.
+
+    One place to read them: the server's own quotas (``/config limits``) over the defaults.
+    """
+    return UploadLimits(pending_uploads=(await limits_of(session, guild_id))["pending_uploads"])
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def _existing(
-    session: AsyncSession, guild_id: int, items: Sequence[BaseItem]
-) -> tuple[dict[str, str], set[str]]:
-    """(slug -> content hash of the guild's own items, content hashes visible to the guild)."""
-    own: dict[str, str] = {}
-    hashes: set[str] = set()
-    questions = [i for i in items if not isinstance(i, DiscussionItem)]
-    prompts = [i for i in items if isinstance(i, DiscussionItem)]
-    for model, group in ((Question, questions), (DiscussionPrompt, prompts)):
-        for start in range(0, len(group), CHUNK):
-            chunk = group[start : start + CHUNK]
-            slugs = [i.id for i in chunk]
-            wanted = [i.content_hash() for i in chunk]
-            rows = await session.execute(
-                select(model.slug, model.content_hash, model.guild_id).where(
-                    model.guild_id.in_([guild_id, SHIPPED]),
-                    model.slug.in_(slugs) | model.content_hash.in_(wanted),
-                )
-            )
-            for slug, content_hash, owner in rows:
-                hashes.add(content_hash)
-                if owner == guild_id:
-                    own[slug] = content_hash
-    return own, hashes
+def incoming_from(parsed: UploadParse) -> list[Incoming]:
+    keeps = UNCARRIED.get(parsed.format, ())
+    return [Incoming(p.item, list(p.draft_reasons), p.status, keeps) for p in parsed.items]
+
+
+def build_report(
+    filename: str, parsed: UploadParse, planned: Sequence[Planned], upload_id: int | None = None
+) -> UploadReport:
+    """The report of a checked file against the server's questions."""
+    by_outcome: dict[str, list[str]] = {"new": [], "updated": [], "unchanged": [], "duplicate": []}
+    for entry in planned:
+        by_outcome[entry.outcome].append(entry.item.id)
+    imported = [p for p in planned if p.outcome in ("new", "updated")]
+    return UploadReport(
+        upload_id=upload_id,
+        filename=filename,
+        format=parsed.format,
+        new=by_outcome["new"],
+        updated=by_outcome["updated"],
+        unchanged=by_outcome["unchanged"],
+        duplicates=by_outcome["duplicate"],
+        drafts={p.item.id: p.incoming.draft_reasons for p in imported if p.status == "draft"},
+        problems=[str(p) for p in parsed.problems],
+        skipped=[str(s) for s in parsed.skipped],
+        notes=list(parsed.notes),
+        edited={p.item.id: p.diff for p in planned if p.edited},
+        disabled=[p.item.id for p in imported if p.status == "disabled"],
+    )
+
+
+def check_offline(filename: str, data: bytes) -> UploadReport:
+    """The report of a file on its own (no server to compare with): every item new.
+
+    ``quizbot questions validate`` prints this; it needs no database.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        parsed = parse_upload(data, filename)  # refuses it with the size in the report
+        return build_report(filename, parsed, [])
+    parsed = parse_upload(data, filename)
+    return build_report(filename, parsed, plan(incoming_from(parsed), {}, {}, set(), set()))
+
+
+def apply_edited_choice(planned: list[Planned], choice: str | None) -> list[Planned]:
+    """Keep a moderator's Discord edits (those items are left as they are) or overwrite."""
+    if choice == OVERWRITE_EDITED:
+        return planned
+    return [replace(p, outcome="unchanged") if p.edited else p for p in planned]
 
 
 class UploadService:
@@ -89,48 +123,41 @@ class UploadService:
         self.sessions = sessions
         self.clock = clock
 
-    async def preview(
-        self, guild_id: int, user_id: int, filename: str, data: bytes, *, dry_run: bool = False
-    ) -> UploadReport:
-        """Parse and validate; store the result for confirmation (unless a dry run)."""
+    # ------------------------------------------------------------------ checking
+
+    async def check(
+        self, scope: int, filename: str, data: bytes
+    ) -> tuple[UploadParse, list[Planned], UploadReport]:
+        """Parse, validate and diff a file against ``scope``; writes nothing."""
         if len(data) > MAX_UPLOAD_BYTES:
             raise UploadError(
                 f"{filename} is {len(data) / 1048576:.1f} MiB; the limit is 2 MiB per file."
             )
         parsed: UploadParse = await asyncio.to_thread(parse_upload, data, filename)
-        items = [p.item for p in parsed.items]
         async with self.sessions() as session:
-            own, visible = await _existing(session, guild_id, items)
-        report = UploadReport(
-            upload_id=None,
-            filename=filename,
-            format=parsed.format,
-            problems=[str(p) for p in parsed.problems],
-            skipped=[str(s) for s in parsed.skipped],
-            notes=list(parsed.notes),
-            drafts={p.item.id: p.draft_reasons for p in parsed.items if p.draft_reasons},
-        )
-        keep: list[dict[str, Any]] = []
-        for parsed_item in parsed.items:
-            item = parsed_item.item
-            content = item.content_hash()
-            if item.id in own:
-                (report.unchanged if own[item.id] == content else report.updated).append(item.id)
-            elif content in visible:
-                report.duplicates.append(item.id)
-                continue
-            else:
-                report.new.append(item.id)
-            keep.append(
-                {
-                    "item": item_to_dict(item),
-                    "draft": parsed_item.draft_reasons,
-                    "at": parsed_item.location,
-                }
-            )
+            planned = await plan_import(session, scope, incoming_from(parsed))
+        return parsed, planned, build_report(filename, parsed, planned)
+
+    async def preview(
+        self, guild_id: int, user_id: int, filename: str, data: bytes, *, dry_run: bool = False
+    ) -> UploadReport:
+        """Check a file; unless a dry run, keep it pending until Import or Cancel."""
+        if not dry_run:
+            await self._check_quota(guild_id)
+        parsed, planned, report = await self.check(guild_id, filename, data)
         if dry_run:
             return report
         status = "pending" if report.importable else "rejected"
+        keep = [
+            {
+                "item": item_to_dict(p.item),
+                "draft": p.incoming.draft_reasons,
+                "status": p.incoming.requested,
+                "keeps": list(p.incoming.keeps),
+            }
+            for p in planned
+            if p.outcome != "duplicate"
+        ]
         async with self.sessions.begin() as session:
             row = Upload(
                 guild_id=guild_id,
@@ -141,36 +168,140 @@ class UploadService:
                 size_bytes=len(data),
                 status=status,
                 items=keep if status == "pending" else [],
-                report=_report_dict(report),
+                report=report.to_dict(),
+                created_at=self.clock(),
             )
             session.add(row)
             await session.flush()
             upload_id = row.id
-        return UploadReport(**{**report.__dict__, "upload_id": upload_id})
+        return replace(report, upload_id=upload_id)
 
-    async def confirm(self, guild_id: int, upload_id: int, user_id: int) -> ImportReport:
-        """Import a pending upload: all or nothing, once (a second click changes nothing)."""
-        now = self.clock()
-        async with self.sessions.begin() as session:
-            claimed = await session.execute(
-                update(Upload)
-                .where(
-                    Upload.id == upload_id,
+    async def _check_quota(self, guild_id: int) -> None:
+        since = self.clock() - PENDING_TTL
+        async with self.sessions() as session:
+            limits = await upload_limits(session, guild_id)
+            pending = await session.scalar(
+                select(func.count(Upload.id)).where(
                     Upload.guild_id == guild_id,
                     Upload.status == "pending",
+                    Upload.created_at >= since,
                 )
-                .values(status="imported", decided_at=now)
-                .execution_options(synchronize_session=False)
             )
-            if not claimed.rowcount:  # type: ignore[attr-defined]
-                raise UploadError("This upload was already imported, cancelled, or is not yours.")
-            upload = await session.get(Upload, upload_id)
-            assert upload is not None
-            items = [parse_item(entry["item"], require_sources=False) for entry in upload.items]
-            drafts = [entry["item"]["id"] for entry in upload.items if entry.get("draft")]
-            return await import_items_in(
-                session, items, guild_id=guild_id, user_id=user_id, drafts=drafts
+        if (pending or 0) >= limits.pending_uploads:
+            raise UploadError(
+                f"This server already has {pending} uploads waiting for Import or Cancel; "
+                f"the limit is {limits.pending_uploads} pending uploads per server. "
+                "Import or cancel one of them first (an upload left for "
+                f"{PENDING_TTL.total_seconds() / 3600:.0f} hours no longer counts)."
             )
+
+    # ------------------------------------------------------------------ importing
+
+    async def confirm(
+        self, guild_id: int, upload_id: int, user_id: int, *, edited: str | None = None
+    ) -> ImportReport:
+        """Import a pending upload: all or nothing, once (a second click changes nothing).
+
+        ``edited``: :data:`KEEP_EDITED` (default) leaves items a moderator edited in
+        Discord as they are; :data:`OVERWRITE_EDITED` replaces them with the file's.
+        """
+        async with self.sessions() as session:
+            upload = await session.scalar(
+                select(Upload).where(Upload.id == upload_id, Upload.guild_id == guild_id)
+            )
+            entries = list(upload.items) if upload is not None else []
+            created = upload.created_at if upload is not None else None
+        if upload is None:
+            raise UploadError("This upload was already imported, cancelled, or is not yours.")
+        if created is not None and created < self.clock() - PENDING_TTL:
+            await self.cancel(guild_id, upload_id)
+            raise UploadError("This upload has expired; upload the file again.")
+        incoming = await asyncio.to_thread(_incoming_from_entries, entries)
+        return await self._import(
+            guild_id, incoming, user_id, edited=edited, claim_upload=upload_id
+        )
+
+    async def import_checked(
+        self, scope: int, parsed: UploadParse, *, edited: str | None = None
+    ) -> ImportReport:
+        """The command line: import a file :meth:`check` found importable, at once."""
+        if parsed.problems:
+            raise UploadError("nothing imported: the file has problems")
+        return await self._import(scope, incoming_from(parsed), None, edited=edited)
+
+    async def _import(
+        self,
+        scope: int,
+        incoming: list[Incoming],
+        user_id: int | None,
+        *,
+        edited: str | None,
+        claim_upload: int | None = None,
+    ) -> ImportReport:
+        # Read and diff outside the write transaction (short indexed reads)...
+        async with self.sessions() as session:
+            planned = await plan_import(session, scope, incoming)
+        planned = apply_edited_choice(planned, edited)
+        touched = {p.existing.id: p for p in planned if p.existing and p.outcome == "updated"}
+        now = self.clock()
+        prepared = await asyncio.to_thread(prepare_write, scope, planned, user_id=user_id, now=now)
+        # ...then one short transaction: claim, check nothing moved meanwhile, write.
+        async with self.sessions.begin() as session:
+            if claim_upload is not None:
+                claimed = await session.execute(
+                    update(Upload)
+                    .where(
+                        Upload.id == claim_upload,
+                        Upload.guild_id == scope,
+                        Upload.status == "pending",
+                    )
+                    .values(status="imported", decided_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if not claimed.rowcount:  # type: ignore[attr-defined]
+                    raise UploadError(
+                        "This upload was already imported, cancelled, or is not yours."
+                    )
+            if await self._moved(session, scope, planned, touched):
+                planned = apply_edited_choice(await plan_import(session, scope, incoming), edited)
+                prepared = prepare_write(scope, planned, user_id=user_id, now=now)
+            new_questions = sum(1 for p in planned if p.outcome == "new" and p.item.is_question)
+            try:
+                await check_question_room(session, scope, new_questions)
+            except QuotaExceeded as refusal:
+                raise UploadError(f"Nothing was imported. {refusal}") from None
+            return await write_prepared(session, scope, prepared, user_id=user_id)
+
+    async def _moved(
+        self,
+        session: AsyncSession,
+        scope: int,
+        planned: list[Planned],
+        touched: dict[int, Planned],
+    ) -> bool:
+        """Did another change land between the plan and the write? (Then plan again.)"""
+        slugs = [p.item.id for p in planned if p.outcome == "new"]
+        for model in (Question, DiscussionPrompt):
+            for start in range(0, len(slugs), 500):
+                found = await session.scalar(
+                    select(func.count(model.id)).where(
+                        model.guild_id == scope, model.slug.in_(slugs[start : start + 500])
+                    )
+                )
+                if found:
+                    return True
+        ids = [i for i, p in touched.items() if not _is_prompt(p)]
+        for start in range(0, len(ids), 500):
+            rows = await session.execute(
+                select(Question.id, Question.data, Question.status).where(
+                    Question.id.in_(ids[start : start + 500])
+                )
+            )
+            for row_id, data, status in rows:
+                before = touched[row_id].existing
+                if before is None or before.data != data or before.status != status:
+                    return True
+        return False
 
     async def cancel(self, guild_id: int, upload_id: int) -> bool:
         async with self.sessions.begin() as session:
@@ -196,15 +327,57 @@ class UploadService:
             )
             return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    # ------------------------------------------------------------------ exporting
 
-def _report_dict(report: UploadReport) -> dict[str, Any]:
-    return {
-        "format": report.format,
-        "new": report.new,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "duplicates": report.duplicates,
-        "drafts": report.drafts,
-        "problems": report.problems[:500],
-        "skipped": report.skipped[:200],
-    }
+    async def export_records(self, scope: int) -> tuple[list[BaseItem], dict[str, str]]:
+        """A server's own items as they are now, and the status of each that is not
+        active: everything an export must write for a re-import to give the same set."""
+        async with self.sessions() as session:
+            questions = await session.execute(
+                select(Question.data, Question.status)
+                .where(Question.guild_id == scope)
+                .order_by(Question.id)
+            )
+            prompts = await session.execute(
+                select(DiscussionPrompt.data, DiscussionPrompt.status)
+                .where(DiscussionPrompt.guild_id == scope)
+                .order_by(DiscussionPrompt.id)
+            )
+            rows = [*questions, *prompts]
+        items = await asyncio.to_thread(
+            lambda: [parse_item(data, require_sources=False) for data, _ in rows]
+        )
+        statuses = {
+            item.id: status for item, (_, status) in zip(items, rows, strict=True) if status
+        }
+        return items, {k: v for k, v in statuses.items() if v != "active"}
+
+
+def _is_prompt(planned: Planned) -> bool:
+    return planned.item.kind == "discussion"
+
+
+def _incoming_from_entries(entries: list[dict[str, Any]]) -> list[Incoming]:
+    return [
+        Incoming(
+            parse_item(entry["item"], require_sources=False),
+            list(entry.get("draft") or []),
+            entry.get("status"),
+            tuple(entry.get("keeps") or ()),
+        )
+        for entry in entries
+    ]
+
+
+__all__ = [
+    "KEEP_EDITED",
+    "OVERWRITE_EDITED",
+    "UploadError",
+    "UploadLimits",
+    "UploadReport",
+    "UploadService",
+    "build_report",
+    "check_offline",
+    "report_text",
+    "upload_limits",
+]

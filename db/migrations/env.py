@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from db.engine import create_engine
 from db.models import Base
+from db.search import include_name
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -29,6 +30,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         url=url,
         target_metadata=target_metadata,
         compare_type=True,
+        include_name=include_name,  # the search index objects are not models
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies tables.
         literal_binds=connection is None,
     )

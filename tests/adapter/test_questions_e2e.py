@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -263,4 +264,132 @@ async def test_permissions_forms_review_scoping_and_export_round_trip(
             .all()
         )
     assert {"question.add", "question.disable", "question.hide", "questions.import"} <= set(actions)
+    fake.assert_no_rejections()
+
+
+# --------------------------------------------------------------------------- issue 16
+
+QUIRK_SAMPLES = Path(__file__).resolve().parents[1] / "core" / "uploads" / "samples"
+
+
+def attached(message, filename: str) -> str:  # type: ignore[no-untyped-def]
+    ids = [a["id"] for a in message.attachments if a["filename"] == filename]
+    assert ids, [a["filename"] for a in message.attachments]
+    return message.attachment_data[int(ids[0])].decode("utf-8")
+
+
+def cli(*args: str, **env: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, list(args), env=env or None)
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "red_quirks.yaml",
+        "gift_quirks.gift",
+        "gift_braces.gift",
+        "statuses.yaml",
+        "statuses.csv",
+        "opentdb.json",
+    ],
+)
+async def test_other_tools_files_give_the_same_report_in_discord_and_the_cli(
+    fake_discord: FakeDiscord, tmp_path: Path, name: str
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "mods")
+    mod = fake.create_member(guild, "mod", permissions=MANAGE_GUILD)
+    database = await Database.create(tmp_path / "bot.db", shipped_bank=False)
+    data = (QUIRK_SAMPLES / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data)
+    expected = parse_upload(data, name)
+
+    async with running_bot(fake, database) as bot:
+        report = await upload(fake, mod, channel, name, data)
+        in_discord = attached(report, "report.txt")
+        # The command line prints the same report, word for word.
+        code, printed = cli("questions", "validate", str(path))
+        assert printed.startswith(in_discord), (printed, in_discord)
+        assert code == (1 if expected.problems else 0)
+        if expected.problems:
+            assert "Nothing will be imported" in report.embeds[0]["description"]
+            assert not report.custom_ids
+        else:
+            confirm = await fake.click(
+                mod, report, next(c for c in report.custom_ids if c.endswith(":ok"))
+            )
+            await confirm.response()
+            assert await guild_questions(bot, guild.id) == len(expected.items)
+        if name == "statuses.yaml":  # a picture travels with its question
+            shown = await fake.run_command(
+                mod, channel, "questions show", {"question": "status-disabled"}
+            )
+            embed = (await shown.response()).message.embeds[0]
+            assert embed["image"]["url"] == "https://example.org/pictures/oskil-bridge.jpg"
+            assert "disabled" in embed["footer"]["text"]
+            view = await bot.services.question_admin.get(guild.id, "status-disabled")
+            assert view.image == "https://example.org/pictures/oskil-bridge.jpg"
+    # The CLI's import into another database: the same report, then the same import.
+    other = await Database.create(tmp_path / "cli.db", shipped_bank=False)
+    code, printed = await asyncio.to_thread(
+        cli, "questions", "import", str(path), "--guild", str(guild.id), DATABASE_URL=other.url
+    )
+    assert printed.startswith(in_discord), (printed, in_discord)
+    assert code == (1 if expected.problems else 0)
+    fake.assert_no_rejections()
+
+
+async def test_reupload_over_a_question_edited_in_discord_shows_it_and_asks(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "mods")
+    mod = fake.create_member(guild, "mod", permissions=MANAGE_GUILD)
+    database = await Database.create(tmp_path / "bot.db", shipped_bank=False)
+    data = (
+        b"items:\n  - id: river-q\n    kind: multiple_choice\n"
+        b"    text: Which river runs through Kupiansk?\n    choices: [Oskil, Dnipro, Desna]\n"
+        b"    answer: Oskil\n    explanation: The Oskil runs through the city.\n"
+        b"    tags: [geography]\n    difficulty: 1\n    paragraph: null\n"
+    )
+    async with running_bot(fake, database) as bot:
+        first = await upload(fake, mod, channel, "river.yaml", data)
+        await (await fake.click(mod, first, first.custom_ids[0])).response()
+        opened = await fake.run_command(mod, channel, "questions edit", {"question": "river-q"})
+        await opened.response()
+        saved = await fake.submit_modal(
+            mod, opened, None, {"Source: title | publisher | url": SOURCE}
+        )
+        assert "draft" not in (await saved.response()).content  # completed: active
+
+        again = await upload(fake, mod, channel, "river.yaml", data)
+        assert "keep your edits" in again.embeds[0]["description"]
+        edited = field(again, "Edited in Discord")
+        assert "river-q" in edited and "status: active -> draft" in edited
+        assert "status: active -> draft" in attached(again, "report.txt")
+        labels = [b["label"] for b in again.buttons]
+        assert labels == ["Import, keep my edits", "Import and overwrite my edits", "Cancel"]
+        keep = await fake.click(
+            mod, again, next(c for c in again.custom_ids if c.endswith(":keep"))
+        )
+        await keep.response()
+        view = await bot.services.question_admin.get(guild.id, "river-q")
+        assert view.status == "active" and view.sources  # nothing silently reverted
+
+        third = await upload(fake, mod, channel, "river.yaml", data)
+        over = await fake.click(
+            mod, third, next(c for c in third.custom_ids if c.endswith(":over"))
+        )
+        await over.response()
+        view = await bot.services.question_admin.get(guild.id, "river-q")
+        assert view.status == "draft" and not view.sources  # the moderator chose this
     fake.assert_no_rejections()

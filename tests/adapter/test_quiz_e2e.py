@@ -287,6 +287,7 @@ async def test_quiz_in_a_thread_leaves_one_line_in_the_channel(
         assert "**Answer:" in question.text  # revealed in the thread, in place
 
         # A second quiz in the thread, stopped from inside the thread.
+        bot.services.clock.advance(seconds=31)  # type: ignore[attr-defined]  # quiz_cooldown
         await (await fake.run_command(olena, channel, "quiz start", {"questions": 3})).response()
         threads = await fake.wait_until(
             lambda: len(fake.threads(channel)) == 2 and fake.threads(channel)
@@ -299,6 +300,7 @@ async def test_quiz_in_a_thread_leaves_one_line_in_the_channel(
         assert "The quiz was stopped" in question.text
 
         # The option overrides the server's setting.
+        bot.services.clock.advance(seconds=31)  # type: ignore[attr-defined]  # quiz_cooldown
         again = await fake.run_command(olena, channel, "quiz start", {"thread": False})
         await again.response()
         assert (await wait_for_question(fake, channel)).channel is channel

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from db.engine import create_engine
 from db.migrate import current_revision, head_revision, upgrade
 from db.models import Base
+from db.search import include_name
 from tests.db_support import BACKENDS, PG_URL, reset_postgres
 
 
@@ -32,7 +33,9 @@ async def test_upgrade_from_empty_reaches_head_and_matches_models(empty_url: str
         assert await current_revision(engine) == head_revision()
 
         def diff(sync_conn):  # type: ignore[no-untyped-def]
-            ctx = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(
+                sync_conn, opts={"compare_type": True, "include_name": include_name}
+            )
             return compare_metadata(ctx, Base.metadata)
 
         def tables(sync_conn):  # type: ignore[no-untyped-def]

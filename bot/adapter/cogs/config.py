@@ -14,10 +14,13 @@ from bot.adapter.language import remember as remember_language
 from bot.adapter.limits import clip
 from bot.adapter.permissions import ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
+from bot.core.quotas import BY_NAME, LIMITS, Limits, QuotaExceeded, describe
 from bot.i18n import _
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
+
+LIMIT_CHOICES = [app_commands.Choice(name=limit.name, value=limit.name) for limit in LIMITS]
 
 INTRO = (
     "**Kupiansk quiz bot** — learn the recent history of Kupiansk, check an essay's claims, "
@@ -151,6 +154,62 @@ class ConfigCog(
             f"quizzes in a thread: **{'yes' if settings.quiz_in_thread else 'no'}** "
             "(applies to quizzes started from now on).",
         )
+
+    @app_commands.command(
+        name="limits", description="This server's quotas: see them, or change one"
+    )
+    @app_commands.describe(
+        limit="Which quota to change (leave empty to see them all)",
+        value="Its new value, within the bot's bounds",
+        reset="Put this quota back to the bot's default",
+    )
+    @app_commands.choices(limit=LIMIT_CHOICES)
+    async def limits(
+        self,
+        interaction: discord.Interaction,
+        limit: app_commands.Choice[str] | None = None,
+        value: app_commands.Range[int, 0, 1_000_000] | None = None,
+        reset: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        quotas = self.bot.services.quotas
+        if limit is None or (value is None and not reset):
+            hint = (
+                f"Give `value` (or `reset`) to change `{limit.value}`.\n"
+                if limit is not None
+                else ""
+            )
+            current = await quotas.limits(interaction.guild_id)
+            await reply(interaction, hint + limits_text(current))
+            return
+        # Quotas protect every server the bot serves; only Manage Server moves them.
+        if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
+            await reply(interaction, "Only members with **Manage Server** can change the limits.")
+            return
+        if reset and value is not None:
+            await reply(interaction, "Give either a `value` or `reset`, not both.")
+            return
+        try:
+            current = await quotas.set_limit(
+                interaction.guild_id, interaction.user.id, limit.value, None if reset else value
+            )
+        except QuotaExceeded as error:
+            await reply(interaction, str(error))
+            return
+        changed = BY_NAME[limit.value]
+        await reply(
+            interaction,
+            f"`{changed.name}` is now **{changed.show(current[changed.name])}** on this server "
+            f"(default {changed.show(changed.default)}).\n" + limits_text(current),
+        )
+
+
+def limits_text(current: Limits) -> str:
+    return (
+        "**Limits on this server** (name · value · what · allowed range)\n"
+        + "\n".join(describe(current))
+        + "\nChange one: `/config limits limit:<name> value:<number>` (Manage Server)."
+    )
 
 
 class HelpCog(commands.Cog):

@@ -20,9 +20,10 @@ from bot import i18n
 from bot.adapter import render
 from bot.adapter.language import Localized, guild_language, public
 from bot.adapter.limits import clip
-from bot.adapter.permissions import is_moderator
+from bot.adapter.permissions import is_moderator, posting_refusal
 from bot.adapter.replies import reply
 from bot.core.discussion_result import DiscussionResult, Phase, Stage
+from bot.core.quotas import QuotaExceeded
 from bot.i18n import N_, _
 from bot.services.charts import draw_result_chart, result_text
 from bot.services.discussions import DiscussionError, DiscussionView, VoteStatus
@@ -425,6 +426,9 @@ class DiscussCog(
         hours: app_commands.Range[float, 0.25, 168.0] = 24.0,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        if refusal := posting_refusal(interaction, _("a discussion")):
+            await reply(interaction, refusal)
+            return
         prompt_id = int(prompt) if prompt and prompt.isdigit() else None
         if prompt and prompt_id is None:
             choices = await self.bot.services.discussions.prompt_suggestions(
@@ -441,8 +445,9 @@ class DiscussCog(
                 interaction.user.id,
                 prompt_id,
                 timedelta(hours=hours),
+                as_member=True,
             )
-        except DiscussionError as error:
+        except (DiscussionError, QuotaExceeded) as error:
             await reply(interaction, str(error))
             return
         with public(interaction):

@@ -15,11 +15,20 @@ from bot.adapter import render
 from bot.adapter.limits import clip
 from bot.adapter.permissions import NOT_MODERATOR, ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
+from bot.core.quotas import QuotaExceeded
 from bot.core.uploads import MAX_UPLOAD_BYTES
-from bot.core.uploads.export import ExportError, export_filename, export_items, exportable
+from bot.core.uploads.export import (
+    ExportError,
+    export_filename,
+    export_items,
+    exportable,
+    left_out_note,
+)
+from bot.core.uploads.report import report_text
 from bot.core.uploads.templates import template
 from bot.services.question_admin import AdminError, item_from_form
-from bot.services.uploads import UploadError, UploadReport
+from bot.services.question_list import Cursor
+from bot.services.uploads import KEEP_EDITED, OVERWRITE_EDITED, UploadError, UploadReport
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -51,8 +60,15 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
         verdict = "Nothing new to import."
     elif dry_run:
         verdict = "Dry run: this file would import as shown. Upload again without dry_run."
+    elif report.edited:
+        verdict = (
+            f"{len(report.edited)} question(s) edited here in Discord would change (see "
+            "below): **keep your edits** or **overwrite** them. Nothing is imported until then."
+        )
     else:
         verdict = "Press **Import** to add these, or **Cancel**. Nothing is imported until then."
+    if report.skipped and not report.problems:
+        verdict += f" {len(report.skipped)} question(s) will be skipped (see Skipped)."
     embed = discord.Embed(
         title=clip(f"Upload check: {report.filename} ({report.format})", 256),
         description=verdict,
@@ -65,6 +81,7 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
         ("Duplicates", len(report.duplicates)),
         ("Invalid", report.invalid),
         ("Drafts", len(report.drafts)),
+        ("Skipped", len(report.skipped)),
     )
     for name, count in counts:
         embed.add_field(name=name, value=str(count))
@@ -72,7 +89,7 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
         shown = "\n".join(f"• {clip(p, 150)}" for p in report.problems[:SHOWN_PROBLEMS])
         more = len(report.problems) - SHOWN_PROBLEMS
         if more > 0:
-            shown += f"\n… and {more} more (all in problems.txt)"
+            shown += f"\n… and {more} more (all in report.txt)"
         embed.add_field(name="Problems", value=clip(shown, 1024), inline=False)
     if report.drafts:
         lines = [f"• {k}: {', '.join(v)}" for k, v in list(report.drafts.items())[:8]]
@@ -81,9 +98,19 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
             value=clip("\n".join(lines), 1024),
             inline=False,
         )
+    if report.edited:
+        lines = [
+            f"• {item_id}: " + "; ".join(diff[:2]) + (" …" if len(diff) > 2 else "")
+            for item_id, diff in list(report.edited.items())[:6]
+        ]
+        embed.add_field(
+            name="Edited in Discord since the last import (this file would change them)",
+            value=clip("\n".join(lines), 1024),
+            inline=False,
+        )
     if report.skipped:
         embed.add_field(
-            name="Skipped (unsupported)",
+            name="Skipped (not imported; the rest can be)",
             value=clip("\n".join(f"• {s}" for s in report.skipped[:8]), 1024),
             inline=False,
         )
@@ -97,15 +124,25 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
 
 
 class UploadDecision(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"upl:(?P<id>\d+):(?P<choice>ok|no)"
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"upl:(?P<id>\d+):(?P<choice>ok|no|keep|over)",
 ):
+    LABELS = {
+        "ok": "Import",
+        "keep": "Import, keep my edits",
+        "over": "Import and overwrite my edits",
+        "no": "Cancel",
+    }
+
     def __init__(self, upload_id: int, choice: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Import" if choice == "ok" else "Cancel",
-                style=discord.ButtonStyle.success
-                if choice == "ok"
-                else discord.ButtonStyle.secondary,
+                label=self.LABELS[choice],
+                style=discord.ButtonStyle.secondary
+                if choice == "no"
+                else discord.ButtonStyle.danger
+                if choice == "over"
+                else discord.ButtonStyle.success,
                 custom_id=f"upl:{upload_id}:{choice}",
             )
         )
@@ -133,7 +170,10 @@ class UploadDecision(
             return
         try:
             report = await uploads.confirm(
-                interaction.guild_id, self.upload_id, interaction.user.id
+                interaction.guild_id,
+                self.upload_id,
+                interaction.user.id,
+                edited=OVERWRITE_EDITED if self.choice == "over" else KEEP_EDITED,
             )
         except UploadError as error:
             await _decided(interaction, str(error))
@@ -205,6 +245,12 @@ class QuestionForm(discord.ui.Modal):
             + hashlib.sha256(f"{interaction.guild_id}:{self.text.value}".encode()).hexdigest()[:8]
         )
         try:
+            if not self.slug:
+                await bot.services.quotas.check_question_room(interaction.guild_id, 1)
+        except QuotaExceeded as error:
+            await reply(interaction, f"Not saved: {error}")
+            return
+        try:
             item, drafts = item_from_form(
                 slug,
                 str(self.text.value),
@@ -225,52 +271,72 @@ class QuestionForm(discord.ui.Modal):
         await reply(interaction, f"Saved as `{view.slug}` (#{view.id}).{note}")
 
 
-SEARCH_IN_ID = 80  # what fits in a custom_id next to the page number
+SEARCH_MAX = 60  # what fits in a button's custom_id next to the page and the key
 
 
 async def question_page(
-    bot: QuizBot, guild_id: int, search: str, page: int
+    bot: QuizBot,
+    guild_id: int,
+    search: str,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    page: int = 1,
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """One page of /questions list, with Previous/Next buttons that carry the search."""
-    found = await bot.services.question_admin.list(guild_id, search, page)
+    """One page of /questions list, with Previous/Next buttons that carry the search and
+    the key to page from (keyset paging: see bot/services/question_list.py)."""
+    found = await bot.services.question_admin.list(
+        guild_id, search, after=after, before=before, page=page
+    )
     lines = [
         f"`#{q.id}` {'🏠' if q.guild_id else '📚'} {q.status if q.status != 'active' else ''} "
         f"{clip(q.text, 90)}"
         for q in found.items
     ]
+    plus = "+" if found.more else ""
     embed = discord.Embed(
-        title=f"Questions · page {found.page} of {found.pages} ({found.total})",
+        title=f"Questions · page {found.page} of {found.pages:,}{plus} ({found.total:,}{plus})",
         description=clip("\n".join(lines) or "No questions match.", 4096),
         colour=render.QUIZ_COLOUR,
     )
-    embed.set_footer(text="🏠 this server's · 📚 shipped · /questions show <id> for details")
+    short = " · a search under 3 letters matches tags only" if 0 < len(search.strip()) < 3 else ""
+    embed.set_footer(
+        text=f"🏠 this server's · 📚 shipped · /questions show <id> for details{short}"
+    )
     view = discord.ui.View(timeout=None)
-    term = search[:SEARCH_IN_ID]
-    if found.page > 1:
-        view.add_item(PageButton(found.page - 1, term, "◀ Previous"))
-    if found.page < found.pages:
-        view.add_item(PageButton(found.page + 1, term, "Next ▶"))
+    term = search[:SEARCH_MAX]
+    if found.previous is not None:
+        view.add_item(PageButton(found.page - 1, "p", found.previous, term, "◀ Previous"))
+    if found.next is not None:
+        view.add_item(PageButton(found.page + 1, "n", found.next, term, "Next ▶"))
     return embed, view
 
 
 class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"qlist:(?P<page>\d+):(?P<search>.*)"
+    discord.ui.DynamicItem[discord.ui.Button],
+    # qlist:<page>:<n|p><key>:<search>; the older qlist:<page>:<search> opens page 1.
+    template=r"qlist:(?P<page>\d+):(?:(?P<step>[np])(?P<key>[os]\d+):)?(?P<search>.*)",
 ):
-    def __init__(self, page: int, search: str, label: str = "Page") -> None:
+    def __init__(
+        self, page: int, step: str, key: Cursor | None, search: str, label: str = "Page"
+    ) -> None:
+        where = f"{step}{key.encode()}:" if key is not None else ""
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"qlist:{page}:{search}",
+                custom_id=f"qlist:{page}:{where}{search}",
             )
         )
-        self.page, self.search = page, search
+        self.page, self.step, self.key, self.search = page, step, key, search
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> PageButton:
-        return cls(int(match["page"]), match["search"], item.label or "Page")
+        key = Cursor.decode(match["key"]) if match["key"] else None
+        page = int(match["page"]) if key is not None else 1
+        return cls(page, match["step"] or "n", key, match["search"], item.label or "Page")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -278,7 +344,14 @@ class PageButton(
             await reply(interaction, NOT_MODERATOR)
             return
         assert interaction.guild_id is not None
-        embed, view = await question_page(bot, interaction.guild_id, self.search, self.page)
+        embed, view = await question_page(
+            bot,
+            interaction.guild_id,
+            self.search,
+            after=self.key if self.step == "n" else None,
+            before=self.key if self.step == "p" else None,
+            page=self.page,
+        )
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -308,6 +381,8 @@ def question_detail(view: object) -> discord.Embed:
     embed.add_field(name="Explanation", value=clip(view.explanation or "—", 1024), inline=False)
     if view.sources:
         embed.add_field(name="Source", value=render.source_lines(view.sources), inline=False)
+    if view.image:
+        embed.set_image(url=view.image)
     owner = "shipped bank (read-only)" if view.guild_id == 0 else "this server"
     embed.set_footer(text=f"{view.kind} · {view.status} · {owner} · tags: {', '.join(view.tags)}")
     return embed
@@ -350,12 +425,12 @@ class QuestionsCog(
         view = discord.utils.MISSING
         if report.importable and not dry_run and report.upload_id is not None:
             view = discord.ui.View(timeout=None)
-            view.add_item(UploadDecision(report.upload_id, "ok"))
-            view.add_item(UploadDecision(report.upload_id, "no"))
-        files = []
-        if len(report.problems) > SHOWN_PROBLEMS:
-            text = "\n".join(report.problems).encode("utf-8")
-            files.append(discord.File(io.BytesIO(text), filename="problems.txt"))
+            choices = ("keep", "over", "no") if report.edited else ("ok", "no")
+            for choice in choices:
+                view.add_item(UploadDecision(report.upload_id, choice))
+        # The whole report, word for word what `quizbot questions validate` prints.
+        text = report_text(report).encode("utf-8")
+        files = [discord.File(io.BytesIO(text), filename="report.txt")]
         await interaction.followup.send(
             embed=report_embed(report, dry_run=dry_run),
             view=view,
@@ -383,25 +458,28 @@ class QuestionsCog(
     ) -> None:
         assert interaction.guild_id is not None
         fmt = format.value if format else "yaml"
-        items = await self.bot.services.question_admin.export(interaction.guild_id)
+        items, statuses = await self.bot.services.uploads.export_records(interaction.guild_id)
         if not items:
             await reply(interaction, "This server has no questions of its own yet.")
             return
         kept, left = exportable(items, fmt)
         try:
-            data = export_items(kept, fmt, theme=f"guild-{interaction.guild_id}")
+            data = export_items(kept, fmt, theme=f"guild-{interaction.guild_id}", statuses=statuses)
         except ExportError as error:
             await reply(interaction, str(error))
             return
-        note = f" ({len(left)} items CSV cannot hold were left out: export YAML)" if left else ""
+        note = left_out_note(left, fmt, kept)
         await interaction.response.send_message(
-            f"{len(kept)} items{note}.",
+            clip(f"{len(kept)} items." + (f"\n{note}" if note else ""), 2000),
             file=discord.File(io.BytesIO(data), filename=export_filename(fmt)),
             ephemeral=True,
         )
 
     @app_commands.command(name="add", description="Write a new question in a form")
     async def add(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        # Before the form, so nobody types a question that cannot be saved.
+        await self.bot.services.quotas.check_question_room(interaction.guild_id, 1)
         await interaction.response.send_modal(QuestionForm())
 
     @app_commands.command(name="edit", description="Edit one of this server's questions")
@@ -451,14 +529,14 @@ class QuestionsCog(
         await reply(interaction, text)
 
     @app_commands.command(name="list", description="Browse questions (search text or a tag)")
+    @app_commands.describe(search="Part of a question's text or id, or a tag")
     async def list_(
         self,
         interaction: discord.Interaction,
-        search: str | None = None,
-        page: app_commands.Range[int, 1, 10000] = 1,
+        search: app_commands.Range[str, 1, SEARCH_MAX] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        embed, view = await question_page(self.bot, interaction.guild_id, search or "", page)
+        embed, view = await question_page(self.bot, interaction.guild_id, search or "")
         await interaction.response.send_message(
             embed=embed, view=view, ephemeral=True, allowed_mentions=render.NO_MENTIONS
         )

@@ -20,7 +20,7 @@ from bot.adapter import game_screen, render
 from bot.adapter.game_screen import Phase, Picture, RoundScreen
 from bot.adapter.language import Localized, guild_language, public
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
-from bot.adapter.permissions import is_moderator
+from bot.adapter.permissions import is_moderator, posting_refusal
 from bot.adapter.replies import reply
 from bot.adapter.transient import is_transient_discord
 from bot.i18n import N_, _, ngettext
@@ -168,8 +168,12 @@ class TextAnswerModal(Localized, discord.ui.Modal, title="Your answer"):
         label=N_("Answer"), max_length=200, placeholder=N_("Type your answer")
     )
 
-    def __init__(self, round_id: int) -> None:
-        super().__init__(title=_("Your answer"), custom_id=f"quiztext:{round_id}", timeout=600)
+    def __init__(self, round_id: int, user_id: int) -> None:
+        # One id per member: discord.py files an open modal under its custom_id alone,
+        # so with one id per round the second member's form replaced the first one's.
+        super().__init__(
+            title=_("Your answer"), custom_id=f"quiztext:{round_id}:{user_id}", timeout=600
+        )
         self.answer._underlying.label = _("Answer")
         self.answer.placeholder = _("Type your answer")
         self.round_id = round_id
@@ -203,7 +207,7 @@ class TextAnswerButton(
         if status is not AnswerStatus.ACCEPTED:
             await reply(interaction, answer_feedback(status, None))
             return
-        await interaction.response.send_modal(TextAnswerModal(self.round_id))
+        await interaction.response.send_modal(TextAnswerModal(self.round_id, interaction.user.id))
 
 
 class MyResultButton(
@@ -560,6 +564,9 @@ class QuizCog(
         thread: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        if refusal := posting_refusal(interaction, _("a quiz")):
+            await reply(interaction, refusal)
+            return
         settings = await self.bot.services.guilds.get(interaction.guild_id)
         in_thread = settings.quiz_in_thread if thread is None else thread
         # Public text names only the tags that matched; what else was typed stays private.
@@ -578,7 +585,11 @@ class QuizCog(
             seconds=seconds or settings.default_seconds,
         )
         run = await self.bot.services.quiz.start(
-            interaction.guild_id, interaction.channel_id, interaction.user.id, options
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+            options,
+            as_member=True,
         )
         with public(interaction):
             intro = quiz_intro(run.question_count, run.seconds, options.tags)

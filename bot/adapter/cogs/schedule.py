@@ -17,7 +17,7 @@ from bot.adapter import render
 from bot.adapter.cogs.quiz import KINDS, parse_topics, start_thread
 from bot.adapter.language import guild_language
 from bot.adapter.limits import clip
-from bot.adapter.permissions import ModeratorOnly
+from bot.adapter.permissions import ModeratorOnly, posting_refusal
 from bot.adapter.replies import reply
 from bot.core.schedule_math import timezone_suggestions
 from bot.i18n import _, ngettext
@@ -214,6 +214,9 @@ class ScheduleCog(
         assert interaction.guild_id is not None
         if channel.guild.id != interaction.guild_id:
             await reply(interaction, _("Pick a channel of this server."))
+            return
+        if refusal := posting_refusal(interaction, _("scheduled games"), channel):
+            await reply(interaction, refusal)
             return
         if cron is None and (days is None or time is None):
             await reply(interaction, _("Give `days` and `time` (or, for experts, a `cron` rule)."))

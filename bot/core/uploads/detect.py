@@ -18,7 +18,7 @@ import yaml
 from yaml.nodes import Node
 
 from bot.core.bank_files import BankYamlError, _compose
-from bot.core.uploads.formats.base import FileRefused
+from bot.core.uploads.formats.base import FileRefused, value_error
 from bot.core.uploads.formats.csv_table import looks_like_header
 from bot.core.uploads.formats.gift import looks_like_gift
 from bot.core.uploads.formats.native import load_json
@@ -140,7 +140,7 @@ def _json_error(exc: Exception) -> FileRefused:
     if isinstance(exc, RecursionError):
         return FileRefused("the file is nested too deeply")
     lineno = getattr(exc, "lineno", None)
-    msg = getattr(exc, "msg", None) or str(exc)
+    msg = getattr(exc, "msg", None) or value_error(exc)
     return FileRefused(f"JSON error: {msg}", f"line {lineno}" if lineno else "file")
 
 

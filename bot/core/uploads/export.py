@@ -1,9 +1,14 @@
 """Export items to bytes in an upload format, so that re-importing gives the same set.
 
+Every field the importer reads is written: the item's own fields (the current text,
+``image``) and its ``status`` when it is not active (``draft``, ``disabled``), so an
+export imported into another server gives the same items with the same statuses.
+
 ``yaml`` and ``json`` write our bank format (``{theme, items}``) and hold every kind.
 ``csv`` holds multiple choice, true/false and short answer items only (see
-:mod:`bot.core.uploads.formats.csv_table` for the header); cells that a spreadsheet would
-run as a formula get a leading ``'``, which the importer strips again.
+:mod:`bot.core.uploads.formats.csv_table` for the header); :func:`left_out_note` says
+what a CSV export left out. Cells that a spreadsheet would run as a formula get a
+leading ``'``, which the importer strips again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ _KEY_ORDER = (
     "difficulty",
     "paragraph",
     "as_of",
+    "status",
+    "image",
     "text",
     "question",
     "claim",
@@ -58,14 +65,18 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def item_to_dict(item: BankItem) -> dict[str, Any]:
-    """The item as a bank-format mapping (the ``paragraph`` key always present)."""
+def item_to_dict(item: BankItem, status: str = "active") -> dict[str, Any]:
+    """The item as a bank-format mapping (the ``paragraph`` key always present; ``status``
+    only when it is not active)."""
     data = item.model_dump(mode="json")
     paragraph = data.get("paragraph")
     data = _drop_none(data)
     data["paragraph"] = paragraph
-    if not data.get("sources"):
-        data.pop("sources", None)
+    if status != "active":
+        data["status"] = status
+    for key in ("sources", "history", "translations"):
+        if not data.get(key):
+            data.pop(key, None)
     ordered = {k: data[k] for k in _KEY_ORDER if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     return ordered
@@ -79,8 +90,48 @@ def exportable(items: Iterable[BankItem], fmt: str) -> tuple[list[BankItem], lis
     return [i for i in items if i.kind in CSV_KINDS], [i for i in items if i.kind not in CSV_KINDS]
 
 
-def export_items(items: Iterable[BankItem], fmt: str, *, theme: str = "export") -> bytes:
+def _listed(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def left_out_note(left: list[BankItem], fmt: str, kept: Iterable[BankItem] = ()) -> str | None:
+    """What an export in ``fmt`` could not carry, in the moderator's words (or None):
+    the items of kinds it cannot hold, and (CSV) translations of the items it holds."""
+    notes = []
+    if fmt == "csv":
+        translated = [i.id for i in kept if getattr(i, "translations", None)]
+        if translated:
+            notes.append(
+                f"CSV has no columns for translations: {len(translated)} item(s) "
+                f"({_listed(translated)}) are written in English only; export YAML or JSON "
+                "to keep their other languages."
+            )
+    if not left:
+        return " ".join(notes) or None
+    by_kind: dict[str, list[str]] = {}
+    for item in left:
+        by_kind.setdefault(item.kind, []).append(item.id)
+    parts = []
+    for kind, ids in by_kind.items():
+        parts.append(f"{len(ids)} {kind.replace('_', ' ')} ({_listed(ids)})")
+    notes.insert(
+        0,
+        f"Left out of this {fmt.upper()} file: {'; '.join(parts)}. "
+        f"{fmt.upper()} cannot hold these kinds; export YAML or JSON to keep them.",
+    )
+    return " ".join(notes)
+
+
+def export_items(
+    items: Iterable[BankItem],
+    fmt: str,
+    *,
+    theme: str = "export",
+    statuses: dict[str, str] | None = None,
+) -> bytes:
     """``items`` as a file in ``fmt`` (``yaml``, ``json`` or ``csv``), UTF-8 bytes.
+
+    ``statuses`` maps an item id to its status (absent: active).
 
     Raises :class:`ExportError` for an unknown format or, for CSV, items of a kind CSV
     cannot hold (use :func:`exportable` to split them off first).
@@ -96,8 +147,12 @@ def export_items(items: Iterable[BankItem], fmt: str, *, theme: str = "export") 
                 f"{len(refused)} items ({', '.join(kinds)}) cannot be written as CSV; "
                 "export YAML or JSON"
             )
-        return write_csv(items).encode("utf-8")
-    document = {"theme": theme, "items": [item_to_dict(i) for i in items]}
+        return write_csv(items, statuses).encode("utf-8")
+    status_of = statuses or {}
+    document = {
+        "theme": theme,
+        "items": [item_to_dict(i, status_of.get(i.id, "active")) for i in items],
+    }
     if fmt == "json":
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     text = yaml.dump(
@@ -122,4 +177,5 @@ __all__ = [
     "export_items",
     "exportable",
     "item_to_dict",
+    "left_out_note",
 ]

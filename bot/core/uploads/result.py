@@ -7,13 +7,35 @@ from dataclasses import dataclass, field
 from bot.core.items import BankItem
 
 FORMATS: tuple[str, ...] = ("yaml", "json", "csv", "redbot", "opentdb", "gift")
+# Formats other tools write: an item there that cannot be played is skipped with its reason
+# (the rest of the file still imports); in our own formats it is a problem to fix.
+FOREIGN_FORMATS: tuple[str, ...] = ("redbot", "opentdb", "gift")
+# Fields a format has no place for: a file in that format leaves them as they are on an
+# item already here (a CSV round trip does not strip a question's translations).
+_EDITORIAL = ("translations", "reviewed", "history")
+UNCARRIED: dict[str, tuple[str, ...]] = {
+    "csv": _EDITORIAL,
+    "gift": _EDITORIAL,
+    "redbot": (*_EDITORIAL, "image"),
+    "opentdb": (*_EDITORIAL, "image"),
+}
+# An item's status as a file may state it (``status:``); absent means "as its content
+# allows" (active, or a draft when it lacks a source or an explanation).
+STATUSES: tuple[str, ...] = ("active", "draft", "disabled")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # 2 MiB
 MAX_UPLOAD_ITEMS = 5000
 
 # Draft reasons (things the content guide requires that a foreign format lacks).
 NO_SOURCE = "no source"
 NO_EXPLANATION = "no explanation"
+MARKED_DRAFT = "marked as a draft in the file"
 PLACEHOLDER_EXPLANATION = "No explanation was supplied with this uploaded question."
+# Explanations that stand in for a missing one (uploads, the /questions add form): an item
+# carrying one is a draft, also when it comes back in an exported file.
+PLACEHOLDER_EXPLANATIONS: tuple[str, ...] = (
+    PLACEHOLDER_EXPLANATION,
+    "No explanation was given yet.",
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +72,19 @@ class ParsedItem:
     item: BankItem
     draft_reasons: list[str]
     location: str
+    status: str | None = None  # what the file asked for ("disabled", "draft", "active")
 
     @property
     def is_draft(self) -> bool:
         return bool(self.draft_reasons)
+
+    @property
+    def target_status(self) -> str:
+        """The status to import with: a draft whatever the file says when it lacks
+        something; else disabled or active as the file says (active by default)."""
+        if self.draft_reasons:
+            return "draft"
+        return "disabled" if self.status == "disabled" else "active"
 
 
 @dataclass(frozen=True)
@@ -81,12 +112,17 @@ class UploadParse:
 
 
 __all__ = [
+    "FOREIGN_FORMATS",
     "FORMATS",
+    "MARKED_DRAFT",
     "MAX_UPLOAD_BYTES",
     "MAX_UPLOAD_ITEMS",
     "NO_EXPLANATION",
     "NO_SOURCE",
     "PLACEHOLDER_EXPLANATION",
+    "PLACEHOLDER_EXPLANATIONS",
+    "STATUSES",
+    "UNCARRIED",
     "ParsedItem",
     "UploadParse",
     "UploadProblem",

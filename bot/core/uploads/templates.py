@@ -42,6 +42,8 @@ _EXAMPLES: list[dict[str, object]] = [
         "difficulty": 1,
         "paragraph": None,
         "text": "Example: Kupiansk is the administrative centre of Kupiansk Raion.",
+        # A picture shown with the question: an https URL of a .png/.jpg/.gif/.webp file.
+        "image": "https://example.org/pictures/kupiansk-raion-map.png",
         "answer": True,
         "explanation": "Kupiansk is the centre of Kupiansk Raion.",
         "sources": [
@@ -134,6 +136,7 @@ _OPENTDB = {
 _GIFT = """\
 // Moodle GIFT. Questions are separated by a blank line; ::title:: becomes the id.
 // Imported items are drafts (GIFT has no sources) until a moderator adds them.
+// A picture: write the question as [html] with <img src="https://...png">.
 $CATEGORY: $course$/Kupiansk
 
 ::dpr-proclaimed:: Example: on what date was the 'Donetsk People's Republic' proclaimed? {

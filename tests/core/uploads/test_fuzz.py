@@ -167,3 +167,53 @@ def mutated_template(draw: st.DrawFn) -> tuple[bytes, str]:
 @given(case=mutated_template())
 def test_mutated_templates_bytes(case: tuple[bytes, str]) -> None:
     run(*case)
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def validate_cli(data: bytes, filename: str) -> None:
+    """`quizbot questions validate FILE`: exit 0 or 1 with a report, never a traceback."""
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as folder:
+        path = Path(folder) / (filename or "upload")
+        path.write_bytes(data)
+        result = CliRunner().invoke(app, ["questions", "validate", str(path)])
+    assert result.exit_code in (0, 1), (result.exit_code, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert f"({parse_upload(data, filename or 'upload').format})" in result.output
+
+
+def test_cli_validate_every_sample() -> None:
+    for name in SAMPLE_FILES:
+        validate_cli((SAMPLES / name).read_bytes(), name)
+    for data, name in [
+        (b"[" * 100_000, "deep.json"),
+        (b"[" * 5_000, "deep.yaml"),
+        (b"{" * 50_000, "deep.gift"),
+        (b"items:\n- {id: abc, difficulty: " + b"9" * 6000 + b"}\n", "bigint.yaml"),
+        (b'{"items": [{"difficulty": ' + b"9" * 6000 + b"}]}", "bigint.json"),
+        (b"Q?:\n- " + b"9" * 6000 + b"\n", "bigint-red.yaml"),
+        (b"text,difficulty\nQ?," + b"9" * 6000 + b"\n", "bigint.csv"),
+        (b"\xff\xfe" + "x".encode("utf-16-le"), "utf16.yaml"),
+        (b"", "empty.yaml"),
+    ]:
+        validate_cli(data, name)
+
+
+@settings(max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=mutated_sample())
+def test_cli_validate_mutated_samples(case: tuple[bytes, str]) -> None:
+    validate_cli(*case)
+
+
+@SETTINGS
+@given(case=mutated_template())
+def test_cli_validate_mutated_templates(case: tuple[bytes, str]) -> None:
+    validate_cli(*case)

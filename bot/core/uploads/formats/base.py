@@ -20,10 +20,22 @@ from pydantic import ValidationError
 
 from bot.core import language
 from bot.core.bank_files import _FIELD_PREFIX, _field_path, _message, _split_path
-from bot.core.items import ALL_KINDS, ID_PATTERN, TAG_PATTERN, normalise_text, parse_item
+from bot.core.items import (
+    ALL_KINDS,
+    ID_PATTERN,
+    MENTION_RE,
+    TAG_PATTERN,
+    normalise_text,
+    parse_item,
+)
 from bot.core.uploads.result import (
+    FOREIGN_FORMATS,
+    MARKED_DRAFT,
     MAX_UPLOAD_ITEMS,
+    NO_EXPLANATION,
     NO_SOURCE,
+    PLACEHOLDER_EXPLANATIONS,
+    STATUSES,
     ParsedItem,
     UploadParse,
     UploadProblem,
@@ -33,8 +45,8 @@ UPLOADED_TAG = "uploaded"
 DEFAULT_DIFFICULTY = 2
 FILE = "file"
 
-# Discord mention syntax: @everyone, @here, users <@id>/<@!id>, roles <@&id>, channels.
-MENTION_RE = re.compile(r"@everyone|@here|<@|<#", re.IGNORECASE)
+_PLACEHOLDERS = frozenset(normalise_text(p) for p in PLACEHOLDER_EXPLANATIONS)
+_PLACEHOLDER_MAX = 2 * max(len(p) for p in PLACEHOLDER_EXPLANATIONS)
 
 
 class FileRefused(Exception):
@@ -54,6 +66,7 @@ class Candidate:
     location: str
     draft_reasons: list[str] = field(default_factory=list)
     derived_id: bool = False
+    status: str | None = None  # a status the format carries outside the item mapping
     # Maps a pydantic error location (within the item) to a finer location, e.g. a line.
     locate: Callable[[tuple[Any, ...]], str | None] | None = None
 
@@ -78,6 +91,18 @@ class RawParse:
         self.skipped.append(
             UploadProblem(location, item_id, None, f"{kind} questions are not supported")
         )
+
+    def cannot_play(self, location: str, reason: str, item_id: str | None = None) -> None:
+        """An item the bot cannot play: skipped with its reason, the rest imports."""
+        self.skipped.append(UploadProblem(location, item_id, None, f"cannot be played: {reason}"))
+
+
+def value_error(exc: Exception) -> str:
+    """A ValueError from reading a value, in a moderator's words."""
+    text = str(exc)
+    if "integer string conversion" in text:
+        return "a number has more than 4,300 digits"
+    return text[:160]
 
 
 def check_count(count: int) -> None:
@@ -198,12 +223,22 @@ def validation_problems(
     return problems
 
 
-def _draft_reasons(item: Any, given: list[str]) -> list[str]:
+def _draft_reasons(item: Any, given: list[str], status: str | None = None) -> list[str]:
     reasons = list(given)
 
     def add(reason: str) -> None:
         if reason not in reasons:
             reasons.append(reason)
+
+    if status == "draft":
+        add(MARKED_DRAFT)
+    explanation = getattr(item, "explanation", None)
+    if (
+        isinstance(explanation, str)
+        and len(explanation) <= _PLACEHOLDER_MAX
+        and normalise_text(explanation) in _PLACEHOLDERS
+    ):
+        add(NO_EXPLANATION)
 
     if not item.has_sources and item.kind != "discussion":
         add(NO_SOURCE)
@@ -256,6 +291,19 @@ def finish(
     items: list[ParsedItem] = []
     seen_ids: dict[str, str] = {}
     seen_hashes: dict[str, tuple[str, str]] = {}
+    skipped = list(raw.skipped)
+    foreign = fmt in FOREIGN_FORMATS
+
+    def refuse(found: list[UploadProblem]) -> None:
+        """Our formats: a problem to fix. Other tools' files: the item is skipped with
+        its reason, so one unplayable question does not lose the whole file."""
+        if not foreign:
+            problems.extend(found)
+            return
+        for p in found:
+            what = f"{p.field}: {p.message}" if p.field else p.message
+            skipped.append(UploadProblem(p.location, p.item_id, None, f"cannot be played: {what}"))
+
     for cand in raw.candidates:
         item_id = _raw_id(cand.raw)
         try:
@@ -264,17 +312,30 @@ def finish(
                     UploadProblem(cand.location, None, None, "an item must be a mapping")
                 )
                 continue
+            status = cand.status
+            if "status" in cand.raw:
+                status = cand.raw.pop("status")
+                if status not in STATUSES:
+                    where = cand.locate(("status",)) if cand.locate else None
+                    problems.append(
+                        UploadProblem(
+                            where or cand.location,
+                            item_id,
+                            "status",
+                            f"must be one of {', '.join(STATUSES)}, got {str(status)[:40]!r}",
+                        )
+                    )
+                    continue
             try:
                 item = parse_item(
                     cand.raw, require_sources=False, essay_paragraphs=essay_paragraphs
                 )
             except ValidationError as exc:
-                problems.extend(validation_problems(exc, cand, item_id))
+                refuse(validation_problems(exc, cand, item_id))
                 continue
             mentions = mention_problems(item.model_dump(mode="json"))
             if mentions:
-                for fld, message in mentions:
-                    problems.append(UploadProblem(cand.location, item.id, fld, message))
+                refuse([UploadProblem(cand.location, item.id, fld, msg) for fld, msg in mentions])
                 continue
             if item.id in seen_ids:
                 problems.append(
@@ -289,16 +350,14 @@ def finish(
             digest = item.content_hash()
             if digest in seen_hashes:
                 other_id, other_loc = seen_hashes[digest]
-                problems.append(
-                    UploadProblem(
-                        cand.location,
-                        item.id,
-                        None,
-                        f"same content as item {other_id} ({other_loc})",
-                    )
-                )
+                message = f"same content as item {other_id} ({other_loc})"
+                if foreign:
+                    message += "; imported once"
+                    skipped.append(UploadProblem(cand.location, item.id, None, message))
+                else:
+                    problems.append(UploadProblem(cand.location, item.id, None, message))
                 continue
-            reasons = _draft_reasons(item, cand.draft_reasons)
+            reasons = _draft_reasons(item, cand.draft_reasons, status)
         except (RecursionError, MemoryError):
             problems.append(UploadProblem(cand.location, item_id, None, "item is too deep"))
             continue
@@ -311,9 +370,9 @@ def finish(
             continue
         seen_ids[item.id] = cand.location
         seen_hashes[digest] = (item.id, cand.location)
-        items.append(ParsedItem(item, reasons, cand.location))
+        items.append(ParsedItem(item, reasons, cand.location, status))
     problems.sort(key=location_key)
-    skipped = sorted(raw.skipped, key=location_key)
+    skipped.sort(key=location_key)
     return UploadParse(fmt, items, problems, skipped, list(raw.notes))
 
 
@@ -339,4 +398,5 @@ __all__ = [
     "mention_problems",
     "slugify",
     "upload_tags",
+    "value_error",
 ]

@@ -2,7 +2,7 @@
 
 Header (any order; only ``text`` is required, other columns may be left out)::
 
-    id,kind,text,choices,answer,accepted,explanation,source_title,source_publisher,source_url,tags,difficulty,paragraph,as_of
+    id,kind,text,choices,answer,accepted,explanation,source_title,source_publisher,source_url,tags,difficulty,paragraph,as_of,image,status
 
 =================  =========================================================================
 column             meaning
@@ -24,6 +24,10 @@ tags               topic tags separated by ``|``; blank: ``uploaded``
 difficulty         1, 2 or 3; blank: 2
 paragraph          essay paragraph 1-6; blank: none
 as_of              ISO date (YYYY-MM-DD) for facts that can still change; blank: none
+image              a picture shown with the question: an https URL ending in .png, .jpg,
+                   .jpeg, .gif or .webp (at most 500 characters); blank: none
+status             ``active``, ``draft`` or ``disabled``; blank: active (a draft when
+                   the source or the explanation is missing)
 =================  =========================================================================
 
 In ``|``-separated cells, ``\\|`` is a literal ``|`` and ``\\\\`` a literal backslash.
@@ -42,6 +46,7 @@ import csv
 import io
 from typing import Any
 
+from bot.core.items import normalise_text
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
     UPLOADED_TAG,
@@ -51,7 +56,13 @@ from bot.core.uploads.formats.base import (
     check_count,
     derived_id,
 )
-from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION
+from bot.core.uploads.result import (
+    NO_EXPLANATION,
+    PLACEHOLDER_EXPLANATION,
+    PLACEHOLDER_EXPLANATIONS,
+)
+
+_PLACEHOLDERS = frozenset(normalise_text(p) for p in PLACEHOLDER_EXPLANATIONS)
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -68,6 +79,8 @@ COLUMNS: tuple[str, ...] = (
     "difficulty",
     "paragraph",
     "as_of",
+    "image",
+    "status",
 )
 HEADER = ",".join(COLUMNS)
 CSV_KINDS: tuple[str, ...] = ("multiple_choice", "true_false", "short_answer")
@@ -186,6 +199,10 @@ def _row_item(cells: dict[str, str], location: str, out: RawParse) -> Candidate 
     }
     if cells.get("as_of"):
         raw["as_of"] = cells["as_of"]
+    if cells.get("image"):
+        raw["image"] = cells["image"]
+    if cells.get("status"):
+        raw["status"] = cells["status"].lower()
     if cells.get("explanation"):
         raw["explanation"] = cells["explanation"]
     else:
@@ -289,8 +306,12 @@ def parse_csv(text: str) -> RawParse:
 # --------------------------------------------------------------------------- export
 
 
-def item_row(item: Any) -> list[str]:
-    """The CSV cells of one item (multiple choice, true/false or short answer)."""
+def item_row(item: Any, status: str = "active") -> list[str]:
+    """The CSV cells of one item (multiple choice, true/false or short answer).
+
+    A placeholder explanation is written as it is: the importer knows it for one, and
+    the ``status`` column says ``draft``, so the item comes back a draft.
+    """
     if item.kind not in CSV_KINDS:
         raise ValueError(f"{item.kind} items cannot be written as CSV")
     cells = {
@@ -314,16 +335,18 @@ def item_row(item: Any) -> list[str]:
         "difficulty": str(item.difficulty),
         "paragraph": "" if item.paragraph is None else str(item.paragraph),
         "as_of": item.as_of.isoformat() if item.as_of else "",
+        "image": item.image or "",
+        "status": "" if status == "active" else status,
     }
     return [neutralise(cells[c]) for c in COLUMNS]
 
 
-def write_csv(items: list[Any]) -> str:
+def write_csv(items: list[Any], statuses: dict[str, str] | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for item in items:
-        writer.writerow(item_row(item))
+        writer.writerow(item_row(item, (statuses or {}).get(item.id, "active")))
     return buffer.getvalue()
 
 

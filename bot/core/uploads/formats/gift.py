@@ -1,12 +1,19 @@
 """Moodle GIFT.
 
 Supported: multiple choice ``{=right ~wrong ~wrong}``, true/false ``{T}``/``{TRUE}``/
-``{F}``/``{FALSE}``, short answer ``{=a =b}``. ``#feedback`` after the right answer (or
-general feedback ``####...`` at the end of the braces, which wins) becomes the
-explanation; ``::title::`` becomes the id slug; ``// comment`` lines are ignored;
-``$CATEGORY:`` lines set a tag for the questions after them; ``\\~ \\= \\# \\{ \\} \\:``
-and ``\\n`` are escapes; ``[html]``/``[moodle]``/``[plain]``/``[markdown]`` format
-markers are dropped (HTML tags removed). Questions are separated by blank lines.
+``{F}``/``{FALSE}``, short answer ``{=a =b}`` and, as Moodle reads it, ``{One}`` (one
+answer without ``=``). ``#feedback`` after the right answer (or general feedback
+``####...`` at the end of the braces, which wins) becomes the explanation;
+``::title::`` becomes the id slug (a repeated title gets ``-2``, ``-3``, with a note, as
+Moodle allows repeated names); ``// comment`` lines are ignored; ``$CATEGORY:`` lines set
+a tag for the questions after them; ``\\~ \\= \\# \\{ \\} \\:`` and ``\\n`` are escapes;
+``[html]``/``[moodle]``/``[plain]``/``[markdown]`` format markers are dropped wherever
+Moodle reads them (question text, answers, feedback; HTML tags removed), and an HTML
+``<img src="https://...png">`` in the question text becomes the item's ``image``.
+Questions are separated by blank lines.
+
+Brace errors are errors, with the line of the brace, as in Moodle: a ``}`` without its
+``{``, a ``{`` without its ``}``, a ``{`` inside an answer block.
 
 Reported as skipped by name: essay ``{}``, matching ``->``, numerical ``{#...}``,
 description (no braces), missing word (text after the braces), cloze (several answer
@@ -39,12 +46,14 @@ _SENTINELS = {
     "}": "\ue004",
     ":": "\ue005",
     "\\": "\ue006",
+    "n": "\ue007",  # an escaped newline: kept off the line count until restored
 }
-_RESTORE = str.maketrans({v: k for k, v in _SENTINELS.items()})
+_RESTORE = str.maketrans({v: ("\n" if k == "n" else k) for k, v in _SENTINELS.items()})
 _STRIP_PRIVATE = str.maketrans({v: None for v in _SENTINELS.values()})
 _ESCAPE_RE = re.compile(r"\\([~=#{}:\\n])")
 _FORMAT_RE = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^<>]*>")
+_IMG_RE = re.compile(r"<img\b[^<>]*?\bsrc\s*=\s*([\"'])(.*?)\1[^<>]*>", re.IGNORECASE | re.DOTALL)
 _TF_RE = re.compile(r"(T|TRUE|F|FALSE)\s*(\#.*)?", re.IGNORECASE | re.DOTALL)
 _WEIGHT_RE = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _CATEGORY_RE = re.compile(r"^\s*\$CATEGORY:\s*(.*)$", re.IGNORECASE)
@@ -62,19 +71,32 @@ def looks_like_gift(text: str) -> bool:
 
 def _escape(value: str) -> str:
     value = value.translate(_STRIP_PRIVATE)
+    return _ESCAPE_RE.sub(lambda m: _SENTINELS[m.group(1)], value)
 
-    def sub(m: re.Match[str]) -> str:
-        ch = m.group(1)
-        return "\n" if ch == "n" else _SENTINELS[ch]
 
-    return _ESCAPE_RE.sub(sub, value)
+def _format(value: str) -> tuple[str, bool | None]:
+    """``value`` without a leading format marker, and whether it is HTML (``None``: no
+    marker, the question's format applies)."""
+    fm = _FORMAT_RE.match(value)
+    if fm is None:
+        return value, None
+    return value[fm.end() :], fm.group(1).lower() == "html"
 
 
 def _restore(value: str, is_html: bool = False) -> str:
-    value = value.translate(_RESTORE)
-    if is_html:
-        value = html.unescape(_TAG_RE.sub("", value))
+    value, own = _format(value.translate(_RESTORE))
+    if own if own is not None else is_html:
+        value = re.sub(r"[ \t]{2,}", " ", html.unescape(_TAG_RE.sub("", value)))
     return value.strip()
+
+
+def _image(question: str) -> str | None:
+    """The ``src`` of the first ``<img>`` in an HTML question, when it is an https URL."""
+    found = _IMG_RE.search(question.translate(_RESTORE))
+    if found is None:
+        return None
+    src = html.unescape(found.group(2)).strip()
+    return src if src.lower().startswith("https://") else None
 
 
 @dataclass
@@ -85,27 +107,41 @@ class _Answer:
     weight: float | None
 
 
-def _blocks(text: str) -> list[tuple[int, list[str]]]:
-    """(first line number, lines) per question; ``$CATEGORY`` lines kept as blocks."""
-    blocks: list[tuple[int, list[str]]] = []
-    current: list[str] = []
-    start = 0
+@dataclass
+class _Block:
+    """One question's lines (comments dropped) with their line numbers in the file."""
+
+    numbers: list[int]
+    lines: list[str]
+
+    @property
+    def start(self) -> int:
+        return self.numbers[0]
+
+    def line_at(self, text: str, offset: int) -> int:
+        """The file line of ``offset`` in ``text`` (the block's lines joined by newlines)."""
+        return self.numbers[min(text.count("\n", 0, offset), len(self.numbers) - 1)]
+
+
+def _blocks(text: str) -> list[_Block]:
+    """The questions of the file, and each ``$CATEGORY`` line as a block of its own."""
+    blocks: list[_Block] = []
+    current = _Block([], [])
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("//"):
             continue
         if not stripped or _CATEGORY_RE.match(line):
-            if current:
-                blocks.append((start, current))
-                current = []
+            if current.lines:
+                blocks.append(current)
+                current = _Block([], [])
             if stripped:
-                blocks.append((number, [line]))
+                blocks.append(_Block([number], [line]))
             continue
-        if not current:
-            start = number
-        current.append(line)
-    if current:
-        blocks.append((start, current))
+        current.numbers.append(number)
+        current.lines.append(line)
+    if current.lines:
+        blocks.append(current)
     return blocks
 
 
@@ -127,25 +163,93 @@ def _answers(body: str) -> list[_Answer] | None:
     return answers
 
 
+class _Titles:
+    """Ids from titles, distinct within the file: Moodle allows a name to repeat."""
+
+    def __init__(self, out: RawParse) -> None:
+        self.out = out
+        self.seen: dict[str, str] = {}
+
+    def id_for(self, title: str | None, question: str, location: str) -> tuple[str, bool]:
+        item_id, derived = id_from_title(title, "gift", question)
+        if derived:
+            return item_id, True  # made unique by finish()
+        if item_id in self.seen:
+
+            def numbered(n: int) -> str:
+                return f"{item_id[: 64 - len(str(n)) - 1]}-{n}"
+
+            n = 2
+            while numbered(n) in self.seen:
+                n += 1
+            unique = numbered(n)
+            self.out.notes.append(
+                f"{location}: the title {title!r} repeats {self.seen[item_id]}; "
+                f"imported with id {unique}"
+            )
+            item_id = unique
+        self.seen[item_id] = location
+        return item_id, False
+
+
 def parse_gift(text: str) -> RawParse:
     out = RawParse()
     blocks = _blocks(text)
-    check_count(sum(1 for _, lines in blocks if not _CATEGORY_RE.match(lines[0])))
+    check_count(sum(1 for b in blocks if not _CATEGORY_RE.match(b.lines[0])))
     category: str | None = None
-    for start, lines in blocks:
-        location = f"line {start}"
-        cat = _CATEGORY_RE.match(lines[0])
+    titles = _Titles(out)
+    for block in blocks:
+        cat = _CATEGORY_RE.match(block.lines[0])
         if cat:
             category = cat.group(1).strip()
             continue
         try:
-            _question(_escape("\n".join(lines)), location, category, out)
+            _question(block, category, titles, out)
         except Exception as exc:  # defensive: one question never sinks the file
-            out.problem(location, f"could not be read ({type(exc).__name__})")
+            out.problem(f"line {block.start}", f"could not be read ({type(exc).__name__})")
     return out
 
 
-def _question(esc: str, location: str, category: str | None, out: RawParse) -> None:
+def _brace_error(esc: str, block: _Block, item_hint: str | None, out: RawParse) -> bool:
+    """Report the first unbalanced brace of the question, with its line; True if any."""
+    depth = 0
+    opened = 0
+    blocks = 0
+    for offset, ch in enumerate(esc):
+        if ch == "{":
+            if depth:
+                out.problem(
+                    f"line {block.line_at(esc, offset)}",
+                    f"'{{' inside the answer block opened on line {block.line_at(esc, opened)}; "
+                    "write \\{ for a literal brace",
+                    item_hint,
+                )
+                return True
+            depth, opened = 1, offset
+            blocks += 1
+        elif ch == "}":
+            if not depth:
+                out.problem(
+                    f"line {block.line_at(esc, offset)}",
+                    "'}' without its '{': the answer block has no opening brace "
+                    "(write \\} for a literal brace)",
+                    item_hint,
+                )
+                return True
+            depth = 0
+    if depth:
+        out.problem(
+            f"line {block.line_at(esc, opened)}",
+            "an answer block '{' has no closing '}'",
+            item_hint,
+        )
+        return True
+    return False
+
+
+def _question(block: _Block, category: str | None, titles: _Titles, out: RawParse) -> None:
+    esc = _escape("\n".join(block.lines))
+    location = f"line {block.start}"
     title: str | None = None
     rest = esc
     tm = re.match(r"\s*::(.*?)::", esc, re.DOTALL)
@@ -153,29 +257,23 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
         title = _restore(tm.group(1))
         rest = esc[tm.end() :]
     item_hint = title or None
+    if _brace_error(esc, block, item_hint, out):
+        return
     open_at = rest.find("{")
     if open_at < 0:
         out.skip(location, "description", item_hint)
         return
     close_at = rest.find("}", open_at + 1)
-    if close_at < 0:
-        out.problem(location, "an answer block '{' has no closing '}'", item_hint)
-        return
     before, inside, after = rest[:open_at], rest[open_at + 1 : close_at], rest[close_at + 1 :]
-    if "{" in inside:
-        out.problem(location, "unbalanced braces in the answer block", item_hint)
-        return
     if "{" in after:
         out.skip(location, "cloze (several answer blocks)", item_hint)
         return
     if after.strip():
         out.skip(location, "missing word", item_hint)
         return
-    is_html = False
-    fm = _FORMAT_RE.match(before)
-    if fm:
-        is_html = fm.group(1).lower() == "html"
-        before = before[fm.end() :]
+    before, marker = _format(before)
+    is_html = bool(marker)
+    image = _image(before) if is_html else None
     question = _restore(before, is_html)
     body, has_general, general = inside.partition("####")
     general_text = _restore(general, is_html) if has_general else ""
@@ -187,6 +285,8 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
         "paragraph": None,
         "text": question,
     }
+    if image:
+        raw["image"] = image
     feedback = ""
     if not body:
         out.skip(location, "essay", item_hint)
@@ -204,6 +304,11 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
     elif "->" in body:
         out.skip(location, "matching", item_hint)
         return
+    elif not re.search(r"[=~]", body):
+        # {One}: Moodle reads an answer without a mark as the one right short answer.
+        text, _, feedback = body.partition("#")
+        raw["kind"] = "short_answer"
+        raw["accepted"] = [_restore(text, is_html)]
     else:
         answers = _answers(body)
         if answers is None:
@@ -238,7 +343,7 @@ def _question(esc: str, location: str, category: str | None, out: RawParse) -> N
     else:
         raw["explanation"] = PLACEHOLDER_EXPLANATION
         reasons.append(NO_EXPLANATION)
-    item_id, derived = id_from_title(title, "gift", question)
+    item_id, derived = titles.id_for(title, question, location)
     raw = {"kind": raw.pop("kind"), "id": item_id, **raw}
     out.candidates.append(Candidate(raw, location, reasons, derived_id=derived))
 

@@ -14,7 +14,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from bot.core.bank_files import BankYamlError, _construct, _locate, _mapping_get
-from bot.core.uploads.formats.base import FILE, Candidate, FileRefused, RawParse, check_count
+from bot.core.uploads.formats.base import (
+    FILE,
+    Candidate,
+    FileRefused,
+    RawParse,
+    check_count,
+    value_error,
+)
 
 TOP_KEYS = ("theme", "items")
 
@@ -71,6 +78,9 @@ def parse_yaml(root: Node | None) -> RawParse:
             continue
         except yaml.YAMLError as exc:
             out.problem(_line(node), f"YAML error: {getattr(exc, 'problem', None) or exc}")
+            continue
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            out.problem(_line(node), f"a value cannot be read: {value_error(exc)}")
             continue
 
         def locate(loc: tuple[Any, ...], node: Node = node) -> str | None:

@@ -6,6 +6,8 @@
 ``base64`` encodings are recognised per item. ``multiple`` becomes ``multiple_choice``
 (the right answer first), ``boolean`` becomes ``true_false``; difficulty easy/medium/hard
 is 1/2/3; the category becomes a tag. No explanation or source: every item is a draft.
+A result that cannot be played (no question, an unknown type, undecodable text) is
+skipped with its reason; the rest of the response imports.
 """
 
 from __future__ import annotations
@@ -102,13 +104,13 @@ def parse_opentdb(data: Any) -> RawParse:
     for i, entry in enumerate(results, start=1):
         location = f"item {i}"
         if not isinstance(entry, dict):
-            out.problem(location, "a result must be an object")
+            out.cannot_play(location, "a result must be an object")
             continue
         try:
             decode = _decoder(entry, url)
             fields = {k: _decode(v, decode) for k, v in entry.items()}
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            out.problem(location, "could not decode the result (bad base64 or URL encoding)")
+            out.cannot_play(location, "could not decode the result (bad base64 or URL encoding)")
             continue
         kind = fields.get("type")
         question = fields.get("question")
@@ -116,10 +118,10 @@ def parse_opentdb(data: Any) -> RawParse:
             if isinstance(kind, str) and kind:
                 out.skip(location, repr(kind)[:40])
             else:
-                out.problem(location, "type: must be 'multiple' or 'boolean'", fld="type")
+                out.cannot_play(location, "type: must be 'multiple' or 'boolean'")
             continue
         if not isinstance(question, str):
-            out.problem(location, "question: required text", fld="question")
+            out.cannot_play(location, "question: required text")
             continue
         correct = fields.get("correct_answer")
         incorrect = fields.get("incorrect_answers", [])
@@ -143,7 +145,7 @@ def parse_opentdb(data: Any) -> RawParse:
         else:
             raw["kind"] = "multiple_choice"
             if not isinstance(incorrect, list):
-                out.problem(location, "must be a list", fld="incorrect_answers")
+                out.cannot_play(location, "incorrect_answers: must be a list")
                 continue
             raw["choices"] = [correct, *incorrect]
             raw["answer"] = correct

@@ -1,19 +1,39 @@
 """Red-DiscordBot trivia lists (YAML): ``question: [accepted answer, ...]``.
 
-Every question becomes a ``short_answer`` item. The special keys ``AUTHOR``,
-``DESCRIPTION`` and ``CONFIG`` are not questions: they are ignored, and a CONFIG is
-reported as a note (the bot's own quiz settings apply). Answers are read as written, so
-an unquoted ``1994`` or ``yes`` stays the text ``1994``/``yes``. Red lists have no
-explanation or source: every item is a draft.
+Every question becomes a ``short_answer`` item, read as Red-DiscordBot reads it:
+
+* ``AUTHOR``, ``DESCRIPTION``, ``CONFIG`` and ``$schema`` are not questions (a CONFIG is
+  reported as a note: the server's own quiz settings apply).
+* A question key that repeats: Red (PyYAML) keeps the last one; so do we, with a note.
+* Answers: YAML booleans are expanded as Red does (``yes``/``true``/``on`` accept
+  True, Yes and On; ``no``/``false``/``off`` accept False, No and Off), numbers are
+  accepted as written and as Red prints them (``1.50`` and ``1.5``). Answers the typed-
+  answer matcher would treat as the same are kept once (its own normalisation).
+* Red has no limit on answers: up to :data:`ACCEPTED_COUNT_MAX` are kept (the rest are
+  dropped, with a note). Red shows the first answer at the reveal: one over
+  :data:`ACCEPTED_MAX` characters becomes the text shown at the reveal (the item's
+  explanation) and the shorter ones stay typeable. A question with no answer short
+  enough to type cannot be played: it is skipped with that reason.
+
+Red lists have no explanation or source: every item is a draft.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.core.items import normalise_text
+from bot.core.items import (
+    ACCEPTED_COUNT_MAX,
+    ACCEPTED_MAX,
+    EXPLANATION_MAX,
+    MAX_SENTENCES,
+    count_sentences,
+    normalise_text,
+)
+from bot.core.matching import normalize_answer
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
     Candidate,
@@ -25,8 +45,16 @@ from bot.core.uploads.formats.base import (
 )
 from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION
 
-SPECIAL_KEYS = ("AUTHOR", "DESCRIPTION", "CONFIG")
+SPECIAL_KEYS = ("AUTHOR", "DESCRIPTION", "CONFIG", "$SCHEMA")
 _NULL_TAG = "tag:yaml.org,2002:null"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# Red's trivia cog, for a YAML boolean answer (its _parse_answers).
+RED_BOOLEANS = {True: ("True", "Yes", "On"), False: ("False", "No", "Off")}
+
+
+def _is_special(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value.upper() in SPECIAL_KEYS
 
 
 def is_red_list(root: Node | None) -> bool:
@@ -36,11 +64,7 @@ def is_red_list(root: Node | None) -> bool:
     keys = [k.value for k, _ in root.value if isinstance(k, ScalarNode)]
     if "items" in keys or "theme" in keys:
         return False
-    questions = [
-        (k, v)
-        for k, v in root.value
-        if not (isinstance(k, ScalarNode) and k.value.upper() in SPECIAL_KEYS)
-    ]
+    questions = [(k, v) for k, v in root.value if not _is_special(k)]
     return any(isinstance(v, SequenceNode) for _, v in questions) or (
         not questions and any(isinstance(k, ScalarNode) for k, _ in root.value)
     )
@@ -50,80 +74,170 @@ def _line(node: Node) -> str:
     return f"line {node.start_mark.line + 1}"
 
 
+def _python_value(node: ScalarNode) -> Any:
+    """The value PyYAML's safe loader (what Red uses) gives this scalar."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node)
+    except (yaml.YAMLError, ValueError):  # e.g. an integer of thousands of digits
+        return node.value
+    finally:
+        loader.dispose()
+
+
+def red_answers(node: ScalarNode) -> list[str]:
+    """What an answer scalar accepts, as written first, then as Red reads it."""
+    written = node.value.strip()
+    if node.style:  # quoted or a block scalar: always text, for Red too
+        return [written]
+    if node.tag == _BOOL_TAG:
+        value = _python_value(node)
+        if isinstance(value, bool):
+            return [written, *RED_BOOLEANS[value]]
+    if node.tag in _NUMBER_TAGS:
+        value = _python_value(node)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return [written, str(value)]
+    return [written]
+
+
+def _answer_key(text: str) -> str:
+    """Answers with the same key are the same to the matcher."""
+    return normalize_answer(text) or normalise_text(text)
+
+
+def _reveal_fits(text: str) -> bool:
+    return len(text) <= EXPLANATION_MAX and count_sentences(text) <= MAX_SENTENCES
+
+
 def parse_redbot(root: Node | None, list_name: str | None = None) -> RawParse:
     out = RawParse()
     if not isinstance(root, MappingNode):
         raise FileRefused("a trivia list must be a mapping of question to answers")
-    questions = [
-        (k, v)
-        for k, v in root.value
-        if not (isinstance(k, ScalarNode) and k.value.upper() in SPECIAL_KEYS)
-    ]
-    check_count(len(questions))
     for key_node, _ in root.value:
         if isinstance(key_node, ScalarNode) and key_node.value.upper() == "CONFIG":
             out.notes.append(
                 f"{_line(key_node)}: the trivia list's CONFIG was not applied "
                 "(the server's quiz settings apply)"
             )
-    for key_node, value_node in questions:
-        location = _line(key_node)
-        if not isinstance(key_node, ScalarNode):
-            out.problem(location, "a question must be text")
+    # A repeated question: Red (PyYAML) keeps the last value.
+    last: dict[str, tuple[Node, Node]] = {}
+    order: list[str] = []
+    for key_node, value_node in root.value:
+        if _is_special(key_node):
             continue
-        question = key_node.value
-        if isinstance(value_node, ScalarNode):
-            answer_nodes = [value_node]
-        elif isinstance(value_node, SequenceNode):
-            answer_nodes = list(value_node.value)
-        else:
-            out.problem(location, "the answers must be a list", fld="accepted")
+        key = key_node.value if isinstance(key_node, ScalarNode) else f"\0{id(key_node)}"
+        if key in last:
+            earlier_key, earlier_value = last[key]
+            same = _answer_texts(earlier_value) == _answer_texts(value_node)
+            out.notes.append(
+                f"{_line(key_node)}: the question {key[:60]!r} repeats "
+                f"{_line(earlier_key)}"
+                + (
+                    " with the same answers; kept once"
+                    if same
+                    else "; the last one is kept, as Red-DiscordBot does"
+                )
+            )
+            order.remove(key)
+        last[key] = (key_node, value_node)
+        order.append(key)
+    check_count(len(order))
+    for key in order:
+        _question(*last[key], list_name, out)
+    return out
+
+
+def _answer_texts(node: Node) -> list[str] | None:
+    if isinstance(node, ScalarNode):
+        return [node.value]
+    if isinstance(node, SequenceNode):
+        return [n.value if isinstance(n, ScalarNode) else repr(n) for n in node.value]
+    return None
+
+
+def _question(key_node: Node, value_node: Node, list_name: str | None, out: RawParse) -> None:
+    location = _line(key_node)
+    if not isinstance(key_node, ScalarNode):
+        out.cannot_play(location, "the question must be text")
+        return
+    question = key_node.value
+    if isinstance(value_node, ScalarNode):
+        answer_nodes: list[Node] = [value_node]
+    elif isinstance(value_node, SequenceNode):
+        answer_nodes = list(value_node.value)
+    else:
+        out.cannot_play(location, "the answers must be a list")
+        return
+    answers: list[str] = []
+    lines: list[Node] = []
+    keys: set[str] = set()
+    too_long = 0
+    reveal: str | None = None
+    for index, node in enumerate(answer_nodes):
+        if not isinstance(node, ScalarNode):
+            out.cannot_play(_line(node), "an answer must be text, not a list or mapping")
+            return
+        if node.tag == _NULL_TAG and node.value in ("", "~", "null", "Null", "NULL"):
             continue
-        answers: list[str] = []
-        lines: list[Node] = []
-        keys: set[str] = set()
-        bad = False
-        for node in answer_nodes:
-            if not isinstance(node, ScalarNode):
-                out.problem(_line(node), "an answer must be text", fld="accepted")
-                bad = True
-                break
-            if node.tag == _NULL_TAG and node.value in ("", "~", "null", "Null", "NULL"):
+        for text in red_answers(node):
+            if not text:
                 continue
-            text = node.value.strip()
-            key = normalise_text(text)
-            if not text or key in keys:
+            if len(text) > ACCEPTED_MAX:
+                if index == 0 and reveal is None and _reveal_fits(text):
+                    reveal = text  # Red reveals the first answer: show it, type the others
+                else:
+                    too_long += 1
+                continue
+            key = _answer_key(text)
+            if key in keys:
                 continue
             keys.add(key)
             answers.append(text)
             lines.append(node)
-        if bad:
-            continue
-        raw: dict[str, Any] = {
-            "kind": "short_answer",
-            "id": derived_id("redbot", question),
-            "tags": upload_tags(list_name),
-            "difficulty": DEFAULT_DIFFICULTY,
-            "paragraph": None,
-            "text": question,
-            "accepted": answers,
-            "explanation": PLACEHOLDER_EXPLANATION,
-        }
-
-        def locate(loc: tuple[Any, ...], lines: list[Node] = lines) -> str | None:
-            if (
-                len(loc) >= 2
-                and loc[0] == "accepted"
-                and isinstance(loc[1], int)
-                and 0 <= loc[1] < len(lines)
-            ):
-                return _line(lines[loc[1]])
-            return None
-
-        out.candidates.append(
-            Candidate(raw, location, [NO_EXPLANATION], derived_id=True, locate=locate)
+    if reveal is not None:
+        out.notes.append(
+            f"{location}: the first answer is over {ACCEPTED_MAX} characters; it is shown "
+            "at the reveal (as Red-DiscordBot shows it) and the shorter answers are typed"
         )
-    return out
+    if too_long:
+        out.notes.append(
+            f"{location}: {too_long} answer(s) over {ACCEPTED_MAX} characters cannot be "
+            "typed and were left out"
+        )
+    if not answers:
+        out.cannot_play(
+            location, f"no answer of at most {ACCEPTED_MAX} characters that a player could type"
+        )
+        return
+    if len(answers) > ACCEPTED_COUNT_MAX:
+        out.notes.append(
+            f"{location}: {len(answers)} different answers; the first {ACCEPTED_COUNT_MAX} are kept"
+        )
+        answers, lines = answers[:ACCEPTED_COUNT_MAX], lines[:ACCEPTED_COUNT_MAX]
+    raw: dict[str, Any] = {
+        "kind": "short_answer",
+        "id": derived_id("redbot", question),
+        "tags": upload_tags(list_name),
+        "difficulty": DEFAULT_DIFFICULTY,
+        "paragraph": None,
+        "text": question,
+        "accepted": answers,
+        "explanation": reveal or PLACEHOLDER_EXPLANATION,
+    }
+
+    def locate(loc: tuple[Any, ...], lines: list[Node] = lines) -> str | None:
+        if (
+            len(loc) >= 2
+            and loc[0] == "accepted"
+            and isinstance(loc[1], int)
+            and 0 <= loc[1] < len(lines)
+        ):
+            return _line(lines[loc[1]])
+        return None
+
+    reasons = [] if reveal else [NO_EXPLANATION]
+    out.candidates.append(Candidate(raw, location, reasons, derived_id=True, locate=locate))
 
 
-__all__ = ["SPECIAL_KEYS", "is_red_list", "parse_redbot"]
+__all__ = ["RED_BOOLEANS", "SPECIAL_KEYS", "is_red_list", "parse_redbot", "red_answers"]
