@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "quizzes": ("bench.scale", "bench_quizzes", "Concurrent quizzes in one process"),
     "schedules": ("bench.scale", "bench_schedules", "Schedules due at once"),
     "import": ("bench.imports", "bench_import", "Importing an upload"),
+    "pictures": ("bench.pictures", "bench_pictures", "Drawing pictures beside the event loop"),
 }
 
 

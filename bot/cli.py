@@ -287,6 +287,60 @@ def questions_export(
 
 
 @app.command()
+def backup(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="File or folder to write (default: BACKUP_DIR or data/backups/)."),
+    ] = None,
+) -> None:
+    """Copy the database consistently, even while the bot runs (SQLite, or pg_dump)."""
+    from bot.ops.backup import BackupError, make_backup, target_path
+
+    try:
+        settings = load_settings()
+        target = target_path(settings.database_url, path, settings.backup_dir)
+        info = make_backup(settings.database_url, target)
+    except StartupError as error:
+        raise fail(str(error), 2) from None
+    except BackupError as error:
+        raise fail(f"no backup taken: {error}") from None
+    typer.echo(f"backup written: {info.describe()}")
+    typer.echo(f"restore it with: quizbot restore {info.path}")
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file written by 'quizbot backup'.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the database with a backup (stop the bot first); the old one is kept."""
+    from bot.ops.backup import BackupError, inspect_backup, restore_backup
+    from db.migrate import head_revision
+
+    try:
+        settings = load_settings()
+        info = inspect_backup(path)
+    except StartupError as error:
+        raise fail(str(error), 2) from None
+    except BackupError as error:
+        raise fail(f"not restored: {error}") from None
+    where = settings.sqlite_path() or "the PostgreSQL database in DATABASE_URL"
+    typer.echo(f"backup: {info.describe()}")
+    typer.echo(f"this REPLACES everything in {where}. Stop the bot before restoring.")
+    if not yes and not typer.confirm("Restore it?", default=False):
+        raise fail("nothing changed")
+    try:
+        kept = restore_backup(settings.database_url, info)
+    except BackupError as error:
+        raise fail(f"not restored: {error}") from None
+    if kept is not None:
+        typer.echo(f"the database it replaced is kept at {kept}")
+    typer.echo(f"restored {info.path} (schema revision {info.revision})")
+    if info.revision != head_revision():
+        typer.echo("the bot upgrades it to the latest schema at its next start")
+
+
+@app.command()
 def doctor() -> None:
     """Check the configuration, the database and the token; print what to fix."""
     from bot.doctor import run_checks

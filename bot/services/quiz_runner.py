@@ -88,6 +88,7 @@ class QuizRunner:
         self._wake: dict[int, asyncio.Event] = {}
         self._stop_requested: set[int] = set()
         self._watchdog: asyncio.Task[None] | None = None
+        self._closing = False
 
     # -- units ----------------------------------------------------------------
 
@@ -129,8 +130,9 @@ class QuizRunner:
             )
             await self._end_after_fault(run)
         finally:
-            with contextlib.suppress(Exception):
-                await self.leases.release(QuizRun, [run.run_id])
+            if not self._closing:  # on shutdown, released once answers are written
+                with contextlib.suppress(Exception):
+                    await self.leases.release(QuizRun, [run.run_id])
 
     async def _end_after_fault(self, run: RunInfo) -> None:
         """Close the one failed run cleanly: results kept, a notice in its channel.
@@ -323,16 +325,20 @@ class QuizRunner:
         if adopted:
             log.info("watchdog: took up %d quiz run(s) that nobody drove", adopted)
 
-    async def shutdown(self) -> None:
-        """Stop driving and hand the runs over: leases released, so the next start
-        (or another process) resumes them at once instead of after expiry."""
-        if self._watchdog is not None:
-            self._watchdog.cancel()
+    async def shutdown(self, flush: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Stop driving and hand the runs over: `flush` (the pending answers) is written
+        first, then the leases are released, so the next start (or another process)
+        resumes them at once, with every confirmed answer, instead of after expiry."""
+        self._closing = True
         tasks = dict(self.tasks)
-        for task in tasks.values():
-            task.cancel()
-        for task in tasks.values():
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        for task in [self._watchdog, *tasks.values()]:
+            if task is not None:
+                task.cancel()
+        for task in [self._watchdog, *tasks.values()]:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if flush is not None:
+            await flush()
         with contextlib.suppress(Exception):
             await self.leases.release(QuizRun, tasks)

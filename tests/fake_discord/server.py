@@ -204,6 +204,8 @@ class FakeDiscord:
         self.heartbeats = 0
         self.failed_resumes = 0
         self.gateway_errors: list[str] = []
+        # While True, new gateway connections get HTTP 503 (an outage): clients back off.
+        self.refuse_gateway = False
 
         # what happened, in order
         self.requests: list[RequestRecord] = []
@@ -1318,6 +1320,8 @@ class FakeDiscord:
         r.add_route("*", f"{a}/{{tail:.*}}", self._unknown)
 
     async def _gateway_ws(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_gateway:
+            return web.Response(status=503, text="fake-discord: gateway outage")
         return await gateway_handler(self, request)
 
     async def _serve_attachment(self, request: web.Request) -> web.Response:

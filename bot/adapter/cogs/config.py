@@ -156,6 +156,14 @@ class ConfigCog(
         )
 
     @app_commands.command(
+        name="erase-server-data", description="Erase everything the bot keeps for this server"
+    )
+    async def erase_server_data(self, interaction: discord.Interaction) -> None:
+        privacy = self.bot.get_cog("PrivacyCog")
+        assert privacy is not None
+        await privacy.erase_server(interaction)  # type: ignore[attr-defined]
+
+    @app_commands.command(
         name="limits", description="This server's quotas: see them, or change one"
     )
     @app_commands.describe(

@@ -1,4 +1,4 @@
-"""Slash commands and buttons of live quizzes, practice, leaderboards and stats."""
+"""Slash commands and buttons of live quizzes, and /stats (/leaderboard: cogs/leaderboard.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ from bot.adapter.game_screen import Phase, Picture, RoundScreen
 from bot.adapter.language import Localized, guild_language, public
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator, posting_refusal
+from bot.adapter.pictures import (
+    picture_file,
+    prefetch,
+    results_podium,
+    reveal_picture,
+    screen_picture,
+)
 from bot.adapter.replies import reply
 from bot.adapter.transient import is_transient_discord
 from bot.i18n import N_, _, ngettext
@@ -318,7 +325,13 @@ class DiscordQuizPresenter:
             self.rounds.popitem(last=False)
         return shown
 
-    async def _edit(self, run: RunInfo, message_id: int | None, screen: RoundScreen) -> bool:
+    async def _edit(
+        self,
+        run: RunInfo,
+        message_id: int | None,
+        screen: RoundScreen,
+        files: Sequence[discord.File] = (),
+    ) -> bool:
         if message_id is None:
             return False
         try:
@@ -328,6 +341,7 @@ class DiscordQuizPresenter:
                 .edit(
                     view=game_screen.round_layout(screen, CONTROLS),
                     allowed_mentions=render.NO_MENTIONS,
+                    **({"attachments": list(files)} if files else {}),
                 )
             )
         except discord.NotFound:
@@ -350,6 +364,7 @@ class DiscordQuizPresenter:
             view=game_screen.round_layout(screen, CONTROLS), allowed_mentions=render.NO_MENTIONS
         )
         self._remember(_Shown(run, replace(rnd, message_id=message.id)))
+        prefetch(rnd.question)  # the reveal's picture, drawn while members answer
         return message.id
 
     @_in_run_language
@@ -387,10 +402,17 @@ class DiscordQuizPresenter:
         screen = self._screen(
             run, rnd, Phase.REVEALED, reveal=reveal, standings=standings, stopped=stopped
         )
-        if not await self._edit(run, message_id, screen):
+        # A bank picture shows the answer, so it comes with the reveal, never before.
+        picture = await reveal_picture(rnd.question)
+        if picture is not None:
+            screen = replace(screen, pictures=(*screen.pictures, screen_picture(picture)))
+        if not await self._edit(
+            run, message_id, screen, [picture_file(picture)] if picture else []
+        ):
             # The question's message is gone: the reveal still reaches the channel.
             await self._channel(run).send(
                 view=game_screen.round_layout(screen, CONTROLS),
+                files=[picture_file(picture)] if picture else [],
                 allowed_mentions=render.NO_MENTIONS,
             )
 
@@ -403,8 +425,14 @@ class DiscordQuizPresenter:
                 if reveal is not None:
                     await self.show_reveal(run, reveal, stopped=True)
         channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
+        embed = render.results_embed(run, results)
+        podium = await results_podium(self.bot, results)  # beside the full results
+        if podium is not None:
+            embed.set_image(url=f"attachment://{podium.filename}")
         await channel.send(
-            embed=render.results_embed(run, results), allowed_mentions=render.NO_MENTIONS
+            embed=embed,
+            files=[picture_file(podium)] if podium else [],
+            allowed_mentions=render.NO_MENTIONS,
         )
         thread_id = results.run.thread_id or run.thread_id
         if thread_id:
@@ -466,12 +494,6 @@ class DiscordQuizPresenter:
         return is_transient_discord(error)
 
 
-# Choice names are sent in the command payload and translated by the Translator.
-PERIODS = [
-    app_commands.Choice(name="this week", value="week"),
-    app_commands.Choice(name="this month", value="month"),
-    app_commands.Choice(name="all time", value="all"),
-]
 KINDS = [
     app_commands.Choice(name="mixed", value="mixed"),
     app_commands.Choice(name="facts", value="facts"),
@@ -654,20 +676,6 @@ class QuizCog(
 class StatsCog(commands.Cog):
     def __init__(self, bot: QuizBot) -> None:
         self.bot = bot
-
-    @app_commands.command(name="leaderboard", description="Top players on this server")
-    @app_commands.describe(period="Which period (default: all time)")
-    @app_commands.choices(period=PERIODS)
-    @app_commands.guild_only()
-    async def leaderboard(
-        self, interaction: discord.Interaction, period: app_commands.Choice[str] | None = None
-    ) -> None:
-        assert interaction.guild_id is not None
-        key = period.value if period else "all"
-        rows = await self.bot.services.stats.leaderboard(interaction.guild_id, key)
-        with public(interaction):
-            embed = render.leaderboard_embed(rows, key)
-        await interaction.response.send_message(embed=embed, allowed_mentions=render.NO_MENTIONS)
 
     @app_commands.command(name="stats", description="Accuracy, points, streaks and topics")
     @app_commands.describe(member="Whose stats (default: yours)")

@@ -106,6 +106,7 @@ class ScheduleCog(
             ) from None
 
     async def fire(self, claim: Claim) -> int:
+        self.bot.metrics.schedule_fired(claim.late_by.total_seconds())
         await self._check_channel(claim.channel_id)
         services = self.bot.services
         if claim.kind == "qotd":

@@ -1,0 +1,413 @@
+"""Drawing the bank's pictures and the end-of-quiz podium with matplotlib (synchronous).
+
+CPU-bound and blocking: only :mod:`bot.services.pictures` calls these, through a
+worker thread. Like :mod:`bot.services.charts`, each picture is its own
+``Figure`` on an Agg canvas (no pyplot, no global figure registry), and the one
+matplotlib lock serialises drawing, because matplotlib's font and text layout
+caches are shared module state.
+
+Every picture carries its sources in its own footer, so a copy that travels
+without the message still says where its figures come from. Text supplied by
+members (display names) is drawn with mathtext off, so a ``$`` is just a dollar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import textwrap
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.core.picture_data import PictureSpec
+from bot.services.charts import _RENDER_LOCK  # one lock for all matplotlib drawing
+
+WIDTH_IN = 9.0
+DPI = 110
+INK = "#222222"
+MUTED = "#555555"
+GRID = "#e5e5e5"
+# Neutral, colour-blind-safe hues (Okabe-Ito); no red/green "good/bad" reading.
+PALETTE = ["#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#D55E00", "#999999"]
+SPAN_COLOURS = ["#f3d9a4", "#cfd8e6", "#d9ead3", "#e6d0e0"]
+PODIUM_COLOURS = {1: "#d4a017", 2: "#a8a9ad", 3: "#b87333"}
+FOOTER_WRAP = 150
+LINE_IN, ENTRY_GAP_IN = 0.155, 0.08  # one 8 pt line of the event list, and the gap after it
+LABEL_WRAP = 40
+DRAWING_NICENESS = 15
+
+
+@dataclass(frozen=True)
+class PodiumPlace:
+    """One of the top three, as the podium draws them."""
+
+    rank: int
+    name: str
+    points: int
+    correct: int
+    answered: int
+
+
+def lower_priority() -> None:
+    """Run in the drawing process at start: under CPU contention the bot's own process
+    (its event loop) is scheduled first, and pictures wait instead of clicks."""
+    with contextlib.suppress(OSError):  # not permitted: drawing runs at normal priority
+        os.nice(DRAWING_NICENESS)
+
+
+def warm_up() -> bytes:
+    """Import matplotlib and load its fonts (about a second, once per process)."""
+    with _RENDER_LOCK:
+        fig, ax = _figure(1.0)
+        ax.text(0.5, 0.5, "warm", fontweight="bold")
+        return _png(fig)
+
+
+def _figure(height: float) -> tuple[Any, Any]:
+    # Imported here: matplotlib costs about a second at import.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_axes((0.0, 0.0, 1.0, 1.0))
+
+
+def _png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # A display name in a script the bundled font lacks draws as boxes, not warnings.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        fig.savefig(buffer, format="png", facecolor="white")
+    return buffer.getvalue()
+
+
+def _footer_lines(spec: PictureSpec) -> list[str]:
+    lines: list[str] = []
+    if spec.note:
+        lines.append(spec.note)
+    if spec.as_of:
+        lines.append(f"As of {spec.as_of.day} {spec.as_of:%B %Y}.")
+    sources = "Sources: " if len(spec.sources) > 1 else "Source: "
+    sources += "; ".join(
+        f"[{i}] {s.publisher}, {s.url}" if len(spec.sources) > 1 else f"{s.publisher}, {s.url}"
+        for i, s in enumerate(spec.sources, start=1)
+    )
+    lines.append(sources)
+    return [w for line in lines for w in textwrap.wrap(line, FOOTER_WRAP, break_on_hyphens=False)]
+
+
+def _value_text(value: float, unit: str | None) -> str:
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if unit == "%":
+        return f"{number}%"
+    return number
+
+
+def _source_mark(spec: PictureSpec, source: int | None) -> str:
+    return f" [{source}]" if source is not None and len(spec.sources) > 1 else ""
+
+
+def render_bars(spec: PictureSpec) -> bytes:
+    """Horizontal bars, one per point, coloured by group, value written at the bar's end."""
+    points = spec.points
+    labels = [textwrap.fill(p.label + _source_mark(spec, p.source), LABEL_WRAP) for p in points]
+    rows = sum(max(1, label.count("\n") + 1) * 0.24 + 0.2 for label in labels)
+    footer = _footer_lines(spec)
+    groups = list(dict.fromkeys(p.group for p in points if p.group))
+    head_in, foot_in = 0.75 + (0.25 if groups else 0.0), 0.35 + 0.16 * len(footer)
+    height = head_in + rows + foot_in + 0.3
+    with _RENDER_LOCK:
+        fig, canvas_ax = _figure(height)
+        canvas_ax.set_axis_off()
+        left, right = 0.37, 0.88
+        bottom = (foot_in + 0.3) / height
+        top = 1 - head_in / height
+        ax = fig.add_axes((left, bottom, right - left, top - bottom))
+        colours = [
+            PALETTE[groups.index(p.group) % len(PALETTE)] if p.group else PALETTE[0] for p in points
+        ]
+        ys = list(range(len(points)))
+        bars = ax.barh(ys, [p.value for p in points], color=colours, height=0.62)
+        ax.bar_label(
+            bars,
+            labels=[
+                f"{p.qualifier} {_value_text(p.value, spec.unit)}"
+                if p.qualifier
+                else _value_text(p.value, spec.unit)
+                for p in points
+            ],
+            padding=4,
+            fontsize=9,
+            color=INK,
+        )
+        ax.set_yticks(ys, labels, fontsize=8.5, color=INK)
+        ax.invert_yaxis()
+        most = max(p.value for p in points) or 1
+        ax.set_xlim(0, most * 1.22)
+        ax.tick_params(axis="x", labelsize=8, colors=MUTED)
+        if spec.unit == "%":
+            ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0f}%")
+        else:
+            ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:,.0f}")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", color=GRID, linewidth=0.8)
+        ax.set_axisbelow(True)
+        fig.text(
+            0.02,
+            1 - 0.3 / height,
+            textwrap.fill(spec.title, 95),
+            fontsize=12,
+            fontweight="bold",
+            color=INK,
+            va="center",
+        )
+        if groups:
+            from matplotlib.patches import Patch
+
+            handles = [
+                Patch(color=PALETTE[i % len(PALETTE)], label=g) for i, g in enumerate(groups)
+            ]
+            fig.legend(
+                handles=handles,
+                loc="center left",
+                ncols=len(groups),
+                frameon=False,
+                fontsize=8.5,
+                bbox_to_anchor=(0.02, 1 - 0.62 / height),
+            )
+        fig.text(
+            0.02,
+            0.2 / height,
+            "\n".join(footer),
+            fontsize=7.2,
+            color=MUTED,
+            va="bottom",
+            linespacing=1.35,
+        )
+        return _png(fig)
+
+
+def _stagger(days: Sequence[int], gap: int) -> list[int]:
+    """Marker levels 0-3 so that close events do not print over each other."""
+    levels: list[int] = []
+    for i, day in enumerate(days):
+        if i and day - days[i - 1] < gap:
+            levels.append((levels[-1] + 1) % 4)
+        else:
+            levels.append(0)
+    return levels
+
+
+def render_timeline(spec: PictureSpec) -> bytes:
+    """A dated strip with shaded spans and numbered markers, then the numbered events."""
+    events = sorted(spec.events, key=lambda e: e.date)
+    first = min([e.date for e in events] + [s.from_ for s in spec.spans])
+    last = max([e.date for e in events] + [s.to for s in spec.spans] + [spec.as_of or first])
+    start = date(first.year, first.month, 1)
+    end = last + timedelta(days=45)
+    footer = _footer_lines(spec)
+    entries = [
+        textwrap.wrap(
+            f"{e.date_text} · {e.label}{_source_mark(spec, e.source)}",
+            100,
+            subsequent_indent="    ",
+        )
+        for e in events
+    ]
+    list_in = sum(LINE_IN * len(lines) + ENTRY_GAP_IN for lines in entries)
+    strip_in, head_in, foot_in = 1.55, 0.55, 0.3 + 0.16 * len(footer)
+    height = head_in + strip_in + 0.35 + list_in + foot_in
+    with _RENDER_LOCK:
+        import matplotlib.dates as mdates
+
+        fig, canvas_ax = _figure(height)
+        canvas_ax.set_axis_off()
+        strip_bottom = 1 - (head_in + strip_in) / height
+        ax = fig.add_axes((0.04, strip_bottom, 0.92, strip_in / height))
+        ax.set_xlim(start, end)  # type: ignore[arg-type]
+        ax.set_ylim(-0.5, 3.9)
+        for i, span in enumerate(spec.spans):
+            ax.axvspan(
+                span.from_,
+                span.to,
+                ymin=0.0,
+                ymax=1.0,  # type: ignore[arg-type]
+                color=SPAN_COLOURS[i % len(SPAN_COLOURS)],
+                zorder=0,
+            )
+            # A span near either end is labelled from its outer edge, so the label stays inside.
+            label = textwrap.fill(span.label + _source_mark(spec, span.source), 24)
+            if (span.to - start).days > 0.85 * (end - start).days:
+                x, align = span.to, "right"
+            elif (span.from_ - start).days < 0.15 * (end - start).days:
+                x, align = span.from_, "left"
+            else:
+                x, align = span.from_ + (span.to - span.from_) / 2, "center"
+            ax.text(x, 3.8, label, ha=align, va="top", fontsize=7.5, color=INK, zorder=3)  # type: ignore[arg-type]
+        ax.axhline(0, color=MUTED, linewidth=1.2, zorder=1)
+        total_days = (end - start).days
+        levels = _stagger([(e.date - start).days for e in events], gap=max(30, total_days // 18))
+        for number, (event, level) in enumerate(zip(events, levels, strict=True), start=1):
+            y = 0.55 + 0.62 * level
+            ax.plot([event.date, event.date], [0, y - 0.18], color=MUTED, linewidth=0.8, zorder=2)  # type: ignore[list-item]
+            ax.plot([event.date], [0], marker="o", markersize=4, color=INK, zorder=3)  # type: ignore[list-item]
+            ax.text(
+                event.date,
+                y,
+                str(number),
+                ha="center",
+                va="center",
+                fontsize=7.5,  # type: ignore[arg-type]
+                color="white",
+                fontweight="bold",
+                zorder=4,
+                bbox={"boxstyle": "circle,pad=0.25", "facecolor": PALETTE[0], "edgecolor": "none"},
+            )
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.tick_params(axis="x", labelsize=8.5, colors=INK)
+        ax.set_yticks([])
+        ax.spines[["top", "right", "left"]].set_visible(False)
+        fig.text(
+            0.02,
+            1 - 0.28 / height,
+            textwrap.fill(spec.title, 95),
+            fontsize=12,
+            fontweight="bold",
+            color=INK,
+            va="center",
+        )
+        y_in = head_in + strip_in + 0.42
+        for number, lines in enumerate(entries, start=1):
+            fig.text(
+                0.03,
+                1 - y_in / height,
+                f"{number}",
+                fontsize=8,
+                color=PALETTE[0],
+                fontweight="bold",
+                va="top",
+            )
+            fig.text(
+                0.06,
+                1 - y_in / height,
+                "\n".join(lines),
+                fontsize=8,
+                color=INK,
+                va="top",
+                linespacing=1.3,
+            )
+            y_in += LINE_IN * len(lines) + ENTRY_GAP_IN
+        fig.text(
+            0.02,
+            0.15 / height,
+            "\n".join(footer),
+            fontsize=7.2,
+            color=MUTED,
+            va="bottom",
+            linespacing=1.35,
+        )
+        return _png(fig)
+
+
+def render_spec(spec: PictureSpec) -> bytes:
+    """The picture of one entry of pictures.yaml, as PNG bytes."""
+    return render_timeline(spec) if spec.kind == "timeline" else render_bars(spec)
+
+
+def render_podium(places: Sequence[PodiumPlace], title: str) -> bytes:
+    """Blocks of heights 3-2-1 (first in the middle), each winner's name, points and rights."""
+    height = 4.2
+    with _RENDER_LOCK:
+        fig, ax = _figure(height)
+        ax.set_xlim(0, 9)
+        ax.set_ylim(0, 4.2)
+        ax.set_axis_off()
+        fig.text(
+            0.5,
+            1 - 0.3 / height,
+            title,
+            ha="center",
+            va="center",
+            fontsize=13,
+            fontweight="bold",
+            color=INK,
+            parse_math=False,
+        )
+        if not places:
+            ax.text(
+                4.5,
+                2.0,
+                "Nobody answered this time.",
+                ha="center",
+                va="center",
+                fontsize=12,
+                color=MUTED,
+            )
+        # Positions of first, second, third place: centre, left, right.
+        slots = [(3.3, 2.1), (0.6, 1.45), (6.0, 1.0)]
+        for index, place in enumerate(places[:3]):
+            x, block = slots[index]
+            colour = PODIUM_COLOURS.get(place.rank, PODIUM_COLOURS[3])
+            ax.add_patch(_rectangle((x, 0.25), 2.4, block, colour))
+            ax.text(
+                x + 1.2,
+                0.25 + block / 2,
+                str(place.rank),
+                ha="center",
+                va="center",
+                fontsize=26,
+                fontweight="bold",
+                color="white",
+            )
+            name = place.name if len(place.name) <= 22 else place.name[:21] + "…"
+            ax.text(
+                x + 1.2,
+                0.25 + block + 0.78,
+                name,
+                ha="center",
+                va="bottom",
+                fontsize=11.5,
+                fontweight="bold",
+                color=INK,
+                parse_math=False,
+            )
+            ax.text(
+                x + 1.2,
+                0.25 + block + 0.42,
+                f"{place.points:,} points",
+                ha="center",
+                va="bottom",
+                fontsize=10,
+                color=INK,
+            )
+            ax.text(
+                x + 1.2,
+                0.25 + block + 0.1,
+                f"{place.correct} of {place.answered} right",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=MUTED,
+            )
+        ax.plot([0.3, 8.7], [0.25, 0.25], color=MUTED, linewidth=1.2)
+        return _png(fig)
+
+
+def _rectangle(xy: tuple[float, float], width: float, height: float, colour: str) -> Any:
+    from matplotlib.patches import FancyBboxPatch
+
+    return FancyBboxPatch(
+        xy,
+        width,
+        height,
+        boxstyle="round,pad=0,rounding_size=0.08",
+        facecolor=colour,
+        edgecolor="none",
+    )
