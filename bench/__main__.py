@@ -16,18 +16,24 @@ import time
 import traceback
 from pathlib import Path
 
-from bench.common import Section, machine
+from bench.common import Section, cpu_counters, load_note, machine
 from bench.report import write_report
 
 # name -> (module, function, title)
 BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "clicks": ("bench.clicks", "bench_clicks", "Answer clicks through the fake Discord"),
+    "burst": ("bench.burst", "bench_burst", "One big server's burst"),
     "answers": ("bench.database", "bench_answers", "Answers recorded per second"),
     "queries": ("bench.database", "bench_queries", "Leaderboard and /stats at scale"),
     "draw": ("bench.database", "bench_draw", "Random question draw"),
     "quizzes": ("bench.scale", "bench_quizzes", "Concurrent quizzes in one process"),
     "schedules": ("bench.scale", "bench_schedules", "Schedules due at once"),
     "import": ("bench.imports", "bench_import", "Importing an upload"),
+    "isolation": (
+        "bench.isolation",
+        "bench_isolation",
+        "Another server's clicks during a big import",
+    ),
     "pictures": ("bench.pictures", "bench_pictures", "Drawing pictures beside the event loop"),
 }
 
@@ -35,6 +41,7 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
 def run_one(name: str, quick: bool, out: Path) -> None:
     module, func, title = BENCHMARKS[name]
     section = Section(name, title)
+    counters = cpu_counters()
     start = time.perf_counter()
     try:
         fn = getattr(importlib.import_module(module), func)
@@ -43,6 +50,7 @@ def run_one(name: str, quick: bool, out: Path) -> None:
     except Exception:
         section.error = traceback.format_exc()
     section.seconds = time.perf_counter() - start
+    section.load = load_note(counters)
     out.write_text(section.to_json())
 
 

@@ -38,6 +38,7 @@ class Section:
     targets: list[Target] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    load: str = ""  # load average and CPU steal while this benchmark ran
 
     def add(self, line: str = "") -> None:
         self.lines.append(line)
@@ -115,6 +116,24 @@ async def pg_version() -> str | None:
             await conn.close()
     except Exception:
         return None
+
+
+def cpu_counters() -> tuple[float, float]:
+    """(busy-or-idle total, stolen) jiffies of all CPUs since boot, from /proc/stat."""
+    try:
+        fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    steal = fields[7] if len(fields) > 7 else 0.0
+    return sum(fields[:8]), steal
+
+
+def load_note(start: tuple[float, float]) -> str:
+    """The 1-minute load average now, and the share of CPU time stolen by the
+    hypervisor since `start` (a `cpu_counters()` reading): how shared the machine was."""
+    total, steal = cpu_counters()
+    share = (steal - start[1]) / (total - start[0]) if total > start[0] else 0.0
+    return f"load {os.getloadavg()[0]:.1f}, CPU steal {share:.0%}"
 
 
 def machine() -> dict[str, str]:
@@ -298,3 +317,29 @@ async def load_questions(url: str, count: int, guild_id: int = 0, seed: int = 1)
         tag_rows.extend((i, t) for t in tags)
     await bulk_load(url, "questions", QUESTION_COLUMNS, rows)
     await bulk_load(url, "question_tags", ("question_id", "tag"), tag_rows)
+    # Rounds show a revision of their question: revision i is question i's first.
+    await bulk_load(
+        url,
+        "question_revisions",
+        ("id", "question_id", "content_hash", "data"),
+        (
+            (
+                row[0],
+                row[0],
+                row[14],
+                {
+                    "kind": row[3],
+                    "text": row[4],
+                    "choices": row[5],
+                    "correct_index": row[6],
+                    "accepted_answers": row[7],
+                    "explanation": row[8],
+                    "sources": row[9],
+                    "tags": row[10],
+                    "difficulty": row[11],
+                    "as_of": None,
+                },
+            )
+            for row in rows
+        ),
+    )

@@ -245,12 +245,22 @@ async def _load_history(url: str, answers: int, members: int) -> list[int]:
     await bulk_load(
         url,
         "quiz_rounds",
-        ("id", "run_id", "number", "question_id", "choice_order", "started_at", "deadline_at"),
+        (
+            "id",
+            "run_id",
+            "number",
+            "question_id",
+            "revision_id",
+            "choice_order",
+            "started_at",
+            "deadline_at",
+        ),
         (
             (
                 r + 1,
                 r // rounds_per_run + 1,
                 r % rounds_per_run + 1,
+                r % questions + 1,
                 r % questions + 1,
                 [0, 1, 2, 3],
                 start,

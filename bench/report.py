@@ -65,6 +65,9 @@ def write_report(
     for section in sections:
         out.append(f"## {section.title} (`--only {section.name}`, {section.seconds:.0f} s)")
         out.append("")
+        if section.load:
+            out.append(f"Machine while this ran: {section.load}.")
+            out.append("")
         out.extend(section.lines)
         if section.error:
             out.append("Failed:")
@@ -76,7 +79,7 @@ def write_report(
     out.append("## Reproduce")
     out.append("")
     out.append("```sh")
-    out.append(".venv/bin/python -m bench            # full run, ~15 min, writes BENCHMARKS.md")
+    out.append(".venv/bin/python -m bench            # full run, ~40 min, writes BENCHMARKS.md")
     out.append(".venv/bin/python -m bench --quick    # under a minute, scaled down")
     out.append(".venv/bin/python -m bench --only queries --out /tmp/q.md")
     out.append("```")

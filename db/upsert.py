@@ -1,23 +1,48 @@
-"""INSERT ... ON CONFLICT for both backends, so concurrent writers never race.
+"""INSERT ... ON CONFLICT and batched UPDATEs for both backends, so concurrent writers
+never race and no statement grows with the rows it writes.
 
-SQLite and PostgreSQL spell it the same way but through different dialect
-constructs; this keeps the services free of dialect checks.
+SQLite and PostgreSQL spell ON CONFLICT the same way but through different
+dialect constructs; this keeps the services free of dialect checks.
+
+Many rows are never written as one multi-row VALUES clause: such a statement
+grows with the rows (PostgreSQL refuses more than 32,767 parameters, which a
+round with 1,214 answering members reached) and is compiled anew for every
+batch size. Instead:
+
+* SQLite: one constant statement executed once per row (executemany). SQLite
+  runs in-process, so a row costs a few microseconds. PostgreSQL too where a
+  column is JSON (SQLAlchemy must convert each value).
+* PostgreSQL: one statement whose parameters are one array per column, unpacked
+  by `unnest` on the server. Its parameter count is the number of columns, and
+  a batch of 10,000 rows costs one round trip instead of 10,000 (executemany
+  through asyncpg measured about 3 s for a 10,000-member round close).
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Boolean, DateTime, Integer, String, Table, bindparam, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
-def dialect_insert(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
+def _dialect_name(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def dialect_insert(session: AsyncSession, model: type[DeclarativeBase] | Table) -> Any:
     """The INSERT construct of the session's dialect, which knows ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+    return (postgresql if _dialect_name(session) == "postgresql" else sqlite).insert(model)
+
+
+def _table(model: type[DeclarativeBase]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
 async def insert_ignore(
@@ -25,17 +50,34 @@ async def insert_ignore(
     model: type[DeclarativeBase],
     values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> int:
-    """Insert unless the key exists; returns how many rows were inserted."""
-    if isinstance(values, Mapping):
-        # One row: the values go as parameters of a constant statement, so it is
-        # compiled once and then served from SQLAlchemy's cache (a per-click path).
-        conn = await session.connection()
-        stmt = dialect_insert(session, model).on_conflict_do_nothing()
-        result = await conn.execute(stmt, dict(values))
-        return result.rowcount or 0
-    stmt = dialect_insert(session, model).values(values).on_conflict_do_nothing()
-    result = await session.execute(stmt)
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    """Insert a row (or rows) unless its key exists; returns how many were inserted."""
+    if not isinstance(values, Mapping):
+        return await insert_ignore_many(session, model, values)
+    # The values go as parameters of a constant statement, so it is compiled once
+    # and then served from SQLAlchemy's cache (a per-click path).
+    conn = await session.connection()
+    stmt = dialect_insert(session, _table(model)).on_conflict_do_nothing()
+    result = await conn.execute(stmt, dict(values))
+    return result.rowcount or 0
+
+
+async def insert_ignore_many(
+    session: AsyncSession, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Insert rows whose key does not exist yet; returns how many were inserted.
+    Every row must have the same keys."""
+    if not rows:
+        return 0
+    table = _table(model)
+    conn = await session.connection()
+    columns = tuple(rows[0])
+    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
+        sql = _pg_insert_sql(table, columns, None, (), (), conn.dialect)
+        result = await conn.execute(sql, _arrays(columns, rows))
+    else:
+        stmt = dialect_insert(session, table).on_conflict_do_nothing()
+        result = await conn.execute(stmt, [dict(r) for r in rows])
+    return max(0, result.rowcount or 0)
 
 
 async def upsert_add(
@@ -46,20 +88,135 @@ async def upsert_add(
     add: Sequence[str],
     greatest: Sequence[str] = (),
 ) -> None:
-    """Insert rows, or add their `add` columns to the existing row's (counters)."""
+    """Insert rows, or add their `add` columns to the existing row's (counters).
+
+    The rows are sorted by key first so that two transactions upserting
+    overlapping rows lock them in the same order (no deadlock on PostgreSQL).
+    Keys must be unique within `rows`.
+    """
     if not rows:
         return
-    stmt = dialect_insert(session, model).values(list(rows))
-    table = model.__table__  # type: ignore[attr-defined]
-    update: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in add}
+    table = _table(model)
+    ordered = sorted(rows, key=operator.itemgetter(*key))
+    conn = await session.connection()
+    columns = tuple(ordered[0])
+    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
+        sql = _pg_insert_sql(table, columns, tuple(key), tuple(add), tuple(greatest), conn.dialect)
+        await conn.execute(sql, _arrays(columns, ordered))
+        return
+    stmt = dialect_insert(session, table)
+    set_: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in add}
     for name in greatest:
-        update[name] = _max(session, table.c[name], stmt.excluded[name])
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=update))
+        set_[name] = _max(session, table.c[name], stmt.excluded[name])
+    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=set_)
+    await conn.execute(stmt, [dict(r) for r in ordered])
+
+
+async def update_many(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    key: Sequence[str],
+    add: Sequence[str] = (),
+    assign: Sequence[str] = (),
+) -> None:
+    """Update existing rows found by `key`: add to the `add` columns, set the `assign` ones.
+
+    Rows must have exactly the key, add and assign columns; keys unique. Sorted by
+    key, for the same lock order as `upsert_add`.
+    """
+    if not rows:
+        return
+    table = _table(model)
+    ordered = sorted(rows, key=operator.itemgetter(*key))
+    conn = await session.connection()
+    key, add, assign = tuple(key), tuple(add), tuple(assign)
+    columns = key + add + assign
+    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
+        await conn.execute(
+            _pg_update_sql(table, key, add, assign, conn.dialect), _arrays(columns, ordered)
+        )
+        return
+    await conn.execute(
+        _update_stmt(table, key, add, assign),
+        [{f"b_{name}": value for name, value in r.items()} for r in ordered],
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _update_stmt(table: Table, key: tuple[str, ...], add: tuple[str, ...], assign: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    values: dict[str, Any] = {n: table.c[n] + bindparam(f"b_{n}") for n in add}
+    values.update({n: bindparam(f"b_{n}") for n in assign})
+    return update(table).where(*(table.c[k] == bindparam(f"b_{k}") for k in key)).values(values)
+
+
+def _array_safe(table: Table, columns: Sequence[str]) -> bool:
+    """Whether every column is a plain number, string, flag or time, which asyncpg
+    encodes in an array as it is. Others (JSON) need SQLAlchemy's own conversion of
+    each value, so they go the executemany way."""
+    for name in columns:
+        kind = table.c[name].type
+        kind = getattr(kind, "impl", kind)  # a TypeDecorator's underlying type
+        if not isinstance(kind, (Integer, String, Boolean, DateTime)):
+            return False
+    return True
+
+
+def _arrays(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    return {f"a{i}": [r[c] for r in rows] for i, c in enumerate(columns)}
+
+
+def _unnest(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
+    casts = ", ".join(
+        f"CAST(:a{i} AS {table.c[c].type.compile(dialect=dialect)}[])"
+        for i, c in enumerate(columns)
+    )
+    return f"unnest({casts}) AS v({', '.join(columns)})"
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_insert_sql(
+    table: Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...] | None,
+    add: tuple[str, ...],
+    greatest: tuple[str, ...],
+    dialect: Dialect,
+) -> Any:
+    name = table.name
+    sql = (
+        f"INSERT INTO {name} ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM {_unnest(table, columns, dialect)} "
+    )
+    if key is None:
+        sql += "ON CONFLICT DO NOTHING"
+    else:
+        sets = [f"{n} = {name}.{n} + excluded.{n}" for n in add]
+        sets += [f"{n} = greatest({name}.{n}, excluded.{n})" for n in greatest]
+        sql += f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(sets)}"
+    return text(sql)
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_update_sql(
+    table: Table,
+    key: tuple[str, ...],
+    add: tuple[str, ...],
+    assign: tuple[str, ...],
+    dialect: Dialect,
+) -> Any:
+    name = table.name
+    sets = [f"{n} = {name}.{n} + v.{n}" for n in add] + [f"{n} = v.{n}" for n in assign]
+    where = " AND ".join(f"{name}.{k} = v.{k}" for k in key)
+    return text(
+        f"UPDATE {name} SET {', '.join(sets)} "
+        f"FROM {_unnest(table, key + add + assign, dialect)} WHERE {where}"
+    )
 
 
 def _max(session: AsyncSession, left: Any, right: Any) -> Any:
     from sqlalchemy import func
 
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     # SQLite's scalar max() and PostgreSQL's greatest() are the same thing.
-    return func.greatest(left, right) if dialect == "postgresql" else func.max(left, right)
+    name = _dialect_name(session)
+    return func.greatest(left, right) if name == "postgresql" else func.max(left, right)

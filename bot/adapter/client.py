@@ -6,6 +6,7 @@ the services with plain values.
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import timedelta
 from typing import Any
@@ -169,8 +170,17 @@ class QuizBot(commands.AutoShardedBot):
         self.synced = True
         log.info("synced %d slash commands", len(commands_))
 
+    # Once connected, move every object made so far (modules, cogs, commands, caches)
+    # out of the garbage collector's reach: none of it is ever garbage, and a full
+    # collection then scans far less. Measured in `python -m bench` (clicks, "gc").
+    freeze_gc = True
+
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        if self.freeze_gc:
+            self.freeze_gc = False  # once: later reconnects must not pin live objects
+            gc.collect()
+            gc.freeze()
 
     async def close(self) -> None:
         for name in list(self.cogs):

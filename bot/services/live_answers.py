@@ -24,22 +24,22 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.clock import Clock, utcnow
-from bot.core.matching import matches
-from bot.core.scoring import points_for
+from bot.core.clock import Clock, monotonic_of, utcnow
+from bot.core.judge import clamp_elapsed, judge
 from bot.services.quiz import AnswerOutcome, AnswerStatus, RoundInfo
 from db.models import QuizAnswer, QuizParticipant, QuizRun
-from db.upsert import insert_ignore
+from db.upsert import insert_ignore_many
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Answer:
     user_id: int
     shown: int | None
     text: str | None
     row: dict[str, object]
+    participant: dict[str, object] | None
     done: asyncio.Future[bool]
 
 
@@ -50,18 +50,25 @@ class LiveRound:
     seconds: int
     order: list[int]
     joined: set[int]
+    # Monotonic seconds of the round's start and deadline in this process: an
+    # answer's time is measured on them, so a wall clock step changes nothing.
+    started: float
+    deadline: float
     answers: dict[int, _Answer] = field(default_factory=dict)
     closed: bool = False
+    # Members who joined the run and have not answered this round yet.
+    waiting: set[int] = field(default_factory=set)
 
     def everyone_in(self) -> bool:
         # Round 1 always runs its full time: until then nobody has joined.
-        return self.info.number > 1 and self.joined <= self.answers.keys()
+        return self.info.number > 1 and not self.waiting
 
 
 class LiveAnswers:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.monotonic = monotonic_of(clock)
         self.rounds: dict[int, LiveRound] = {}
         self._queue: list[_Answer] = []
         self._wake = asyncio.Event()
@@ -85,19 +92,17 @@ class LiveAnswers:
                     )
                 ).scalars()
             )
-            taken = set(
-                (
-                    await session.execute(
-                        select(QuizAnswer.user_id).where(QuizAnswer.round_id == info.round_id)
-                    )
-                ).scalars()
+            taken = await session.scalar(
+                select(QuizAnswer.user_id).where(QuizAnswer.round_id == info.round_id).limit(1)
             )
-        if taken:  # resumed after a restart with answers already in: the DB path knows them
+        if taken is not None:  # resumed after a restart with answers in: the DB path knows them
             return
         choices = info.question.choices
         order = [choices.index(text) for text in info.shown_choices]
+        seconds = run.seconds_per_question
+        started, deadline = self._monotonic_span(info, seconds)
         self.rounds[info.round_id] = LiveRound(
-            info, run.guild_id, run.seconds_per_question, order, joined
+            info, run.guild_id, seconds, order, joined, started, deadline, waiting=set(joined)
         )
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_forever(), name="live-answers")
@@ -107,6 +112,18 @@ class LiveAnswers:
         live = self.rounds.get(info.round_id)
         if live is not None:
             live.info = info
+            live.started, live.deadline = self._monotonic_span(info, live.seconds)
+
+    def _monotonic_span(self, info: RoundInfo, seconds: int) -> tuple[float, float]:
+        """The round's start and deadline on this process's monotonic clock.
+
+        The round started (by the wall clock) this long ago; a round opened or
+        retimed just now gives about 0. Clamped, so a clock step in between is
+        harmless; from here on only the monotonic clock counts.
+        """
+        since = clamp_elapsed((self.clock() - info.started_at).total_seconds(), seconds)
+        started = self.monotonic() - since
+        return started, started + (info.deadline_at - info.started_at).total_seconds()
 
     async def answer(
         self,
@@ -116,45 +133,72 @@ class LiveAnswers:
         choice: int | None,
         text: str | None,
         interaction_id: int | None = None,
+        guild_id: int | None = None,
     ) -> AnswerOutcome | None:
-        """Judge and record a click; None when the round is not held here."""
+        """Judge and record a click; None when the round is not held here.
+
+        `guild_id` is the server the click came from: a round of another server
+        is not answered from there (a forged custom id).
+        """
         live = self.rounds.get(round_id)
         if live is None:
             return None
         info = live.info
-        now = self.clock()
-        if live.closed or now > info.deadline_at:
+        if guild_id is not None and guild_id != live.guild_id:
+            return AnswerOutcome(AnswerStatus.UNKNOWN)
+        elapsed = self.monotonic() - live.started
+        if live.closed or elapsed > live.deadline - live.started:
             return AnswerOutcome(AnswerStatus.LATE, deadline_at=info.deadline_at)
         previous = live.answers.get(user_id)
         if previous is not None:
             await asyncio.shield(previous.done)
             return AnswerOutcome(AnswerStatus.DUPLICATE, previous.shown, previous.text)
         question = info.question
-        if choice is not None:
-            if not 0 <= choice < len(live.order):
-                return AnswerOutcome(AnswerStatus.UNKNOWN)
-            original: int | None = live.order[choice]
-            correct = original == question.correct_index
-            given = None
-        else:
-            original, given = None, (text or "").strip()[:200]
-            correct = matches(given, question.accepted_answers)
-        elapsed_ms = max(0, int((now - info.started_at).total_seconds() * 1000))
-        row = {
+        verdict = judge(
+            order=live.order,
+            correct_index=question.correct_index,
+            accepted_answers=question.accepted_answers,
+            limit_seconds=live.seconds,
+            elapsed_seconds=elapsed,
+            choice=choice,
+            text=text,
+        )
+        if verdict is None:
+            return AnswerOutcome(AnswerStatus.UNKNOWN)
+        row: dict[str, object] = {
             "round_id": round_id,
             "guild_id": live.guild_id,
             "user_id": user_id,
             "question_id": question.id,
-            "choice_index": original,
-            "text_answer": given,
-            "correct": correct,
-            "elapsed_ms": elapsed_ms,
-            "points": points_for(correct, elapsed_ms / 1000, live.seconds),
+            "choice_index": verdict.choice_index,
+            "text_answer": verdict.text,
+            "correct": verdict.correct,
+            "elapsed_ms": verdict.elapsed_ms,
+            "points": verdict.points,
             "changes": 0,
             "interaction_id": interaction_id,
-            "answered_at": now,
+            "answered_at": self.clock(),
         }
-        pending = _Answer(user_id, choice, given, row, asyncio.get_running_loop().create_future())
+        participant = None
+        if user_id not in live.joined:  # joined members' rows exist already
+            participant = {
+                "run_id": info.run_id,
+                "user_id": user_id,
+                "points": 0,
+                "correct": 0,
+                "answered": 0,
+                "total_time_ms": 0,
+                "streak": 0,
+                "best_streak": 0,
+            }
+        pending = _Answer(
+            user_id,
+            choice,
+            verdict.text,
+            row,
+            participant,
+            asyncio.get_running_loop().create_future(),
+        )
         live.answers[user_id] = pending
         self._queue.append(pending)
         self._wake.set()
@@ -163,8 +207,9 @@ class LiveAnswers:
         except Exception:
             live.answers.pop(user_id, None)
             raise
+        live.waiting.discard(user_id)
         return AnswerOutcome(
-            AnswerStatus.ACCEPTED, choice, given, live.everyone_in(), info.deadline_at
+            AnswerStatus.ACCEPTED, choice, verdict.text, live.everyone_in(), info.deadline_at
         )
 
     async def close(self, round_id: int) -> None:
@@ -187,26 +232,14 @@ class LiveAnswers:
                 await self._write(batch)
 
     async def _write(self, batch: list[_Answer]) -> None:
-        participants = {
-            (a.row["round_id"], a.user_id): {
-                "run_id": self.rounds[a.row["round_id"]].info.run_id,  # type: ignore[index]
-                "user_id": a.user_id,
-                "points": 0,
-                "correct": 0,
-                "answered": 0,
-                "total_time_ms": 0,
-                "streak": 0,
-                "best_streak": 0,
-            }
-            for a in batch
-            if a.row["round_id"] in self.rounds
-        }
+        """One transaction for the batch: two cached statements, each run once per row."""
+        participants = [a.participant for a in batch if a.participant is not None]
         try:
             self.transactions += 1
             async with self.sessions.begin() as session:
-                await insert_ignore(session, QuizAnswer, [a.row for a in batch])
+                await insert_ignore_many(session, QuizAnswer, [a.row for a in batch])
                 if participants:
-                    await insert_ignore(session, QuizParticipant, list(participants.values()))
+                    await insert_ignore_many(session, QuizParticipant, participants)
         except Exception as error:
             log.exception("writing %d answers failed", len(batch))
             for item in batch:

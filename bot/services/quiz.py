@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
-from bot.core.matching import matches
-from bot.core.scoring import PlayerResult, RankedResult, points_for, rank, streak_bonus
+from bot.core.judge import judge
+from bot.core.scoring import PlayerResult, RankedResult, rank, streak_bonus
 from bot.i18n import _
 from bot.services.guilds import ensure_guild
 from bot.services.questions import (
@@ -42,7 +43,7 @@ from db.models import (
     QuizRun,
     ScoreTotal,
 )
-from db.upsert import insert_ignore, upsert_add
+from db.upsert import insert_ignore, update_many, upsert_add
 
 # One letter per answer button: up to four choices, five for a claim check's verdicts.
 LETTERS = "ABCDE"
@@ -553,8 +554,12 @@ class QuizService:
         choice: int | None = None,
         text: str | None = None,
         interaction_id: int | None = None,
+        guild_id: int | None = None,
     ) -> AnswerOutcome:
         """Record one member's answer; a re-delivered or second click changes nothing.
+
+        `guild_id` is the server the click came from: a round of another server is
+        not answered from there (a forged custom id), it is UNKNOWN.
 
         The hot path of a live quiz (one call per click), so it is kept to four
         statements: one read of round, run and question together; the insert
@@ -585,25 +590,28 @@ class QuizService:
                     .where(QuizRound.id == round_id)
                 )
             ).first()
-            if found is None:
+            if found is None or (guild_id is not None and found.guild_id != guild_id):
                 return AnswerOutcome(AnswerStatus.UNKNOWN)
             if found.status != "running":
                 return AnswerOutcome(AnswerStatus.ENDED)
             if found.closed_at is not None or now > found.deadline_at:
                 return AnswerOutcome(AnswerStatus.LATE, deadline_at=found.deadline_at)
             order = list(found.choice_order or [])
-            if choice is not None:
-                if not 0 <= choice < len(order):
-                    return AnswerOutcome(AnswerStatus.UNKNOWN)
-                original = order[choice]
-                correct = original == found.data.get("correct_index")
-                given_text = None
-            else:
-                given_text = (text or "").strip()[:200]
-                original = None
-                correct = matches(given_text, list(found.data.get("accepted_answers") or []))
-            elapsed_ms = max(0, int((now - found.started_at).total_seconds() * 1000))
-            points = points_for(correct, elapsed_ms / 1000, found.seconds_per_question)
+            # Not a round this process drives, so no monotonic start is known here: the
+            # wall-clock time since the start, clamped to [0, limit] by the judge.
+            verdict = judge(
+                order=order,
+                correct_index=found.data.get("correct_index"),
+                accepted_answers=list(found.data.get("accepted_answers") or []),
+                limit_seconds=found.seconds_per_question,
+                elapsed_seconds=(now - found.started_at).total_seconds(),
+                choice=choice,
+                text=text,
+            )
+            if verdict is None:
+                return AnswerOutcome(AnswerStatus.UNKNOWN)
+            original, given_text, correct = verdict.choice_index, verdict.text, verdict.correct
+            elapsed_ms, points = verdict.elapsed_ms, verdict.points
 
             inserted = await insert_ignore(
                 session,
@@ -695,63 +703,91 @@ class QuizService:
                 .values(closed_at=now)
                 .execution_options(synchronize_session=False)
             )
-            answers = list(
-                (
+            # Plain rows, not ORM objects: a big server's round has thousands of answers.
+            answers: list[_AnswerRow] = [
+                _AnswerRow(*row)
+                for row in (
                     await session.execute(
-                        select(QuizAnswer)
+                        select(
+                            QuizAnswer.id,
+                            QuizAnswer.user_id,
+                            QuizAnswer.choice_index,
+                            QuizAnswer.text_answer,
+                            QuizAnswer.correct,
+                            QuizAnswer.elapsed_ms,
+                            QuizAnswer.points,
+                        )
                         .where(QuizAnswer.round_id == round_id)
                         .order_by(QuizAnswer.elapsed_ms, QuizAnswer.id)
                     )
-                ).scalars()
-            )
+                )
+            ]
             if claimed.rowcount:  # type: ignore[attr-defined]
-                await self._score_round(session, run, answers, now)
+                answers = await self._score_round(session, run, answers, now)
             await session.refresh(rnd)
             info = _round_info(rnd, run, await _shown_question(session, rnd))
             return _reveal(info, rnd.choice_order, answers)
 
     async def _score_round(
-        self, session: AsyncSession, run: QuizRun, answers: Sequence[QuizAnswer], now: datetime
-    ) -> None:
+        self, session: AsyncSession, run: QuizRun, answers: list[_AnswerRow], now: datetime
+    ) -> list[_AnswerRow]:
+        """Streaks, participants' totals and score totals for a closed round.
+
+        Every write is one batched statement whose parameter count does not grow
+        with members (see `db.upsert`). Returns the answers with their streak bonus
+        added.
+        """
         by_user = {a.user_id: a for a in answers}
-        participants = list(
-            (
-                await session.execute(
-                    select(QuizParticipant).where(QuizParticipant.run_id == run.id)
-                )
-            ).scalars()
+        players = await session.execute(
+            select(
+                QuizParticipant.user_id, QuizParticipant.streak, QuizParticipant.best_streak
+            ).where(QuizParticipant.run_id == run.id)
         )
+        player_rows: list[dict[str, object]] = []
+        bonus_rows: list[dict[str, object]] = []
         totals: list[dict[str, object]] = []
-        for player in participants:
-            answer = by_user.get(player.user_id)
-            if answer is None or not answer.correct:
-                player.streak = 0
-            else:
-                player.streak += 1
-                if run.streak_bonus:
-                    answer.points += streak_bonus(player.streak)
-            player.best_streak = max(player.best_streak, player.streak)
+        periods = score_periods(now)
+        scored: dict[int, _AnswerRow] = {}
+        for user_id, old_streak, old_best in players:
+            answer = by_user.get(user_id)
+            right = answer is not None and answer.correct
+            streak = old_streak + 1 if right else 0
+            best = max(old_best, streak)
             if answer is None:
+                if streak != old_streak:  # only a broken streak changes a silent player
+                    player_rows.append(_player_update(run.id, user_id, streak, best))
                 continue
-            player.points += answer.points
-            player.correct += int(answer.correct)
-            player.answered += 1
-            player.total_time_ms += answer.elapsed_ms
-            for period in score_periods(now):
+            points = answer.points
+            if right and run.streak_bonus:
+                bonus = streak_bonus(streak)
+                if bonus:
+                    points += bonus
+                    bonus_rows.append({"id": answer.id, "points": points})
+                    scored[user_id] = answer._replace(points=points)
+            player_rows.append(_player_update(run.id, user_id, streak, best, answer, points=points))
+            for period in periods:
                 totals.append(
                     {
                         "guild_id": run.guild_id,
                         "period": period,
-                        "user_id": player.user_id,
-                        "points": answer.points,
+                        "user_id": user_id,
+                        "points": points,
                         "correct": int(answer.correct),
                         "answered": 1,
                         "answer_time_ms": answer.elapsed_ms,
                         "quizzes": 0,
-                        "best_streak": player.best_streak,
+                        "best_streak": best,
                     }
                 )
-        await session.flush()
+        await update_many(session, QuizAnswer, bonus_rows, key=("id",), assign=("points",))
+        await update_many(
+            session,
+            QuizParticipant,
+            player_rows,
+            key=("run_id", "user_id"),
+            add=("points", "correct", "answered", "total_time_ms"),
+            assign=("streak", "best_streak"),
+        )
         await upsert_add(
             session,
             ScoreTotal,
@@ -760,6 +796,7 @@ class QuizService:
             add=("points", "correct", "answered", "answer_time_ms"),
             greatest=("best_streak",),
         )
+        return [scored.get(a.user_id, a) for a in answers] if scored else answers
 
     async def finish(self, run_id: int, *, stopped: bool = False) -> Results | None:
         """End a run (closing its open round) and return the final ranking; idempotent."""
@@ -782,13 +819,21 @@ class QuizService:
                 .values(status="stopped" if stopped else "finished", finished_at=now)
                 .execution_options(synchronize_session=False)
             )
-            players = list(
-                (
+            players = [
+                PlayerResult(*row)
+                for row in (
                     await session.execute(
-                        select(QuizParticipant).where(QuizParticipant.run_id == run_id)
+                        select(
+                            QuizParticipant.user_id,
+                            QuizParticipant.points,
+                            QuizParticipant.correct,
+                            QuizParticipant.answered,
+                            QuizParticipant.total_time_ms,
+                            QuizParticipant.best_streak,
+                        ).where(QuizParticipant.run_id == run_id)
                     )
-                ).scalars()
-            )
+                )
+            ]
             if ended.rowcount and players:  # type: ignore[attr-defined]
                 await upsert_add(
                     session,
@@ -813,21 +858,8 @@ class QuizService:
                     greatest=("best_streak",),
                 )
             await session.refresh(run)
-            ranking = rank(
-                [
-                    PlayerResult(
-                        user_id=p.user_id,
-                        points=p.points,
-                        correct=p.correct,
-                        answered=p.answered,
-                        total_time_ms=p.total_time_ms,
-                        best_streak=p.best_streak,
-                    )
-                    for p in players
-                ]
-            )
             played = await session.scalar(select(func.count()).where(QuizRound.run_id == run_id))
-            return Results(_run_info(run), ranking, int(played or 0), bool(ended.rowcount))  # type: ignore[attr-defined]
+            return Results(_run_info(run), rank(players), int(played or 0), bool(ended.rowcount))  # type: ignore[attr-defined]
 
 
 def _player_result(p: QuizParticipant) -> PlayerResult:
@@ -860,6 +892,39 @@ async def _everyone_in(
     return counts[1] >= counts[0] and (last_user is None or counts[2] == last_user)
 
 
+class _AnswerRow(NamedTuple):
+    """One answer of a round, as the reveal and the scoring need it."""
+
+    id: int
+    user_id: int
+    choice_index: int | None
+    text_answer: str | None
+    correct: bool
+    elapsed_ms: int
+    points: int
+
+
+def _player_update(
+    run_id: int,
+    user_id: int,
+    streak: int,
+    best: int,
+    answer: _AnswerRow | None = None,
+    *,
+    points: int = 0,
+) -> dict[str, object]:
+    return {
+        "run_id": run_id,
+        "user_id": user_id,
+        "points": points,
+        "correct": int(answer.correct) if answer else 0,
+        "answered": 1 if answer else 0,
+        "total_time_ms": answer.elapsed_ms if answer else 0,
+        "streak": streak,
+        "best_streak": best,
+    }
+
+
 async def _shown_question(session: AsyncSession, rnd: QuizRound) -> QuestionView:
     """The question as this round showed it (its revision), whatever was edited since."""
     found = (
@@ -884,7 +949,7 @@ def _shown_index(order: Sequence[int], original: int | None) -> int | None:
     return list(order).index(original) if original in order else None
 
 
-def _reveal(info: RoundInfo, order: Sequence[int], answers: Sequence[QuizAnswer]) -> Reveal:
+def _reveal(info: RoundInfo, order: Sequence[int], answers: Sequence[_AnswerRow]) -> Reveal:
     counts = Counter(_shown_index(order, a.choice_index) for a in answers)
     distribution = [counts.get(i, 0) for i in range(len(order))]
     right = [a for a in answers if a.correct]

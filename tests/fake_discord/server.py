@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
 import json
 import logging
 import mimetypes
@@ -164,6 +165,7 @@ class FakeDiscord:
         global_rate_limit: int | None = None,
         upload_limit: int = 10 * 1024 * 1024,
         bot_name: str = "Quiz Bot",
+        history_limit: int | None = None,
     ) -> None:
         self.snowflakes = SnowflakeGenerator()
         self.application_id = self.snowflakes.next()
@@ -182,6 +184,9 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.global_rate_limit = global_rate_limit
         self.upload_limit = upload_limit
+        # Benchmarks: keep only about this many of the latest interactions, requests,
+        # events and messages (None keeps everything, as tests need).
+        self.history_limit = history_limit
 
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
@@ -937,12 +942,25 @@ class FakeDiscord:
         self._interactions[iid] = inter
         self._by_token[token] = inter
         self.interactions.append(inter)
+        if self.history_limit is not None and len(self._interactions) > 2 * self.history_limit:
+            self._forget_old(self.history_limit)
         inter.dispatch = session.dispatch("INTERACTION_CREATE", payload)
         inter.queued_at = inter.dispatch.queued_at
         inter.timer = asyncio.get_running_loop().call_later(
             self.interaction_deadline, self._deadline, inter
         )
         return inter
+
+    def _forget_old(self, keep: int) -> None:
+        """Drop all but the latest `keep` records of each kind (a long benchmark's
+        memory stays flat). Interactions dropped can no longer be answered."""
+        for records in (self.requests, self.events, self.interactions):
+            del records[:-keep]
+        for table in (self._interactions, self._by_token, self._messages):
+            for key in list(itertools.islice(table, max(0, len(table) - keep))):
+                del table[key]
+        for channel in self.channels.values():
+            del channel.messages_list[:-keep]
 
     def _deadline(self, inter: InteractionRecord) -> None:
         if inter.response_record is None and inter.failed is None:

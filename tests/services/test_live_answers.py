@@ -79,3 +79,82 @@ async def test_everyone_in_from_round_two(sessions) -> None:  # type: ignore[no-
     last = await live.answer(second.round_id, 2, choice=0, text=None)
     assert last is not None and last.all_answered
     await live.shutdown()
+
+
+async def test_a_wall_clock_step_back_changes_no_answer_time(sessions) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    _quiz, live, rnd = await setup(sessions, clock)
+    right = rnd.shown_choices.index("Oskil")
+    clock.advance(seconds=10)  # 10 s into the 20 s round...
+    clock.step(hours=-1)  # ...the system clock is set back an hour
+    outcome = await live.answer(rnd.round_id, 7, choice=right, text=None)
+    assert outcome is not None and outcome.status is AnswerStatus.ACCEPTED
+    clock.step(hours=2)  # and forward: the round is still open by its own timer
+    other = await live.answer(rnd.round_id, 8, choice=right, text=None)
+    assert other is not None and other.status is AnswerStatus.ACCEPTED
+    await live.close(rnd.round_id)
+    async with sessions() as session:
+        times = dict(
+            (await session.execute(select(QuizAnswer.user_id, QuizAnswer.elapsed_ms))).all()
+        )
+        points = dict((await session.execute(select(QuizAnswer.user_id, QuizAnswer.points))).all())
+    assert times == {7: 10_000, 8: 10_000}  # measured on the monotonic clock
+    assert points == {7: 750, 8: 750}  # not 1,000 for "0 ms"
+    await live.shutdown()
+
+
+async def test_a_click_from_another_server_is_refused(sessions) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock()
+    _quiz, live, rnd = await setup(sessions, clock)
+    forged = await live.answer(rnd.round_id, 5, choice=0, text=None, guild_id=GUILD + 1)
+    assert forged is not None and forged.status is AnswerStatus.UNKNOWN
+    mine = await live.answer(rnd.round_id, 6, choice=0, text=None, guild_id=GUILD)
+    assert mine is not None and mine.status is AnswerStatus.ACCEPTED
+    await live.close(rnd.round_id)
+    async with sessions() as session:
+        users = (await session.execute(select(QuizAnswer.user_id))).scalars().all()
+    assert users == [6]
+    await live.shutdown()
+
+
+async def test_both_paths_judge_a_click_alike(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The in-memory path and the database path share one judge: same click, same row."""
+    clock = ManualClock()
+    quiz, live, rnd = await setup(sessions, clock)
+    right = rnd.shown_choices.index("Oskil")
+    clock.advance(seconds=4)
+    await live.answer(rnd.round_id, 1, choice=right, text=None, guild_id=GUILD)
+    await live.close(rnd.round_id)  # no longer held: the next click takes the database path
+    await quiz.answer(rnd.round_id, 2, choice=right, guild_id=GUILD)
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(
+                    QuizAnswer.choice_index,
+                    QuizAnswer.correct,
+                    QuizAnswer.elapsed_ms,
+                    QuizAnswer.points,
+                ).order_by(QuizAnswer.user_id)
+            )
+        ).all()
+    assert rows[0] == rows[1] == (0, True, 4000, 900)
+    await live.shutdown()
+
+
+async def test_time_counts_from_when_the_question_was_shown(sessions) -> None:  # type: ignore[no-untyped-def]
+    """A slow post (a 429) must not eat the members' time: once the round is retimed,
+    answer times run from then, on the monotonic clock."""
+    clock = ManualClock()
+    quiz, live, rnd = await setup(sessions, clock)
+    right = rnd.shown_choices.index("Oskil")
+    clock.advance(seconds=6)  # the post took 6 s
+    shown = await quiz.start_answering(rnd.round_id)
+    assert shown is not None
+    live.retime(shown)
+    clock.advance(seconds=2)
+    await live.answer(rnd.round_id, 3, choice=right, text=None, guild_id=GUILD)
+    await live.close(rnd.round_id)
+    async with sessions() as session:
+        elapsed = await session.scalar(select(QuizAnswer.elapsed_ms))
+    assert elapsed == 2000
+    await live.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.core.clock import ManualClock
 from bot.services.bank import import_items
+from bot.services.live_answers import LiveAnswers
 from bot.services.quiz import AnswerStatus, QuizAlreadyRunning, QuizOptions, QuizService
 from bot.services.stats import StatsService
 from db.models import QuizAnswer
@@ -163,3 +165,79 @@ async def test_stop_closes_the_open_round_and_saves(quiz: QuizService, sessions)
     assert await quiz.running_in_channel(CHANNEL) is None
     board = await StatsService(sessions).leaderboard(GUILD)
     assert board[0].user_id == BOB and board[0].points == 1000
+
+
+async def test_a_click_from_another_server_is_not_scored(quiz: QuizService, sessions) -> None:  # type: ignore[no-untyped-def]
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=1))
+    rnd = await quiz.open_next_round(run.run_id)
+    assert rnd is not None
+    # A forged custom id naming this server's round, clicked in another server.
+    forged = await quiz.answer(rnd.round_id, BOB, choice=correct_button(rnd), guild_id=OTHER_GUILD)
+    assert forged.status is AnswerStatus.UNKNOWN
+    honest = await quiz.answer(rnd.round_id, ALICE, choice=correct_button(rnd), guild_id=GUILD)
+    assert honest.status is AnswerStatus.ACCEPTED
+    async with sessions() as session:
+        users = (await session.execute(select(QuizAnswer.user_id))).scalars().all()
+    assert users == [ALICE]
+
+
+async def test_a_wall_clock_step_back_does_not_give_full_points(
+    quiz: QuizService, clock, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=1, seconds=20))
+    rnd = await quiz.open_next_round(run.run_id)
+    assert rnd is not None
+    clock.advance(seconds=10)
+    clock.step(hours=-1)  # NTP or an admin sets the clock back an hour
+    await quiz.answer(rnd.round_id, ALICE, choice=correct_button(rnd))
+    async with sessions() as session:
+        answer = await session.scalar(select(QuizAnswer))
+    assert answer is not None
+    # No round this process drives: the time is clamped, never negative.
+    assert answer.elapsed_ms == 0 and answer.points <= 1000
+
+
+async def test_a_round_with_2000_answering_members_closes_and_finishes(
+    quiz: QuizService, clock, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    """The parameter ceiling: PostgreSQL refuses a statement with more than 32,767
+    parameters, which the score upsert of 1,214 answering members used to reach (and
+    the group-commit insert of about 2,730 answers). Both rounds go through the real
+    click path; every member is right in round 1, every other member in round 2."""
+    members = 2000
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=2, seconds=20))
+    live = LiveAnswers(sessions, clock)
+    for number in (1, 2):
+        rnd = await quiz.open_next_round(run.run_id)
+        assert rnd is not None and rnd.number == number
+        await live.open(rnd)
+        right = correct_button(rnd)
+        outcomes = await asyncio.gather(
+            *(
+                live.answer(
+                    rnd.round_id,
+                    1000 + u,
+                    choice=right if number == 1 or u % 2 == 0 else (right + 1) % 4,
+                    text=None,
+                    guild_id=GUILD,
+                )
+                for u in range(members)
+            )
+        )
+        assert all(o is not None and o.status is AnswerStatus.ACCEPTED for o in outcomes)
+        await live.close(rnd.round_id)
+        reveal = await quiz.close_round(rnd.round_id)
+        assert reveal is not None and reveal.answered == members
+        assert len(reveal.right) == (members if number == 1 else members // 2)
+    await live.shutdown()
+    results = await quiz.finish(run.run_id)
+    assert results is not None and len(results.ranking) == members
+    best = results.ranking[0].result
+    # Right twice, instantly (the manual clock stands still): 1,000 + 1,000 + 100 streak.
+    assert (best.correct, best.answered, best.points, best.best_streak) == (2, 2, 2100, 2)
+    assert results.ranking[-1].result.points == 1000
+    board = await StatsService(sessions, clock).leaderboard(GUILD, "all", limit=5000)
+    assert len(board) == members and board[0].points == 2100
+    async with sessions() as session:
+        stored = await session.scalar(select(func.count()).select_from(QuizAnswer))
+    assert stored == 2 * members

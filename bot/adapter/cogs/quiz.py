@@ -95,10 +95,11 @@ async def submit_answer(
     """`choice_texts` are the texts of the buttons as shown, to name the member's choice."""
     bot = _bot(interaction)
     user, services = interaction.user.id, bot.services
+    guild = interaction.guild_id or 0  # a round of another server is not answered here
     outcome = await services.live_answers.answer(
-        round_id, user, choice=choice, text=text, interaction_id=interaction.id
+        round_id, user, choice=choice, text=text, interaction_id=interaction.id, guild_id=guild
     ) or await services.quiz.answer(
-        round_id, user, choice=choice, text=text, interaction_id=interaction.id
+        round_id, user, choice=choice, text=text, interaction_id=interaction.id, guild_id=guild
     )
     if outcome.all_answered:
         run_id = services.live_answers.run_of(round_id)

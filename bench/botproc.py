@@ -1,0 +1,188 @@
+"""The bot under test, in its own process: `python -m bench.botproc '<json config>'`.
+
+Real Discord runs elsewhere, so the benchmarks put the fake Discord and the load
+generator in the driver process and the bot here: the bot's CPU is then its own,
+measured by the driver from outside (`psutil.Process(pid).cpu_times()`), and the
+fake's work never competes with it inside one event loop.
+
+Both bots under test, the real `QuizBot` and the floor (a bare discord.py bot that
+only acknowledges clicks), start through `main` with the same runtime settings
+(event loop, garbage-collector settings, JSON library), so tuning that helps both is
+not counted as the bot's own. Prints one line `ready` to stdout once connected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import os
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    kind: str  # "quizbot" or "floor"
+    api_base: str
+    gateway_url: str
+    token: str
+    database_url: str = ""
+    gc: str = "default"  # "default" or "freeze" (gc.freeze() once connected)
+    # The isolation benchmark: import this upload into this guild after a delay.
+    import_file: str = ""
+    import_guild: int = 0
+    import_after: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__)
+
+
+# -- the floor: discord.py acknowledging a click, nothing else -----------------------
+
+
+class AckButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<r>\d+):(?P<c>\d)"):
+    def __init__(self, r: int, c: int) -> None:
+        super().__init__(discord.ui.Button(label="ABCD"[c], custom_id=f"quiz:{r}:{c}"))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> AckButton:
+        return cls(int(match["r"]), int(match["c"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            "Your answer is in.", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+
+class FloorBot(commands.AutoShardedBot):
+    def __init__(self) -> None:
+        from bot.adapter.client import INTENTS
+
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=INTENTS,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=0.05,
+            help_command=None,
+        )
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(AckButton)
+
+    async def on_ready(self) -> None:
+        """Post one question with four buttons in every text channel: the clicks' target."""
+        number = 0
+        for guild in self.guilds:
+            for channel in guild.text_channels:
+                number += 1
+                view = discord.ui.View(timeout=None)
+                for c in range(4):
+                    view.add_item(AckButton(number, c))
+                await channel.send("Question", view=view)
+
+
+def make_quizbot(config: BotConfig) -> commands.AutoShardedBot:
+    from bot.adapter.client import QuizBot
+    from bot.core.clock import utcnow
+    from bot.services.container import Services
+    from bot.settings import Settings
+    from db.engine import create_engine, create_session_factory
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=config.token,
+        database_url=config.database_url,
+    )
+    engine = create_engine(config.database_url)
+    services = Services.build(create_session_factory(engine), utcnow, random.Random(5))
+    bot = QuizBot(
+        settings, services, pause_between_rounds=0, get_ready_seconds=0, guild_ready_timeout=0.05
+    )
+    bot.freeze_gc = False  # the benchmark applies one setting to both bots (`main`)
+    return bot
+
+
+async def import_later(bot: Any, config: BotConfig) -> None:
+    """The isolation benchmark's big import, inside the bot's process and database pool
+    (as a moderator's upload would run), `import_after` seconds after start-up."""
+    from bot.core.uploads import parse_upload
+    from bot.services.bank import import_items
+
+    await asyncio.sleep(config.import_after)
+    started = time.perf_counter()
+    path = Path(config.import_file)
+    parsed = await asyncio.to_thread(lambda: parse_upload(path.read_bytes(), path.name))
+    parse_s = time.perf_counter() - started
+    await import_items(
+        bot.services.sessions, [p.item for p in parsed.items], guild_id=config.import_guild
+    )
+    print(
+        json.dumps({"import_parse_s": parse_s, "import_total_s": time.perf_counter() - started}),
+        flush=True,
+    )
+
+
+async def main(config: BotConfig) -> None:
+    Route.BASE = config.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+    bot = FloorBot() if config.kind == "floor" else make_quizbot(config)
+    ready = asyncio.Event()
+
+    async def on_ready() -> None:
+        ready.set()
+
+    bot.add_listener(on_ready)
+    async with bot:
+        task = asyncio.create_task(bot.start(config.token))
+        waiter = asyncio.create_task(ready.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # failed to start: raise
+        if config.gc == "freeze":
+            gc.collect()
+            gc.freeze()  # start-up objects are never garbage: keep them out of every scan
+        if config.import_file:
+            asyncio.create_task(import_later(bot, config))  # noqa: RUF006
+        print("ready", flush=True)
+        await task
+
+
+def profiled(config: BotConfig, path: str) -> None:
+    """Run under cProfile (for finding where a click's CPU goes); written on SIGTERM."""
+    import cProfile
+    import signal
+
+    profile = cProfile.Profile()
+
+    def dump(*_: object) -> None:
+        profile.disable()
+        profile.dump_stats(path)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, dump)
+    profile.enable()
+    asyncio.run(main(config))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    bench_config = BotConfig(**json.loads(sys.argv[1]))
+    if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=/tmp/bot.prof python -m bench ...
+        profiled(bench_config, f"{os.environ['BENCH_PROFILE']}.{bench_config.kind}")
+    else:
+        asyncio.run(main(bench_config))
