@@ -17,10 +17,12 @@ from discord.ext import commands
 
 from bot.adapter import ops_hooks, render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
+from bot.adapter.language import speak
 from bot.adapter.permissions import Refused
 from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
 from bot.core.quotas import QuotaExceeded
+from bot.i18n import _
 from bot.ops.metrics import Metrics
 from bot.ops.runtime import OpsRuntime
 from bot.services.container import Services
@@ -63,7 +65,9 @@ INVITE_PERMISSIONS = discord.Permissions(
 
 class QuizTree(app_commands.CommandTree["QuizBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command speaks the member's language (the server's for public posts)."""
         ops_hooks.bind_interaction_ids(interaction)  # ids on the command's log lines
+        await speak(interaction)
         return True
 
     async def on_error(
@@ -74,18 +78,18 @@ class QuizTree(app_commands.CommandTree["QuizBot"]):
         if isinstance(original, QuizError | QuotaExceeded | Refused):
             message = str(original)
         elif isinstance(error, app_commands.NoPrivateMessage):
-            message = "This command works in a server channel, not in direct messages."
+            message = _("This command works in a server channel, not in direct messages.")
         elif isinstance(error, app_commands.CheckFailure):
             if interaction.response.is_done():
                 return  # the check has told the member already: one refusal, not two
-            message = "You can't use this command here."
+            message = _("You can't use this command here.")
         else:
             log.error(
                 "command %r failed",
                 interaction.command.qualified_name if interaction.command else "?",
                 exc_info=original,
             )
-            message = "Something went wrong on our side; it has been logged. Please try again."
+            message = _("Something went wrong on our side; it has been logged. Please try again.")
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(

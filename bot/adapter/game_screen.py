@@ -19,20 +19,34 @@ bank item is clipped visibly instead of being refused in the middle of a quiz.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 import discord
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
+from bot import i18n
 from bot.adapter.limits import clip
-from bot.services.questions import QuestionView
+from bot.i18n import N_, _, format_number, ngettext
+from bot.services.questions import QuestionView, localized
 from bot.services.quiz import Reveal, RoundInfo, Standing, Standings
 
 V2_TEXT = 4000  # text display content, all of a message together
 V2_COMPONENTS = 40
 BAR_WIDTH = 10
-DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
+DIFFICULTY = {1: N_("easy"), 2: N_("medium"), 3: N_("hard")}
+# Verdict buttons are the bank's English words, shown through the catalog.
+VERDICT_WORDS = (
+    N_("True"),
+    N_("False"),
+    N_("Accurate"),
+    N_("Partly accurate"),
+    N_("Inaccurate"),
+    N_("Unverifiable"),
+    N_("Opinion"),
+)
 VERDICT_KINDS = ("true_false", "claim_check")
 QUIZ_ACCENT = discord.Colour.blurple()
 REVEAL_ACCENT = discord.Colour.green()
@@ -91,24 +105,70 @@ def plain(text: str) -> str:
     return discord.utils.escape_markdown(text or "")
 
 
-def header(rnd: RoundInfo, mode: str) -> str:
+def as_of(day: object) -> str:
+    """ "as of 3 June 2022", the date written the language's way (Babel)."""
+    return _("as of {date}").format(date=format_date(day, "d MMMM y", locale=i18n.current()))
+
+
+def seconds(ms: int) -> str:
+    """Elapsed time in seconds with one decimal, the language's way ("2.1", "2,1")."""
+    return format_decimal(ms / 1000, format="0.0", locale=i18n.current())
+
+
+def header(rnd: RoundInfo, mode: str, *, other_language: bool = False) -> str:
     question = rnd.question
-    title = "Question of the day" if mode == "qotd" else f"Question {rnd.number} of {rnd.total}"
-    parts = [title, DIFFICULTY.get(question.difficulty, "")]
+    title = (
+        _("Question of the day")
+        if mode == "qotd"
+        else _("Question {number} of {total}").format(number=rnd.number, total=rnd.total)
+    )
+    level = DIFFICULTY.get(question.difficulty)
+    parts = [title, _(level) if level else ""]
     if question.tags:
         parts.append(", ".join(question.tags[:4]))
     if question.as_of:
-        parts.append(f"as of {question.as_of.day} {question.as_of:%B %Y}")
+        parts.append(as_of(question.as_of))
+    if other_language:
+        parts.append(_("(English only)"))
     return "-# " + " · ".join(p for p in parts if p)
 
 
 def prompt_line(question: QuestionView) -> str:
     lead = {
-        "true_false": "True or false?",
-        "claim_check": "Claim check: how accurate is this?",
-        "short_answer": "Type your answer.",
+        "true_false": _("True or false?"),
+        "claim_check": _("Claim check: how accurate is this?"),
+        "short_answer": _("Type your answer."),
     }.get(question.kind)
     return f"-# {lead}" if lead else ""
+
+
+def localize_question(question: QuestionView) -> tuple[QuestionView, bool]:
+    """The question in the current language, verdict buttons included, and whether
+    its item had that language (else the caller shows the "(English only)" mark)."""
+    shown, had = localized(question, i18n.current())
+    if shown.kind in VERDICT_KINDS:
+        shown = replace(shown, choices=[_(c) for c in shown.choices])
+    return shown, had
+
+
+def localize_round(rnd: RoundInfo) -> tuple[RoundInfo, bool]:
+    """The round in the current language (`i18n.use`), and whether its item had it.
+    The answer keeps its position: only the words change; verdicts come from the catalog."""
+    question, had = localize_question(rnd.question)
+    choices = question.choices
+    original = rnd.question.choices
+    order = [original.index(t) if t in original else i for i, t in enumerate(rnd.shown_choices)]
+    shown = [choices[i] if i < len(choices) else rnd.shown_choices[n] for n, i in enumerate(order)]
+    return replace(rnd, question=question, shown_choices=shown), had
+
+
+def correct_text(question: QuestionView) -> str:
+    """The right answer's words in the current language."""
+    return localize_question(question)[0].correct_text
+
+
+def localize_reveal(reveal: Reveal) -> Reveal:
+    return replace(reveal, round=localize_round(reveal.round)[0])
 
 
 def bar(count: int, most: int) -> str:
@@ -132,20 +192,25 @@ def distribution_lines(reveal: Reveal) -> list[str]:
 
 def right_line(reveal: Reveal) -> str:
     if not reveal.answered:
-        return "Nobody answered this one."
-    names = ", ".join(f"<@{u}>" for u in reveal.right[:15]) or "nobody"
+        return _("Nobody answered this one.")
+    names = ", ".join(f"<@{u}>" for u in reveal.right[:15]) or _("nobody")
     if len(reveal.right) > 15:
-        names += f" and {len(reveal.right) - 15} more"
-    text = f"**Right:** {len(reveal.right)} of {reveal.answered} · {names}"
+        more = len(reveal.right) - 15
+        names += ngettext(" and {n} more", " and {n} more", more).format(n=more)
+    text = _("**Right:** {right} of {answered} · {names}").format(
+        right=len(reveal.right), answered=reveal.answered, names=names
+    )
     if reveal.fastest:
         user, ms = reveal.fastest
-        text += f"\n**Fastest:** <@{user}> in {ms / 1000:.1f} s"
+        text += "\n" + _("**Fastest:** {member} in {seconds} s").format(
+            member=f"<@{user}>", seconds=seconds(ms)
+        )
     return text
 
 
 def movement(standing: Standing) -> str:
     if standing.previous_place is None:
-        return "new"
+        return _("new")
     change = standing.previous_place - standing.place
     if change > 0:
         return f"▲{change}"
@@ -155,21 +220,36 @@ def movement(standing: Standing) -> str:
 
 
 def standings_text(standings: Standings) -> str:
-    lines = ["**Standings**"]
+    lines = [_("**Standings**")]
     for s in standings.top:
-        lines.append(f"{s.place}. <@{s.user_id}> · {s.points:,} pts · {movement(s)}")
+        points = ngettext("{points} pts", "{points} pts", s.points).format(
+            points=format_number(s.points)
+        )
+        lines.append(f"{s.place}. <@{s.user_id}> · {points} · {movement(s)}")
     if len(standings.everyone) > len(standings.top):
-        lines.append(f"-# {len(standings.everyone)} players · press My result for your place")
+        players = len(standings.everyone)
+        lines.append(
+            "-# "
+            + ngettext(
+                "{n} player · press My result for your place",
+                "{n} players · press My result for your place",
+                players,
+            ).format(n=players)
+        )
     return "\n".join(lines)
 
 
 def source_lines(sources: list[dict[str, str]]) -> str:
     lines = []
     for s in sources[:3]:
-        title = clip(plain(s.get("title", "source")), 120)
+        title = clip(plain(s.get("title") or _("source")), 120)
         url, publisher = s.get("url", ""), plain(s.get("publisher", ""))
         linked = f"[{title}](<{url}>)" if url else title
-        lines.append(f"-# Source: {linked}" + (f" — {publisher}" if publisher else ""))
+        lines.append(
+            "-# "
+            + _("Source: {source}").format(source=linked)
+            + (f" — {publisher}" if publisher else "")
+        )
     return "\n".join(lines)
 
 
@@ -181,6 +261,8 @@ def answer_text(reveal: Reveal) -> str:
 
 
 def ordinal(n: int) -> str:
+    if i18n.current() != "en":
+        return _("{n}th").format(n=n)  # Ukrainian: "{n}-й"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -189,24 +271,34 @@ def my_result_text(standings: Standings | None, user_id: int, reveal_answer: str
     """The private line behind "My result": right or wrong, points, streak, place."""
     mine = standings.of(user_id) if standings else None
     if standings is None or mine is None:
-        return (
+        return _(
             "You have not answered in this quiz yet: answer the next question to join. "
             "Your result will show here."
         )
-    place = f"You are **{ordinal(mine.place)}** of {len(standings.everyone)}"
+    place = _("You are **{place}** of {players}").format(
+        place=ordinal(mine.place), players=len(standings.everyone)
+    )
     moved = movement(mine)
-    if moved not in ("=", "new"):
+    if mine.previous_place is not None and moved != "=":
         place += f" ({moved})"
     if not mine.answered:
-        verdict = "You did not answer this question."
+        verdict = _("You did not answer this question.")
     elif mine.correct:
-        verdict = f"✅ Right! **+{mine.gained:,}** points."
+        verdict = ngettext(
+            "✅ Right! **+{points}** point.", "✅ Right! **+{points}** points.", mine.gained
+        ).format(points=format_number(mine.gained))
         if mine.streak > 1:
-            verdict += f" Streak: {mine.streak} in a row."
+            verdict += " " + ngettext(
+                "Streak: {n} in a row.", "Streak: {n} in a row.", mine.streak
+            ).format(n=mine.streak)
+    elif reveal_answer:
+        verdict = _("❌ Not this time: the answer was **{answer}**.").format(
+            answer=plain(reveal_answer)
+        )
     else:
-        verdict = "❌ Not this time"
-        verdict += f": the answer was **{plain(reveal_answer)}**." if reveal_answer else "."
-    return f"{verdict}\n{place} with {mine.points:,} points."
+        verdict = _("❌ Not this time.")
+    total = ngettext("{place} with {points} point.", "{place} with {points} points.", mine.points)
+    return verdict + "\n" + total.format(place=place, points=format_number(mine.points))
 
 
 # -- fitting ---------------------------------------------------------------------------
@@ -234,14 +326,22 @@ def fit_texts(texts: list[_Text], budget: int = V2_TEXT) -> None:
 
 def round_layout(screen: RoundScreen, controls: Controls) -> discord.ui.LayoutView:
     """The whole message for one phase of one question."""
-    rnd, question, phase = screen.rnd, screen.rnd.question, screen.phase
+    rnd, had_language = localize_round(screen.rnd)
+    other_language = not had_language
+    question, phase = rnd.question, screen.phase
+    if screen.reveal is not None:
+        screen = replace(screen, rnd=rnd, reveal=replace(screen.reveal, round=rnd))
+    else:
+        screen = replace(screen, rnd=rnd)
     view = discord.ui.LayoutView(timeout=None)
     revealed = phase is Phase.REVEALED and screen.reveal is not None
     accent = REVEAL_ACCENT if revealed else QUIZ_ACCENT
     if screen.stopped:
         accent = STOPPED_ACCENT
 
-    top = _Text(f"{header(rnd, screen.mode)}\n**{plain(question.text)}**")
+    top = _Text(
+        f"{header(rnd, screen.mode, other_language=other_language)}\n**{plain(question.text)}**"
+    )
     lead = prompt_line(question)
     if lead:
         top.content += f"\n{lead}"
@@ -249,10 +349,12 @@ def round_layout(screen: RoundScreen, controls: Controls) -> discord.ui.LayoutVi
 
     timing: _Text | None = None
     if phase is Phase.GET_READY:
-        when = relative(screen.opens_at) if screen.opens_at else "in a moment"
-        timing = _Text(f"⏳ Get ready: answers open {when}", shrinkable=False)
+        when = relative(screen.opens_at) if screen.opens_at else _("in a moment")
+        timing = _Text(_("⏳ Get ready: answers open {when}").format(when=when), shrinkable=False)
     elif phase is Phase.ANSWERING:
-        timing = _Text(f"⏱️ Closes {relative(rnd.deadline_at)}", shrinkable=False)
+        timing = _Text(
+            _("⏱️ Closes {when}").format(when=relative(rnd.deadline_at)), shrinkable=False
+        )
 
     body: list[_Text] = []
     footer: _Text | None = None
@@ -264,19 +366,20 @@ def round_layout(screen: RoundScreen, controls: Controls) -> discord.ui.LayoutVi
         else:
             body.append(_Text("\n".join(distribution_lines(reveal))))
         explanation = plain(question.explanation)
-        body.append(_Text(f"**Answer: {plain(answer_text(reveal))}**\n{explanation}"))
+        answer = _("**Answer: {answer}**").format(answer=plain(answer_text(reveal)))
+        body.append(_Text(f"{answer}\n{explanation}"))
         if question.sources:
             body.append(_Text(source_lines(question.sources)))
         body.append(_Text(right_line(reveal)))
         if screen.standings is not None and screen.standings.everyone:
             body.append(_Text(standings_text(screen.standings), shrinkable=False))
         if screen.stopped:
-            footer = _Text("-# The quiz was stopped: results below.", shrinkable=False)
+            footer = _Text("-# " + _("The quiz was stopped: results below."), shrinkable=False)
         elif screen.mode == "live":
             footer = _Text(
-                "-# That was the last question: results below."
+                "-# " + _("That was the last question: results below.")
                 if screen.last
-                else "-# Next question in a few seconds.",
+                else "-# " + _("Next question in a few seconds."),
                 shrinkable=False,
             )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.i18n import N_, _
 from bot.services.container import Services
 
 
@@ -27,7 +28,7 @@ async def is_moderator(interaction: discord.Interaction, services: Services) -> 
     )
 
 
-NOT_MODERATOR = (
+NOT_MODERATOR = N_(
     "Only moderators can do this: members with **Manage Server**, or the role set "
     "with `/config moderator-role`."
 )
@@ -48,7 +49,7 @@ class ModeratorOnly:
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if await is_moderator(interaction, self.services):
             return True
-        raise Refused(NOT_MODERATOR)
+        raise Refused(_(NOT_MODERATOR))
 
 
 THREADS = (
@@ -71,7 +72,7 @@ def posting_refusal(
     guild's roles and the channel's overwrites."""
     if channel is None:
         permissions, kind = interaction.permissions, getattr(interaction.channel, "type", None)
-        where = "this thread" if kind in THREADS else "this channel"
+        where = _("this thread") if kind in THREADS else _("this channel")
     elif isinstance(interaction.user, discord.Member):
         permissions, kind = channel.permissions_for(interaction.user), channel.type
         where = channel.mention
@@ -81,8 +82,14 @@ def posting_refusal(
     allowed = permissions.send_messages_in_threads if in_thread else permissions.send_messages
     if allowed:
         return None
-    here = " here" if channel is None else " there"
-    return (
-        f"You can't send messages in {where}, so the bot won't post {what}{here} for you. "
-        "Use a channel where you can write, or ask a moderator."
-    )
+    if channel is None:
+        refusal = _(
+            "You can't send messages in {where}, so the bot won't post {what} here for you. "
+            "Use a channel where you can write, or ask a moderator."
+        )
+    else:
+        refusal = _(
+            "You can't send messages in {where}, so the bot won't post {what} there for you. "
+            "Use a channel where you can write, or ask a moderator."
+        )
+    return refusal.format(where=where, what=what)

@@ -216,22 +216,24 @@ class DiscussionResult:
     def gain_sentence(self) -> str:
         """The measure in one sentence, in neutral words (never a winner)."""
         picks = self.gained_most_options
+        from bot.i18n import _
+
         if self.gain_status is GainStatus.NOT_ENOUGH_VOTES:
-            return (
-                "Not enough votes to compare: "
-                f"{_members(self.before_voters)} in the opening vote, "
-                f"{_members(self.after_voters)} in the final vote."
-            )
+            return _(
+                "Not enough votes to compare: {opening} in the opening vote, "
+                "{final} in the final vote."
+            ).format(opening=_members(self.before_voters), final=_members(self.after_voters))
         if self.gain_status is GainStatus.NO_GAIN:
-            return "No viewpoint gained share between the opening and the final vote."
+            return _("No viewpoint gained share between the opening and the final vote.")
         points = format_points(picks[0].gain_points)
         if self.gain_status is GainStatus.TIED:
-            names = " and ".join(f"“{o.label}”" for o in picks)
-            return f"Gained most share, tied: {names} ({points} points each)."
-        return (
-            "Gained most share from the opening to the final vote: "
-            f"“{picks[0].label}” ({points} points)."
-        )
+            names = _(" and ").join(f"“{o.label}”" for o in picks)
+            return _("Gained most share, tied: {names} ({points} points each).").format(
+                names=names, points=points
+            )
+        return _(
+            "Gained most share from the opening to the final vote: “{label}” ({points} points)."
+        ).format(label=picks[0].label, points=points)
 
     # -- storage (the run's result JSON) ---------------------------------------
 
@@ -374,4 +376,6 @@ def format_points(points: Fraction) -> str:
 
 
 def _members(n: int) -> str:
-    return f"{n} member" if n == 1 else f"{n} members"
+    from bot.i18n import ngettext
+
+    return ngettext("{n} member", "{n} members", n).format(n=n)

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 
 from bot.core.discussion_result import DiscussionResult, GainStatus, format_points
+from bot.i18n import _, ngettext
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BEFORE_COLOUR = "#9db4cc"  # neutral blues: no red/green "good/bad" reading
@@ -62,24 +63,31 @@ def chart_rows(result: DiscussionResult) -> list[ChartRow]:
 def participation_lines(result: DiscussionResult) -> list[str]:
     """Who voted when, and how many changed their mind (over members who voted twice)."""
     lines = [
-        f"Opening vote: {_members(result.before_voters)}. "
-        f"Final vote: {_members(result.after_voters)}."
+        _("Opening vote: {opening}. Final vote: {final}.").format(
+            opening=_members(result.before_voters), final=_members(result.after_voters)
+        )
     ]
     if result.both_voters:
-        moved = f"{result.changed_mind} changed their mind"
+        moved = _("{n} changed their mind").format(n=result.changed_mind)
         parts = [
-            f"{result.switched_viewpoint} switched viewpoint" * bool(result.switched_viewpoint),
-            f"{result.from_undecided} went from undecided to a viewpoint"
+            _("{n} switched viewpoint").format(n=result.switched_viewpoint)
+            * bool(result.switched_viewpoint),
+            _("{n} went from undecided to a viewpoint").format(n=result.from_undecided)
             * bool(result.from_undecided),
-            f"{result.to_undecided} became undecided" * bool(result.to_undecided),
+            _("{n} became undecided").format(n=result.to_undecided) * bool(result.to_undecided),
         ]
         if result.changed_mind:
             moved += f" ({', '.join(p for p in parts if p)})"
-        lines.append(f"{_members(result.both_voters)} voted both times; {moved}.")
+        lines.append(
+            _("{members} voted both times; {moved}.").format(
+                members=_members(result.both_voters), moved=moved
+            )
+        )
     if result.only_before or result.only_after:
         lines.append(
-            f"Voted once: {result.only_before} only in the opening vote, "
-            f"{result.only_after} only in the final vote."
+            _(
+                "Voted once: {opening} only in the opening vote, {final} only in the final vote."
+            ).format(opening=result.only_before, final=result.only_after)
         )
     return lines
 
@@ -88,16 +96,16 @@ def result_text(result: DiscussionResult) -> str:
     """The chart's figures as plain text (shares are of each vote's own voters)."""
     if not result.after_voters:
         # Closed without a final vote: there is nothing to compare with, so no "33% → 0%".
-        lines = ["Share of voters in the opening vote (nobody voted in a final vote):"]
+        lines = [_("Share of voters in the opening vote (nobody voted in a final vote):")]
         lines += [f"• {row.label}: {row.before_pct}%" for row in chart_rows(result)]
     else:
-        lines = ["Share of voters, opening vote → final vote:"]
+        lines = [_("Share of voters, opening vote → final vote:")]
         for row in chart_rows(result):
             lines.append(f"• {row.label}: {row.before_pct}% → {row.after_pct}% ({row.change})")
     lines.extend(participation_lines(result))
     lines.append(result.gain_sentence())
     if result.gain_status in (GainStatus.GAINED, GainStatus.TIED):
-        lines.append("This shows how views moved during the discussion; it does not rank them.")
+        lines.append(_("This shows how views moved during the discussion; it does not rank them."))
     return "\n".join(lines)
 
 
@@ -123,7 +131,7 @@ def render_result_png(result: DiscussionResult, title: str | None = None) -> byt
             [r.before_pct for r in rows],
             height=bar,
             color=BEFORE_COLOUR,
-            label=f"Opening vote ({_members(result.before_voters)})",
+            label=_("Opening vote ({members})").format(members=_members(result.before_voters)),
         )
         ax.bar_label(before, labels=[f"{r.before_pct}%" for r in rows], padding=3, fontsize=9)
         if result.after_voters:  # no final vote: no bars of 0% beside the opening ones
@@ -132,7 +140,7 @@ def render_result_png(result: DiscussionResult, title: str | None = None) -> byt
                 [r.after_pct for r in rows],
                 height=bar,
                 color=AFTER_COLOUR,
-                label=f"Final vote ({_members(result.after_voters)})",
+                label=_("Final vote ({members})").format(members=_members(result.after_voters)),
             )
             ax.bar_label(
                 after,
@@ -144,11 +152,11 @@ def render_result_png(result: DiscussionResult, title: str | None = None) -> byt
         ax.invert_yaxis()
         ax.set_xlim(0, 118)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        ax.set_xlabel("Share of that vote's voters")
+        ax.set_xlabel(_("Share of that vote's voters"))
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
         ax.set_axisbelow(True)
-        heading = textwrap.fill(title, TITLE_WRAP) if title else "Opening and final vote"
+        heading = textwrap.fill(title, TITLE_WRAP) if title else _("Opening and final vote")
         # The legend sits between the title and the bars, so it never covers a long bar.
         ax.set_title(heading, fontsize=11, loc="left", pad=26)
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=9, frameon=False)
@@ -171,4 +179,4 @@ async def draw_result_chart(result: DiscussionResult, title: str | None = None) 
 
 
 def _members(n: int) -> str:
-    return f"{n} member" if n == 1 else f"{n} members"
+    return ngettext("{n} member", "{n} members", n).format(n=n)

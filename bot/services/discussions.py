@@ -54,6 +54,7 @@ from bot.core.discussion_result import (
     compute_result,
     validate_duration,
 )
+from bot.i18n import N_, _
 from bot.services.prompts import PromptView, prompt_from_snapshot, prompt_view
 from bot.services.quotas import check_discussion_start
 from bot.services.revisions import prompt_revision
@@ -240,7 +241,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-RUN_NOT_FOUND = "That discussion does not exist on this server."
+RUN_NOT_FOUND = N_("That discussion does not exist on this server.")
 
 
 class DiscussionService:
@@ -301,7 +302,7 @@ class DiscussionService:
                 ).scalars()
             )
             if not ids:
-                raise NotFound("There are no discussion prompts to choose from on this server.")
+                raise NotFound(_("There are no discussion prompts to choose from on this server."))
             prompt_id = rng.choice(ids)
         return prompt_view(await self._pick_prompt_row(session, guild_id, prompt_id))
 
@@ -314,11 +315,15 @@ class DiscussionService:
             .options(selectinload(DiscussionPrompt.viewpoints))
         )
         if row is None:
-            raise NotFound("That discussion prompt does not exist on this server.")
+            raise NotFound(_("That discussion prompt does not exist on this server."))
         if row.status != "active":
-            raise NotAllowed(f"That discussion prompt is {row.status}; pick an active one.")
+            raise NotAllowed(
+                _("That discussion prompt is {status}; pick an active one.").format(
+                    status=row.status
+                )
+            )
         if len(row.viewpoints) < 2:
-            raise NotAllowed("That discussion prompt has fewer than two viewpoints.")
+            raise NotAllowed(_("That discussion prompt has fewer than two viewpoints."))
         return row
 
     # -- starting -------------------------------------------------------------
@@ -400,7 +405,7 @@ class DiscussionService:
         async with self.sessions.begin() as session:
             run = await self._run(session, run_id, guild_id)
             if run is None:
-                raise NotFound(RUN_NOT_FOUND)
+                raise NotFound(_(RUN_NOT_FOUND))
             windows = VoteWindows(run.created_at, run.closes_at)
             opens, closes = windows.opens(phase), windows.closes(phase)
             if run.status != "open" or now >= windows.after_closes:
@@ -412,7 +417,7 @@ class DiscussionService:
             if viewpoint_position is not None:
                 count = await self._viewpoint_count(session, run)
                 if not 0 <= viewpoint_position < count:
-                    raise NotFound("That viewpoint is not part of this discussion.")
+                    raise NotFound(_("That viewpoint is not part of this discussion."))
 
             def outcome(status: VoteStatus, previous: int | None = None) -> VoteOutcome:
                 return VoteOutcome(status, phase, viewpoint_position, previous, opens, closes)
@@ -446,7 +451,7 @@ class DiscussionService:
         """The member's own votes (never anyone else's)."""
         async with self.sessions() as session:
             if await self._run(session, run_id, guild_id) is None:
-                raise NotFound(RUN_NOT_FOUND)
+                raise NotFound(_(RUN_NOT_FOUND))
             rows = {
                 v.phase: v
                 for v in (
@@ -469,11 +474,11 @@ class DiscussionService:
         """Interim figures of an open discussion, for moderators only (the stored
         result once closed)."""
         if not is_moderator:
-            raise NotAllowed("Only moderators can see the votes before the discussion ends.")
+            raise NotAllowed(_("Only moderators can see the votes before the discussion ends."))
         async with self.sessions() as session:
             run = await self._run(session, run_id, guild_id)
             if run is None:
-                raise NotFound(RUN_NOT_FOUND)
+                raise NotFound(_(RUN_NOT_FOUND))
             stored = _stored_result(run)
             if stored is not None:
                 return stored
@@ -488,31 +493,36 @@ class DiscussionService:
         text = text.strip()
         if not STEELMAN_MIN <= len(text) <= STEELMAN_MAX:
             raise DiscussionError(
-                f"A steelman is {STEELMAN_MIN}-{STEELMAN_MAX} characters long "
-                f"(yours has {len(text)})."
+                _("A steelman is {min}-{max} characters long (yours has {n}).").format(
+                    min=STEELMAN_MIN, max=STEELMAN_MAX, n=len(text)
+                )
             )
         now = self.clock()
         try:
             async with self.sessions.begin() as session:
                 run = await self._run(session, run_id, guild_id)
                 if run is None:
-                    raise NotFound(RUN_NOT_FOUND)
+                    raise NotFound(_(RUN_NOT_FOUND))
                 if run.status != "open" or now >= run.closes_at + VOTE_GRACE:
-                    raise NotAllowed("This discussion has ended; steelmen are closed.")
+                    raise NotAllowed(_("This discussion has ended; steelmen are closed."))
                 prompt = await self._prompt(session, run)
                 if not 0 <= viewpoint_position < len(prompt.viewpoints):
-                    raise NotFound("That viewpoint is not part of this discussion.")
+                    raise NotFound(_("That viewpoint is not part of this discussion."))
                 label = prompt.viewpoints[viewpoint_position].label
                 opening = await self._vote_row(session, run_id, user_id, Phase.BEFORE)
                 if opening is None:
                     raise NotAllowed(
-                        "Cast your opening vote first (undecided is fine): a steelman makes "
-                        "the best case for a viewpoint you did not pick."
+                        _(
+                            "Cast your opening vote first (undecided is fine): a steelman makes "
+                            "the best case for a viewpoint you did not pick."
+                        )
                     )
                 if opening.viewpoint_position == viewpoint_position:
                     raise NotAllowed(
-                        f"You picked “{label}” in your opening vote. A steelman makes the "
-                        "strongest case for a viewpoint you did not pick: choose another one."
+                        _(
+                            "You picked “{label}” in your opening vote. A steelman makes the "
+                            "strongest case for a viewpoint you did not pick: choose another one."
+                        ).format(label=label)
                     )
                 duplicate = await session.scalar(
                     select(Steelman.id).where(
@@ -522,7 +532,7 @@ class DiscussionService:
                     )
                 )
                 if duplicate is not None:
-                    raise NotAllowed(_ALREADY_STEELMANNED.format(label=label))
+                    raise NotAllowed(_(_ALREADY_STEELMANNED).format(label=label))
                 row = Steelman(
                     run_id=run_id,
                     user_id=user_id,
@@ -544,7 +554,7 @@ class DiscussionService:
                 )
         except IntegrityError:
             # A double submit of the same modal: the unique key said no.
-            raise NotAllowed(_ALREADY_STEELMANNED.format(label="this viewpoint")) from None
+            raise NotAllowed(_(_ALREADY_STEELMANNED).format(label=_("this viewpoint"))) from None
 
     async def set_steelman_message(self, steelman_id: int, message_id: int) -> None:
         async with self.sessions.begin() as session:
@@ -557,17 +567,17 @@ class DiscussionService:
     ) -> RatingOutcome:
         """Rate another member's steelman 1-5; rating again replaces the earlier rating."""
         if rating not in range(1, 6):
-            raise DiscussionError("A rating is a whole number from 1 to 5.")
+            raise DiscussionError(_("A rating is a whole number from 1 to 5."))
         now = self.clock()
         async with self.sessions.begin() as session:
             row = await session.get(Steelman, steelman_id)
             run = None if row is None else await self._run(session, row.run_id, guild_id)
             if row is None or run is None:
-                raise NotFound("That steelman does not exist on this server.")
+                raise NotFound(_("That steelman does not exist on this server."))
             if row.user_id == user_id:
-                raise NotAllowed("You cannot rate your own steelman.")
+                raise NotAllowed(_("You cannot rate your own steelman."))
             if run.status != "open" or now >= run.closes_at + VOTE_GRACE:
-                raise NotAllowed("This discussion has ended; ratings are closed.")
+                raise NotAllowed(_("This discussion has ended; ratings are closed."))
             values = {"steelman_id": steelman_id, "user_id": user_id, "rating": rating}
             if await insert_ignore(session, SteelmanRating, values):
                 return RatingOutcome(steelman_id, rating, None)
@@ -587,7 +597,7 @@ class DiscussionService:
         async with self.sessions() as session:
             run = await self._run(session, run_id, guild_id)
             if run is None:
-                raise NotFound(RUN_NOT_FOUND)
+                raise NotFound(_(RUN_NOT_FOUND))
             prompt = await self._prompt(session, run)
             stats = (
                 await session.execute(
@@ -655,7 +665,7 @@ class DiscussionService:
         async with self.sessions.begin() as session:
             run = await self._run(session, run_id, guild_id, for_update=True)
             if run is None:
-                raise NotFound(RUN_NOT_FOUND)
+                raise NotFound(_(RUN_NOT_FOUND))
             if run.status == "closed":
                 await session.refresh(run)
                 view = await self._load_view(session, run)
@@ -663,7 +673,7 @@ class DiscussionService:
                 return CloseOutcome(view, view.result, closed_now=False)
             if closed_by is not None and not (is_moderator or closed_by == run.started_by):
                 raise NotAllowed(
-                    "Only the member who started this discussion, or a moderator, can close it."
+                    _("Only the member who started this discussion, or a moderator, can close it.")
                 )
             result = await self._compute(session, run)
             stored = {**result.to_dict(), "closed_by": closed_by}
@@ -692,10 +702,10 @@ class DiscussionService:
         async with self.sessions.begin() as session:
             run = await self._run(session, run_id, guild_id, for_update=True)
             if run is None or run.status != "open":
-                raise NotFound(RUN_NOT_FOUND)
+                raise NotFound(_(RUN_NOT_FOUND))
             if not (is_moderator or closed_by == run.started_by):
                 raise NotAllowed(
-                    "Only the member who started this discussion, or a moderator, can close it."
+                    _("Only the member who started this discussion, or a moderator, can close it.")
                 )
             view = await self._load_view(session, run)
             if view.stage(now) is Stage.FINAL_VOTE:
@@ -884,6 +894,6 @@ class DiscussionService:
         ]
 
 
-_ALREADY_STEELMANNED = (
+_ALREADY_STEELMANNED = N_(
     "You already wrote a steelman for “{label}” in this discussion (one per viewpoint)."
 )

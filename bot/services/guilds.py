@@ -20,6 +20,7 @@ class GuildSettings:
     default_seconds: int
     timezone: str
     quiz_in_thread: bool = False
+    language: str = "en"  # public messages: the game screen, reveals, results, discussions
 
 
 def _view(row: Guild) -> GuildSettings:
@@ -32,6 +33,7 @@ def _view(row: Guild) -> GuildSettings:
         default_seconds=row.default_seconds,
         timezone=row.timezone,
         quiz_in_thread=bool(row.quiz_in_thread),
+        language=row.language or "en",
     )
 
 
@@ -69,6 +71,7 @@ class GuildService:
             "default_seconds",
             "timezone",
             "quiz_in_thread",
+            "language",
         }
         unknown = set(changes) - allowed
         if unknown:
@@ -96,3 +99,9 @@ class GuildService:
                 select(Guild.moderator_role_id).where(Guild.id == guild_id)
             )
             return result.scalar_one_or_none()
+
+    async def language(self, guild_id: int) -> str:
+        """The server's language ('en' until a moderator sets another)."""
+        async with self.sessions() as session:
+            result = await session.execute(select(Guild.language).where(Guild.id == guild_id))
+            return result.scalar_one_or_none() or "en"

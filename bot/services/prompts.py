@@ -7,9 +7,10 @@ fewer viewpoints can never make an open discussion's votes point nowhere.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from bot.core.items import BASE_LANGUAGE
 from db.models import DiscussionPrompt
 
 
@@ -34,6 +35,8 @@ class PromptView:
     tags: list[str]
     status: str
     viewpoints: list[ViewpointView]
+    # {language: Translation fields} as authored (see bot.core.items.Translation).
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def labels(self) -> list[str]:
@@ -61,6 +64,39 @@ def prompt_view(row: DiscussionPrompt) -> PromptView:
             )
             for v in sorted(row.viewpoints, key=lambda v: v.position)
         ],
+        translations=dict((row.data or {}).get("translations") or {}),
+    )
+
+
+def localized(view: PromptView, language: str) -> tuple[PromptView, bool]:
+    """The prompt in `language`, and whether it had that language (else it is returned
+    as it is, for the caller to mark). Viewpoints keep their positions and sources."""
+    if language == BASE_LANGUAGE:
+        return view, True
+    text = view.translations.get(language)
+    if not text:
+        return view, False
+    words = list(text.get("viewpoints") or [])
+    viewpoints = [
+        replace(
+            vp,
+            label=mine.get("label") or vp.label,
+            stance=mine.get("position") or vp.stance,
+            argument=mine.get("argument") or vp.argument,
+            held_by=mine.get("held_by") or vp.held_by,
+        )
+        if i < len(words) and (mine := words[i])
+        else vp
+        for i, vp in enumerate(view.viewpoints)
+    ]
+    return (
+        replace(
+            view,
+            question=text.get("question") or view.question,
+            context=text.get("explanation") or view.context,
+            viewpoints=viewpoints,
+        ),
+        True,
     )
 
 

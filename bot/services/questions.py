@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.items import BASE_LANGUAGE
+from bot import i18n
+from bot.core.items import BASE_LANGUAGE, DEFAULT_WHICH_FIRST_TEXT
 from db.models import SHIPPED, HiddenQuestion, PracticeItem, Question, QuestionTag
 
 FACT_KINDS = ("multiple_choice", "true_false", "short_answer", "which_first")
@@ -89,10 +90,14 @@ def localized(view: QuestionView, language: str) -> tuple[QuestionView, bool]:
     accepted = view.accepted_answers
     if text.get("accepted"):  # its own language's answer first in the reveal
         accepted = list(dict.fromkeys([*text["accepted"], *accepted]))
+    with i18n.use(language):
+        words = text.get("text") or framed_claim(view, text.get("claim"))
+        if not words and view.kind == "which_first" and view.text == DEFAULT_WHICH_FIRST_TEXT:
+            words = i18n._(DEFAULT_WHICH_FIRST_TEXT)
     return (
         replace(
             view,
-            text=text.get("text") or text.get("claim") or view.text,
+            text=words or view.text,
             choices=list(text.get("choices") or text.get("events") or view.choices)
             if view.kind != "claim_check"
             else view.choices,
@@ -102,6 +107,26 @@ def localized(view: QuestionView, language: str) -> tuple[QuestionView, bool]:
         ),
         True,
     )
+
+
+# The bank's default which-first question, shown through the catalog.
+i18n.N_("Which came first?")
+
+
+def framed_claim(view: QuestionView, claim: str | None) -> str | None:
+    """A claim check's translated claim in the catalog's framing sentence, marked as a
+    translation: the essay was written in English (the language of the caller's `use`)."""
+    if view.kind != "claim_check" or not claim:
+        return None
+    claim = claim.rstrip(" .")
+    if view.text.startswith("In paraphrase"):
+        return i18n._(
+            "In paraphrase, the essay says (translated from English): {claim}. "
+            "How does that hold up?"
+        ).format(claim=claim)
+    return i18n._(
+        "The essay says (translated from English): “{claim}”. How does that hold up?"
+    ).format(claim=claim)
 
 
 _IDENTITY = ("id", "guild_id", "slug", "status")

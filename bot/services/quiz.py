@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.clock import Clock, utcnow
 from bot.core.judge import judge
 from bot.core.scoring import PlayerResult, RankedResult, rank, streak_bonus
+from bot.i18n import _
 from bot.services.guilds import ensure_guild
 from bot.services.questions import (
     KIND_GROUPS,
@@ -83,13 +84,21 @@ class QuizOptions:
 
     def validate(self) -> QuizOptions:
         if not MIN_QUESTIONS <= self.questions <= MAX_QUESTIONS:
-            raise QuizError(f"Number of questions must be {MIN_QUESTIONS}-{MAX_QUESTIONS}.")
+            raise QuizError(
+                _("Number of questions must be {min}-{max}.").format(
+                    min=MIN_QUESTIONS, max=MAX_QUESTIONS
+                )
+            )
         if not MIN_SECONDS <= self.seconds <= MAX_SECONDS:
-            raise QuizError(f"Seconds per question must be {MIN_SECONDS}-{MAX_SECONDS}.")
+            raise QuizError(
+                _("Seconds per question must be {min}-{max}.").format(
+                    min=MIN_SECONDS, max=MAX_SECONDS
+                )
+            )
         if self.difficulty is not None and self.difficulty not in (1, 2, 3):
-            raise QuizError("Difficulty must be 1 (easy), 2 (medium) or 3 (hard).")
+            raise QuizError(_("Difficulty must be 1 (easy), 2 (medium) or 3 (hard)."))
         if self.kind not in KIND_GROUPS:
-            raise QuizError(f"Kind must be one of: {', '.join(KIND_GROUPS)}.")
+            raise QuizError(_("Kind must be one of: {kinds}.").format(kinds=", ".join(KIND_GROUPS)))
         return self
 
     def as_dict(self) -> dict[str, object]:
@@ -191,14 +200,14 @@ class Standings:
 
 def score_periods(when: datetime) -> list[str]:
     """Leaderboard buckets an answer counts toward: all time, its ISO week, its month."""
-    year, week, _ = when.isocalendar()
+    year, week, _day = when.isocalendar()
     return ["all", f"w{year}-{week:02d}", f"m{when.year}-{when.month:02d}"]
 
 
 def period_key(period: str, now: datetime) -> str:
     keys = dict(zip(("all", "week", "month"), score_periods(now), strict=True))
     if period not in keys:
-        raise QuizError("Period must be week, month or all.")
+        raise QuizError(_("Period must be week, month or all."))
     return keys[period]
 
 
@@ -271,8 +280,10 @@ class QuizService:
                 )
                 if running is not None:
                     raise QuizAlreadyRunning(
-                        "A quiz is already running in this channel. Join in, or wait for it "
-                        "to end (its starter or a moderator can end it with /quiz stop)."
+                        _(
+                            "A quiz is already running in this channel. Join in, or wait for it "
+                            "to end (its starter or a moderator can end it with /quiz stop)."
+                        )
                     )
                 if as_member and started_by is not None:
                     await check_quiz_start(session, guild_id, started_by, self.clock())
@@ -285,8 +296,10 @@ class QuizService:
                 )
                 if available == 0:
                     raise NoQuestions(
-                        "No questions match those options. Try other topics, another "
-                        "difficulty, or kind 'mixed'."
+                        _(
+                            "No questions match those options. Try other topics, another "
+                            "difficulty, or kind 'mixed'."
+                        )
                     )
                 run = QuizRun(
                     guild_id=guild_id,
@@ -308,7 +321,7 @@ class QuizService:
                 return _run_info(run)
         except IntegrityError:
             # Another process started one in the same instant: the index said no.
-            raise QuizAlreadyRunning("A quiz is already running in this channel.") from None
+            raise QuizAlreadyRunning(_("A quiz is already running in this channel.")) from None
 
     async def set_thread(self, run_id: int, thread_id: int) -> RunInfo | None:
         """The quiz is played in this thread (its channel keeps one line)."""

@@ -1,6 +1,7 @@
 """Every shipped item, and one at the schema's maximums, in every phase of the game
-screen: posted and edited through discord.py, so the fake Discord refuses any breach of
-Components V2's limits (40 components, 4,000 characters of text, labels, custom ids)."""
+screen and in both languages (Ukrainian text runs longer): posted and edited through
+discord.py, so the fake Discord refuses any breach of Components V2's limits (40
+components, 4,000 characters of text, labels, custom ids)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import i18n
 from bot.adapter.cogs.quiz import CONTROLS
-from bot.adapter.game_screen import Phase, RoundScreen, round_layout
+from bot.adapter.game_screen import Phase, RoundScreen, localize_round, round_layout
 from bot.adapter.render import NO_MENTIONS
 from bot.core.clock import ManualClock
 from bot.services.questions import QuestionView, question_view
@@ -46,6 +48,21 @@ def longest_question() -> QuestionView:
         as_of=date(2025, 9, 30),
         status="active",
     )
+
+
+def longest_ukrainian() -> QuestionView:
+    """The longest question with a Ukrainian text at every maximum too."""
+    question = longest_question()
+    uk = {
+        "text": "Ї" * 1000,
+        "choices": [f"{i}" * 76 for i in range(4)],
+        "explanation": "Є" * 1024,
+        "sources": [
+            {"title": "т" * 256, "publisher": "в" * 200, "url": "https://e.org/" + "u" * 490}
+        ]
+        * 5,
+    }
+    return QuestionView(**{**question.__dict__, "slug": "longest-uk", "translations": {"uk": uk}})
 
 
 def standings(round_id: int) -> Standings:
@@ -91,9 +108,10 @@ async def test_every_item_renders_in_every_phase_within_discord_limits(
             rows = (await session.execute(select(Question).order_by(Question.id))).scalars().all()
         questions = [question_view(row) for row in rows if row.kind != "discussion"]
         assert len(questions) >= 100
-        questions.append(longest_question())
+        questions += [longest_question(), longest_ukrainian()]
         target = bot.get_partial_messageable(channel.id, guild_id=guild.id)
-        for number, question in enumerate(questions, start=1):
+        cases = [(language, q) for language in ("en", "uk") for q in questions]
+        for number, (language, question) in enumerate(cases, start=1):
             rnd = RoundInfo(
                 round_id=number,
                 run_id=1,
@@ -105,13 +123,15 @@ async def test_every_item_renders_in_every_phase_within_discord_limits(
                 deadline_at=clock() + timedelta(seconds=20),
             )
             first, *later = screens(rnd, clock)
-            message = await target.send(
-                view=round_layout(first, CONTROLS), allowed_mentions=NO_MENTIONS
-            )
-            for screen in later:
-                await message.edit(
-                    view=round_layout(screen, CONTROLS), allowed_mentions=NO_MENTIONS
+            with i18n.use(language):
+                shown = localize_round(rnd)[0].shown_choices
+                message = await target.send(
+                    view=round_layout(first, CONTROLS), allowed_mentions=NO_MENTIONS
                 )
+                for screen in later:
+                    await message.edit(
+                        view=round_layout(screen, CONTROLS), allowed_mentions=NO_MENTIONS
+                    )
             posted = fake.message(message.id)
             assert len(posted.edits) == len(later), question.slug
             # Never a bare letter: the buttons carry the choices' own text.
@@ -120,8 +140,11 @@ async def test_every_item_renders_in_every_phase_within_discord_limits(
                     c.get("label") for c in _walk(version["components"]) if c.get("type") == 2
                 ]
                 if question.kind != "short_answer":
-                    assert labels == [c[:79] + "…" if len(c) > 80 else c for c in rnd.shown_choices]
+                    assert labels == [c[:79] + "…" if len(c) > 80 else c for c in shown]
             assert not BARE_LETTER.search(posted.text), (question.slug, posted.text)
+            # Every shipped item speaks Ukrainian; one that does not is marked.
+            marked = "(лише англійською)" in posted.text
+            assert marked == (language == "uk" and question.slug == "longest"), question.slug
     fake.assert_no_rejections()
 
 

@@ -104,6 +104,7 @@ class Member:
     extra_permissions: int = 0
     nick: str | None = None
     joined_at: str = field(default_factory=now_iso)
+    locale: str = "en-US"  # the member's own Discord language (sent as `locale`)
 
     @property
     def id(self) -> int:

@@ -341,11 +341,13 @@ class FakeDiscord:
         roles: Iterable[Role] = (),
         nick: str | None = None,
         user: User | None = None,
+        locale: str = "en-US",
     ) -> Member:
-        """A member; ``permissions`` adds to what @everyone and ``roles`` grant."""
+        """A member; ``permissions`` adds to what @everyone and ``roles`` grant;
+        ``locale`` is the member's Discord language, sent with each interaction."""
         user = user or User(self.snowflakes.next(), name)
         self.users[user.id] = user
-        member = Member(user, guild, list(roles), permissions, nick)
+        member = Member(user, guild, list(roles), permissions, nick, locale=locale)
         guild.members[user.id] = member
 
         def payload() -> dict[str, Any]:
@@ -924,7 +926,7 @@ class FakeDiscord:
             "token": token,
             "version": 1,
             "app_permissions": str(guild.bot_permissions),
-            "locale": "en-US",
+            "locale": member.locale,
             "guild_locale": guild.locale,
             "entitlements": [],
             "entitlement_sku_ids": [],

@@ -8,11 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.adapter import render
+from bot.adapter.language import remember as remember_language
 from bot.adapter.limits import clip
 from bot.adapter.permissions import ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
 from bot.core.quotas import BY_NAME, LIMITS, Limits, QuotaExceeded, describe
+from bot.i18n import _
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -54,6 +57,13 @@ def help_embed(tree: app_commands.CommandTree[QuizBot], *, moderator: bool) -> d
     )
 
 
+# Each language by its own name, the same in every client language.
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="Українська", value="uk"),
+]
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ConfigCog(
@@ -85,6 +95,27 @@ class ConfigCog(
             if role
             else "Moderator role cleared: only members with Manage Server are moderators now."
         )
+        await reply(interaction, text)
+
+    @app_commands.command(name="language", description="The server's language")
+    @app_commands.describe(
+        language="Public messages (quizzes, results, discussions) are in this language"
+    )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language_(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        assert interaction.guild_id is not None
+        await self.bot.services.guilds.update(
+            interaction.guild_id, interaction.user.id, language=language.value
+        )
+        remember_language(self.bot.services, interaction.guild_id, language.value)
+        with i18n.use(language.value):  # said in the language just chosen
+            text = _(
+                "The server's language is now **{language}**: quizzes, results and "
+                "discussions from now on. Private replies follow each member's own Discord "
+                "language where the bot speaks it."
+            ).format(language=language.name)
         await reply(interaction, text)
 
     @app_commands.command(name="quiz", description="Quiz rules for this server")

@@ -8,6 +8,7 @@ import io
 import logging
 import re
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,15 +16,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.adapter import render
+from bot.adapter.language import Localized, guild_language, public
 from bot.adapter.limits import clip
 from bot.adapter.permissions import is_moderator, posting_refusal
 from bot.adapter.replies import reply
-from bot.core.discussion_result import Phase, Stage
+from bot.core.discussion_result import DiscussionResult, Phase, Stage
 from bot.core.quotas import QuotaExceeded
+from bot.i18n import N_, _
 from bot.services.charts import draw_result_chart, result_text
 from bot.services.discussions import DiscussionError, DiscussionView, VoteStatus
 from bot.services.leases import DISCUSSION
+from bot.services.prompts import localized as localized_prompt
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -37,17 +42,37 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
 
 
+def localized_result(result: DiscussionResult, view: DiscussionView) -> DiscussionResult:
+    """The result with its viewpoints named in the current language."""
+    options = tuple(
+        replace(
+            o,
+            label=_("Undecided")
+            if o.position is None
+            else render.label_of(view, view.prompt.viewpoints[o.position].label)
+            if o.position < len(view.prompt.viewpoints)
+            else o.label,
+        )
+        for o in result.options
+    )
+    return replace(result, options=options)
+
+
 def discussion_view(view: DiscussionView) -> discord.ui.View:
+    """The vote buttons, in the current language (the server's: the message is public)."""
     buttons = discord.ui.View(timeout=None)
-    for vp in view.prompt.viewpoints:
+    prompt, _had = localized_prompt(view.prompt, i18n.current())
+    for vp in prompt.viewpoints:
         buttons.add_item(VoteButton(view.run_id, str(vp.position), clip(vp.label, 80)))
-    buttons.add_item(VoteButton(view.run_id, "u", "Undecided"))
+    buttons.add_item(VoteButton(view.run_id, "u", _("Undecided")))
     buttons.add_item(SteelmanButton(view.run_id))
     return buttons
 
 
 class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"disc:(?P<run>\d+):(?P<pos>\d|u)"
+    Localized,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"disc:(?P<run>\d+):(?P<pos>\d|u)",
 ):
     """One stance; the same buttons serve the opening and the final vote."""
 
@@ -69,18 +94,19 @@ class VoteButton(
         service = bot.services.discussions
         view = await service.get(self.run_id, guild_id=interaction.guild_id)
         if view is None:
-            await reply(interaction, "This discussion does not exist on this server.")
+            await reply(interaction, _("This discussion does not exist on this server."))
             return
         stage = view.stage(bot.services.clock())
         if stage is Stage.DISCUSSING:
             await reply(
                 interaction,
-                f"The opening vote has closed. The final vote opens "
-                f"{render.relative(view.windows.after_opens)}.",
+                _("The opening vote has closed. The final vote opens {when}.").format(
+                    when=render.relative(view.windows.after_opens)
+                ),
             )
             return
         if stage is Stage.ENDED:
-            await reply(interaction, "This discussion has ended.")
+            await reply(interaction, _("This discussion has ended."))
             return
         phase = Phase.BEFORE if stage is Stage.OPENING_VOTE else Phase.AFTER
         position = None if self.pos == "u" else int(self.pos)
@@ -91,27 +117,44 @@ class VoteButton(
         except DiscussionError as error:
             await reply(interaction, str(error))
             return
-        label = "Undecided" if position is None else view.prompt.viewpoints[position].label
-        which = "opening" if phase is Phase.BEFORE else "final"
+        label = clip(
+            _("Undecided")
+            if position is None
+            else render.label_of(view, view.prompt.viewpoints[position].label),
+            80,
+        )
+        opening = phase is Phase.BEFORE
         text = {
-            VoteStatus.RECORDED: f"Your {which} vote: **{clip(label, 80)}**. It stays private "
-            "until the end.",
-            VoteStatus.CHANGED: f"Changed your {which} vote to **{clip(label, 80)}**.",
-            VoteStatus.UNCHANGED: f"Your {which} vote is already **{clip(label, 80)}**.",
-        }.get(outcome.status, "That vote is not open.")
+            VoteStatus.RECORDED: (
+                _("Your opening vote: **{label}**. It stays private until the end.")
+                if opening
+                else _("Your final vote: **{label}**. It stays private until the end.")
+            ),
+            VoteStatus.CHANGED: (
+                _("Changed your opening vote to **{label}**.")
+                if opening
+                else _("Changed your final vote to **{label}**.")
+            ),
+            VoteStatus.UNCHANGED: (
+                _("Your opening vote is already **{label}**.")
+                if opening
+                else _("Your final vote is already **{label}**.")
+            ),
+        }.get(outcome.status, _("That vote is not open.")).format(label=label)
         await reply(interaction, text)
 
 
-class SteelmanModal(discord.ui.Modal, title="Steelman"):
+class SteelmanModal(Localized, discord.ui.Modal, title="Steelman"):
     case: discord.ui.TextInput[SteelmanModal] = discord.ui.TextInput(
-        label="The strongest case for it",
+        label=N_("The strongest case for it"),
         style=discord.TextStyle.paragraph,
         min_length=50,
         max_length=1000,
     )
 
     def __init__(self, run_id: int, position: int, label: str) -> None:
-        super().__init__(title=clip(f"Steelman: {label}", 45), timeout=1800)
+        super().__init__(title=clip(_("Steelman: {label}").format(label=label), 45), timeout=1800)
+        self.case._underlying.label = _("The strongest case for it")
         self.run_id, self.position = run_id, position
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -128,25 +171,29 @@ class SteelmanModal(discord.ui.Modal, title="Steelman"):
         except DiscussionError as error:
             await reply(interaction, str(error))
             return
-        await reply(interaction, "Thank you: your steelman is posted in the thread for rating.")
+        await reply(interaction, _("Thank you: your steelman is posted in the thread for rating."))
         view = await service.get(self.run_id, guild_id=interaction.guild_id)
         target_id = (view.thread_id or view.channel_id) if view else None
-        if target_id is None:
+        if view is None or target_id is None:
             return
+        with public(interaction):
+            embed = render.steelman_embed(steel, view)
         message = await bot.get_partial_messageable(target_id).send(
-            embed=render.steelman_embed(steel),
+            embed=embed,
             view=rating_view(steel.id),
             allowed_mentions=render.NO_MENTIONS,
         )
         await service.set_steelman_message(steel.id, message.id)
 
 
-class SteelmanSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"discsteel:(?P<run>\d+)"):
+class SteelmanSelect(
+    Localized, discord.ui.DynamicItem[discord.ui.Select], template=r"discsteel:(?P<run>\d+)"
+):
     def __init__(self, run_id: int, options: list[discord.SelectOption]) -> None:
         super().__init__(
             discord.ui.Select(
                 custom_id=f"discsteel:{run_id}",
-                placeholder="Which viewpoint will you make the case for?",
+                placeholder=_("Which viewpoint will you make the case for?"),
                 options=options,
             )
         )
@@ -166,12 +213,12 @@ class SteelmanSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"discs
 
 
 class SteelmanButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"disc:(?P<run>\d+):steel"
+    Localized, discord.ui.DynamicItem[discord.ui.Button], template=r"disc:(?P<run>\d+):steel"
 ):
     def __init__(self, run_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Write a steelman",
+                label=_("Write a steelman"),
                 emoji="✍️",
                 style=discord.ButtonStyle.success,
                 custom_id=f"disc:{run_id}:steel",
@@ -189,30 +236,35 @@ class SteelmanButton(
         service = _bot(interaction).services.discussions
         view = await service.get(self.run_id, guild_id=interaction.guild_id)
         if view is None or view.status != "open":
-            await reply(interaction, "This discussion has ended.")
+            await reply(interaction, _("This discussion has ended."))
             return
         mine = await service.my_votes(
             self.run_id, interaction.user.id, guild_id=interaction.guild_id or 0
         )
         if not mine.before_voted:
-            await reply(interaction, "Vote first: a steelman argues for a view you did not pick.")
+            await reply(
+                interaction, _("Vote first: a steelman argues for a view you did not pick.")
+            )
             return
+        prompt, _had = localized_prompt(view.prompt, i18n.current())
         options = [
             discord.SelectOption(label=clip(vp.label, 100), value=str(vp.position))
-            for vp in view.prompt.viewpoints
+            for vp in prompt.viewpoints
             if vp.position != mine.before
         ]
         picker = discord.ui.View(timeout=None)
         picker.add_item(SteelmanSelect(self.run_id, options))
         await interaction.response.send_message(
-            "Make the strongest case for a viewpoint you did not pick:",
+            _("Make the strongest case for a viewpoint you did not pick:"),
             view=picker,
             ephemeral=True,
         )
 
 
 class RateButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"discrate:(?P<steel>\d+):(?P<n>[1-5])"
+    Localized,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"discrate:(?P<steel>\d+):(?P<n>[1-5])",
 ):
     def __init__(self, steelman_id: int, rating: int) -> None:
         super().__init__(
@@ -239,7 +291,9 @@ class RateButton(
         except DiscussionError as error:
             await reply(interaction, str(error))
             return
-        await reply(interaction, f"You rated this steelman {self.rating}/5.")
+        await reply(
+            interaction, _("You rated this steelman {rating}/5.").format(rating=self.rating)
+        )
 
 
 def rating_view(steelman_id: int) -> discord.ui.View:
@@ -317,10 +371,14 @@ class DiscussCog(
         if not await self.bot.services.discussions.claim_final_vote_notice(view.run_id):
             return  # announced by another process, or by /discuss close
         target = view.thread_id or view.channel_id
+        with i18n.use(await guild_language(self.bot.services, view.guild_id)):
+            text = _(
+                "**The final vote is open** until {when}: where do you stand now? "
+                "Use the buttons on the discussion message."
+            ).format(when=render.relative(view.closes_at))
         with contextlib.suppress(discord.HTTPException):
             await self.bot.get_partial_messageable(target).send(
-                f"**The final vote is open** until {render.relative(view.closes_at)}: "
-                "where do you stand now? Use the buttons on the discussion message.",
+                text,
                 allowed_mentions=render.NO_MENTIONS,
             )
 
@@ -337,11 +395,14 @@ class DiscussCog(
         if not outcome.closed_now:
             return
         view = outcome.discussion
-        png = await draw_result_chart(outcome.result, view.prompt.question)
-        best = await service.best_steelmen(run_id, 3, guild_id=view.guild_id)
-        embed = render.discussion_result_embed(
-            view, outcome.result, result_text(outcome.result), best
-        )
+        language = await guild_language(self.bot.services, view.guild_id)
+        with i18n.use(language):
+            prompt, _had = localized_prompt(view.prompt, language)
+            result = localized_result(outcome.result, view)
+            png = await draw_result_chart(result, prompt.question)
+            best = await service.best_steelmen(run_id, 3, guild_id=view.guild_id)
+            embed = render.discussion_result_embed(view, result, result_text(result), best)
+            ended = render.discussion_embed(view, self.bot.services.clock(), ended=True)
         channel = self.bot.get_partial_messageable(view.channel_id, guild_id=view.guild_id)
         await channel.send(
             embed=embed,
@@ -350,7 +411,6 @@ class DiscussCog(
         )
         if view.message_id:
             # The buttons go, and the vote schedule gives way to "ended".
-            ended = render.discussion_embed(view, self.bot.services.clock(), ended=True)
             with contextlib.suppress(discord.HTTPException):
                 await channel.get_partial_message(view.message_id).edit(embed=ended, view=None)
 
@@ -366,7 +426,7 @@ class DiscussCog(
         hours: app_commands.Range[float, 0.25, 168.0] = 24.0,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        if refusal := posting_refusal(interaction, "a discussion"):
+        if refusal := posting_refusal(interaction, _("a discussion")):
             await reply(interaction, refusal)
             return
         prompt_id = int(prompt) if prompt and prompt.isdigit() else None
@@ -375,7 +435,7 @@ class DiscussCog(
                 interaction.guild_id, prompt, 1
             )
             if not choices:
-                await reply(interaction, "No discussion prompt matches that; pick a suggestion.")
+                await reply(interaction, _("No discussion prompt matches that; pick a suggestion."))
                 return
             prompt_id = choices[0].id
         try:
@@ -390,18 +450,21 @@ class DiscussCog(
         except (DiscussionError, QuotaExceeded) as error:
             await reply(interaction, str(error))
             return
+        with public(interaction):
+            embed = render.discussion_embed(view, self.bot.services.clock())
+            buttons = discussion_view(view)
+            prompt, _had = localized_prompt(view.prompt, i18n.current())
+            guidelines = _(render.GUIDELINES)
         await interaction.response.send_message(
-            embed=render.discussion_embed(view, self.bot.services.clock()),
-            view=discussion_view(view),
-            allowed_mentions=render.NO_MENTIONS,
+            embed=embed, view=buttons, allowed_mentions=render.NO_MENTIONS
         )
         message = await interaction.original_response()
         thread_id = None
         try:
             thread = await message.create_thread(
-                name=clip(view.prompt.question, 100), auto_archive_duration=1440
+                name=clip(prompt.question, 100), auto_archive_duration=1440
             )
-            await thread.send(render.GUIDELINES, allowed_mentions=render.NO_MENTIONS)
+            await thread.send(guidelines, allowed_mentions=render.NO_MENTIONS)
             thread_id = thread.id
         except discord.HTTPException:
             log.warning("could not open a thread for discussion %s", view.run_id)
@@ -426,7 +489,7 @@ class DiscussCog(
     async def close(self, interaction: discord.Interaction, skip_final_vote: bool = False) -> None:
         view = await self._open_here(interaction)
         if view is None:
-            await reply(interaction, "No discussion is open in this channel.")
+            await reply(interaction, _("No discussion is open in this channel."))
             return
         moderator = await is_moderator(interaction, self.bot.services)
         service = self.bot.services.discussions
@@ -439,15 +502,17 @@ class DiscussCog(
                     is_moderator=moderator,
                 )
                 if final is not None:
+                    with public(interaction):
+                        text = _(
+                            "**The final vote is open** until {when}; the result follows."
+                        ).format(when=render.relative(final.closes_at))
                     await interaction.response.send_message(
-                        f"**The final vote is open** until {render.relative(final.closes_at)}; "
-                        "the result follows.",
-                        allowed_mentions=render.NO_MENTIONS,
+                        text, allowed_mentions=render.NO_MENTIONS
                     )
                     return
-            await interaction.response.send_message(
-                "Closing the discussion; the result follows.", allowed_mentions=render.NO_MENTIONS
-            )
+            with public(interaction):
+                text = _("Closing the discussion; the result follows.")
+            await interaction.response.send_message(text, allowed_mentions=render.NO_MENTIONS)
             await self.close_and_post(
                 view.run_id,
                 interaction.user.id,
@@ -462,19 +527,19 @@ class DiscussCog(
         assert interaction.guild_id is not None
         rows = await self.bot.services.discussions.list(interaction.guild_id, 15)
         if not rows:
-            await reply(interaction, "No discussions yet. Start one with /discuss start.")
+            await reply(interaction, _("No discussions yet. Start one with /discuss start."))
             return
         lines = []
         for row in rows:
             where = f"<#{row.thread_id or row.channel_id}>"
             if row.status == "open":
-                state = f"open, ends {render.relative(row.closes_at)}"
+                state = _("open, ends {when}").format(when=render.relative(row.closes_at))
             else:
                 gain = row.result.gain_sentence() if row.result else ""
-                state = f"closed · {clip(gain, 120)}"
+                state = _("closed · {result}").format(result=clip(gain, 120))
             lines.append(f"• **{clip(row.question, 120)}** — {state} · {where}")
         embed = discord.Embed(
-            title="Discussions",
+            title=_("Discussions"),
             description=clip("\n".join(lines), 4096),
             colour=discord.Colour.dark_teal(),
         )

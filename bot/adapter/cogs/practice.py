@@ -7,6 +7,7 @@ practice session needs no memory in the bot and survives restarts.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,7 +15,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
+from bot.adapter.game_screen import localize_question
+from bot.adapter.language import Localized
 from bot.adapter.limits import clip
+from bot.i18n import N_, _
 from bot.services.practice import PracticeQuestion
 
 if TYPE_CHECKING:
@@ -54,7 +58,7 @@ def shown_ref(pq: PracticeQuestion) -> str:
 
 
 def parse_ref(ref: str) -> tuple[int, int | None]:
-    question, _, revision = ref.partition(".")
+    question, _sep, revision = ref.partition(".")
     return int(question), int(revision) if revision else None
 
 
@@ -71,13 +75,15 @@ async def show_next(interaction: discord.Interaction, recent: list[int], *, edit
         interaction.guild_id, interaction.user.id, recent
     )
     if pq is None:
-        text = "There are no questions to practise on this server yet."
+        text = _("There are no questions to practise on this server yet.")
         if edit:
             await interaction.response.edit_message(content=text, embed=None, view=None)
         else:
             await interaction.response.send_message(text, ephemeral=True)
         return
-    embed = render.practice_embed(pq.question, pq.shown_choices, pq.reason)
+    question, had = localize_question(pq.question)  # ephemeral: the member's language
+    pq = replace(pq, question=question)
+    embed = render.practice_embed(pq.question, pq.shown_choices, pq.reason, other_language=not had)
     view = practice_view(pq, recent)
     if edit:
         await interaction.response.edit_message(content=None, embed=embed, view=view)
@@ -108,16 +114,18 @@ async def record(
     )
     if result is None:
         await interaction.response.edit_message(
-            content="That question is no longer available.", embed=None, view=next_view(trail)
+            content=_("That question is no longer available."), embed=None, view=next_view(trail)
         )
         return
+    question, _had = localize_question(result.question)
     await interaction.response.edit_message(
-        embed=render.practice_result_embed(result.question, result.correct, result.due_in_days),
+        embed=render.practice_result_embed(question, result.correct, result.due_in_days),
         view=next_view(trail),
     )
 
 
 class PracticeButton(
+    Localized,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"prac:(?P<q>\d+(?:\.\d+)?):(?P<c>\d):(?P<trail>[\d,]*)",
 ):
@@ -141,13 +149,14 @@ class PracticeButton(
         await record(interaction, self.ref, self.trail, choice=self.choice, text=None)
 
 
-class PracticeModal(discord.ui.Modal, title="Your answer"):
+class PracticeModal(Localized, discord.ui.Modal, title="Your answer"):
     answer: discord.ui.TextInput[PracticeModal] = discord.ui.TextInput(
-        label="Answer", max_length=200
+        label=N_("Answer"), max_length=200
     )
 
     def __init__(self, ref: str, trail: str) -> None:
-        super().__init__(timeout=900)
+        super().__init__(title=_("Your answer"), timeout=900)
+        self.answer._underlying.label = _("Answer")
         self.ref, self.trail = ref, trail
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -155,13 +164,14 @@ class PracticeModal(discord.ui.Modal, title="Your answer"):
 
 
 class PracticeTextButton(
+    Localized,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"prac:(?P<q>\d+(?:\.\d+)?):t:(?P<trail>[\d,]*)",
 ):
     def __init__(self, ref: str, trail: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Answer",
+                label=_("Answer"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"prac:{ref}:t:{trail}",
             )
@@ -179,12 +189,12 @@ class PracticeTextButton(
 
 
 class PracticeNextButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"pracnext:(?P<trail>[\d,]*)"
+    Localized, discord.ui.DynamicItem[discord.ui.Button], template=r"pracnext:(?P<trail>[\d,]*)"
 ):
     def __init__(self, trail: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Next question",
+                label=_("Next question"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"pracnext:{trail}",
             )

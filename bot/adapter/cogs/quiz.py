@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,8 +15,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.adapter import game_screen, render
 from bot.adapter.game_screen import Phase, Picture, RoundScreen
+from bot.adapter.language import Localized, guild_language, public
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator, posting_refusal
 from bot.adapter.pictures import (
@@ -27,7 +30,8 @@ from bot.adapter.pictures import (
 )
 from bot.adapter.replies import reply
 from bot.adapter.transient import is_transient_discord
-from bot.services.questions import known_tags, tag_suggestions
+from bot.i18n import N_, _, ngettext
+from bot.services.questions import QuestionView, known_tags, tag_suggestions
 from bot.services.quiz import (
     AnswerStatus,
     QuizOptions,
@@ -50,15 +54,33 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
 
 def answer_feedback(status: AnswerStatus, given: str | None) -> str:
     """The private reply to an answer; `given` is the choice's text or the typed answer."""
-    named = f"**{discord.utils.escape_markdown(clip(given, 100))}**" if given else "your answer"
+    named = f"**{discord.utils.escape_markdown(clip(given, 100))}**" if given else None
+    if status is AnswerStatus.ACCEPTED:
+        return (
+            (
+                _("Your answer {answer} is in.").format(answer=named)
+                if named
+                else _("Your answer is in.")
+            )
+            + " "
+            + _("The answer is revealed when the question closes.")
+        )
+    if status is AnswerStatus.CHANGED:
+        return (
+            (_("Changed to {answer}.").format(answer=named) if named else _("Answer changed."))
+            + " "
+            + _("That was your one change: it is final now.")
+        )
+    if status is AnswerStatus.DUPLICATE:
+        return (
+            _("You already answered {answer}; that answer stands.").format(answer=named)
+            if named
+            else _("You already answered; that answer stands.")
+        )
     return {
-        AnswerStatus.ACCEPTED: f"Your answer {named} is in. "
-        "The answer is revealed when the question closes.",
-        AnswerStatus.CHANGED: f"Changed to {named}. That was your one change: it is final now.",
-        AnswerStatus.DUPLICATE: f"You already answered {named}; that answer stands.",
-        AnswerStatus.LATE: "Too late: this question has closed.",
-        AnswerStatus.ENDED: "This quiz has ended. Start a new one with /quiz start.",
-        AnswerStatus.UNKNOWN: "This quiz has ended (or this button is no longer valid).",
+        AnswerStatus.LATE: _("Too late: this question has closed."),
+        AnswerStatus.ENDED: _("This quiz has ended. Start a new one with /quiz start."),
+        AnswerStatus.UNKNOWN: _("This quiz has ended (or this button is no longer valid)."),
     }[status]
 
 
@@ -93,7 +115,9 @@ async def submit_answer(
 
 
 class AnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<round>\d+):(?P<choice>\d)"
+    Localized,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"quiz:(?P<round>\d+):(?P<choice>\d)",
 ):
     """One answer button; works on messages from before a restart too."""
 
@@ -147,15 +171,19 @@ def _walk(component: object) -> list[object]:
     return found
 
 
-class TextAnswerModal(discord.ui.Modal, title="Your answer"):
+class TextAnswerModal(Localized, discord.ui.Modal, title="Your answer"):
     answer: discord.ui.TextInput[TextAnswerModal] = discord.ui.TextInput(
-        label="Answer", max_length=200, placeholder="Type your answer"
+        label=N_("Answer"), max_length=200, placeholder=N_("Type your answer")
     )
 
     def __init__(self, round_id: int, user_id: int) -> None:
         # One id per member: discord.py files an open modal under its custom_id alone,
         # so with one id per round the second member's form replaced the first one's.
-        super().__init__(custom_id=f"quiztext:{round_id}:{user_id}", timeout=600)
+        super().__init__(
+            title=_("Your answer"), custom_id=f"quiztext:{round_id}:{user_id}", timeout=600
+        )
+        self.answer._underlying.label = _("Answer")
+        self.answer.placeholder = _("Type your answer")
         self.round_id = round_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -163,12 +191,12 @@ class TextAnswerModal(discord.ui.Modal, title="Your answer"):
 
 
 class TextAnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<round>\d+):text"
+    Localized, discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<round>\d+):text"
 ):
     def __init__(self, round_id: int, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Answer",
+                label=_("Answer"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"quiz:{round_id}:text",
                 disabled=disabled,
@@ -190,13 +218,15 @@ class TextAnswerButton(
         await interaction.response.send_modal(TextAnswerModal(self.round_id, interaction.user.id))
 
 
-class MyResultButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quizme:(?P<round>\d+)"):
+class MyResultButton(
+    Localized, discord.ui.DynamicItem[discord.ui.Button], template=r"quizme:(?P<round>\d+)"
+):
     """After a reveal: the member's own result, privately."""
 
     def __init__(self, round_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="My result",
+                label=_("My result"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"quizme:{round_id}",
             )
@@ -225,6 +255,19 @@ CONTROLS = game_screen.Controls(
 )
 
 
+def _in_run_language(
+    method: Callable[..., Awaitable[Any]],
+) -> Callable[..., Awaitable[Any]]:
+    """A presenter method posting publicly: it speaks the run's server's language."""
+
+    @functools.wraps(method)
+    async def speaking(self: DiscordQuizPresenter, run: RunInfo, *args: Any, **kw: Any) -> Any:
+        with i18n.use(await self.language(run)):
+            return await method(self, run, *args, **kw)
+
+    return speaking
+
+
 @dataclass
 class _Shown:
     """What a round's message shows, kept to edit it and to answer "My result"."""
@@ -246,7 +289,20 @@ class DiscordQuizPresenter:
         self.bot = bot
         self.rounds: OrderedDict[int, _Shown] = OrderedDict()
         # Rounds revealed before a restart: (standings, the answer's text).
-        self.earlier: OrderedDict[int, tuple[Standings | None, str]] = OrderedDict()
+        self.earlier: OrderedDict[int, tuple[Standings | None, QuestionView]] = OrderedDict()
+        # Each run's public language (its server's), read once per run.
+        self.languages: OrderedDict[int, str] = OrderedDict()
+
+    async def language(self, run: RunInfo) -> str:
+        """The language of a run's public posts: its server's, read when the run first
+        shows something (a change of /config language applies from the next quiz)."""
+        found = self.languages.get(run.run_id)
+        if found is None:
+            found = await guild_language(self.bot.services, run.guild_id)
+            self.languages[run.run_id] = found
+            while len(self.languages) > self.KEEP_ROUNDS:
+                self.languages.popitem(last=False)
+        return found
 
     def _channel(self, run: RunInfo) -> discord.PartialMessageable:
         """Where the questions go: the quiz's thread, if it has one."""
@@ -295,6 +351,7 @@ class DiscordQuizPresenter:
         # Other errors reach the runner, which retries the passing ones (5xx, 429).
         return True
 
+    @_in_run_language
     async def show_round(self, run: RunInfo, rnd: RoundInfo) -> int | None:
         """Post the question with its answers locked (a live quiz's get-ready beat);
         a question of the day opens at once."""
@@ -311,6 +368,7 @@ class DiscordQuizPresenter:
         prefetch(rnd.question)  # the reveal's picture, drawn while members answer
         return message.id
 
+    @_in_run_language
     async def open_answers(self, run: RunInfo, rnd: RoundInfo) -> None:
         """The get-ready beat is over: unlock the buttons; the countdown is the deadline."""
         shown = self.rounds.get(rnd.round_id)
@@ -326,6 +384,7 @@ class DiscordQuizPresenter:
             message_id = message.id
         self._remember(_Shown(run, replace(rnd, message_id=message_id)))
 
+    @_in_run_language
     async def show_reveal(self, run: RunInfo, reveal: Reveal, *, stopped: bool = False) -> None:
         """The reveal replaces the question's buttons in the same message."""
         rnd = reveal.round
@@ -358,6 +417,7 @@ class DiscordQuizPresenter:
                 allowed_mentions=render.NO_MENTIONS,
             )
 
+    @_in_run_language
     async def show_results(self, run: RunInfo, results: Results) -> None:
         # A stopped quiz still reveals the question that was open, and locks its buttons.
         for shown in [s for s in self.rounds.values() if s.run.run_id == run.run_id]:
@@ -385,7 +445,9 @@ class DiscordQuizPresenter:
             thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
             assert isinstance(thread, discord.Thread)
             await thread.send(
-                f"Quiz over: the results are in <#{run.channel_id}>.",
+                _("Quiz over: the results are in {channel}.").format(
+                    channel=f"<#{run.channel_id}>"
+                ),
                 allowed_mentions=render.NO_MENTIONS,
             )
             await thread.edit(archived=True)
@@ -397,24 +459,32 @@ class DiscordQuizPresenter:
         before a restart costs one read of its standings, then it is remembered too."""
         shown = self.rounds.get(round_id)
         if shown is not None and shown.reveal is not None:
-            answer = game_screen.answer_text(shown.reveal)
+            answer = game_screen.answer_text(game_screen.localize_reveal(shown.reveal))
             return game_screen.my_result_text(shown.standings, user_id, answer)
         found = self.earlier.get(round_id)
         if found is None:
             rnd = await self.bot.services.quiz.get_round(round_id)
             if rnd is None or not rnd.closed:
-                return "This question has not been revealed yet."
-            found = (await self.bot.services.quiz.standings(round_id), rnd.question.correct_text)
+                return _("This question has not been revealed yet.")
+            found = (await self.bot.services.quiz.standings(round_id), rnd.question)
             self.earlier[round_id] = found
             while len(self.earlier) > self.KEEP_ROUNDS:
                 self.earlier.popitem(last=False)
-        return game_screen.my_result_text(found[0], user_id, found[1])
+        answer = game_screen.correct_text(found[1])
+        return game_screen.my_result_text(found[0], user_id, answer)
 
+    @_in_run_language
     async def show_failure(self, run: RunInfo, results: Results | None) -> None:
         await self._channel(run).send(
-            "This quiz had to stop because of a problem on our side (it has been logged). "
-            "The answers given so far are kept"
-            + (" and the results follow." if results is not None else "."),
+            _(
+                "This quiz had to stop because of a problem on our side (it has been logged). "
+                "The answers given so far are kept and the results follow."
+            )
+            if results is not None
+            else _(
+                "This quiz had to stop because of a problem on our side (it has been logged). "
+                "The answers given so far are kept."
+            ),
             embed=render.results_embed(run, results)
             if results is not None
             else discord.utils.MISSING,
@@ -447,7 +517,12 @@ async def start_thread(
         return run, None  # a thread already (or a channel without threads): play here
     try:
         thread = await channel.create_thread(
-            name=f"Quiz · {run.question_count} question(s)",
+            name=clip(
+                ngettext("Quiz · {n} question", "Quiz · {n} questions", run.question_count).format(
+                    n=run.question_count
+                ),
+                100,
+            ),
             type=discord.ChannelType.public_thread,
             auto_archive_duration=60,
         )
@@ -461,7 +536,20 @@ async def start_thread(
 
 def _no_such_topics(unknown: Sequence[str]) -> str:
     named = ", ".join(f"“{discord.utils.escape_markdown(clip(t, 40))}”" for t in unknown[:5])
-    return f"No questions here carry the topic {named}."
+    return _("No questions here carry the topic {topics}.").format(topics=named)
+
+
+def quiz_intro(questions: int, seconds: int, tags: Sequence[str]) -> str:
+    """The public line a quiz starts with."""
+    count = ngettext(
+        "{n} question, {seconds} s each.", "{n} questions, {seconds} s each.", questions
+    ).format(n=questions, seconds=seconds)
+    title = (
+        _("**Quiz starting on {topics}!**").format(topics=clip(", ".join(tags), 200))
+        if tags
+        else _("**Quiz starting!**")
+    )
+    return f"{title} {count} " + _("Answer with the buttons; faster right answers score more.")
 
 
 def parse_topics(text: str | None) -> tuple[str, ...]:
@@ -499,7 +587,7 @@ class QuizCog(
         thread: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        if refusal := posting_refusal(interaction, "a quiz"):
+        if refusal := posting_refusal(interaction, _("a quiz")):
             await reply(interaction, refusal)
             return
         settings = await self.bot.services.guilds.get(interaction.guild_id)
@@ -510,7 +598,7 @@ class QuizCog(
             known = await known_tags(session, interaction.guild_id, asked)
         unknown = [t for t in asked if t not in known]
         if unknown and not known:
-            await reply(interaction, f"{_no_such_topics(unknown)} Pick one as you type.")
+            await reply(interaction, _no_such_topics(unknown) + " " + _("Pick one as you type."))
             return
         options = QuizOptions(
             questions=questions or settings.default_questions,
@@ -526,23 +614,22 @@ class QuizCog(
             options,
             as_member=True,
         )
-        note = f" on {', '.join(options.tags)}" if options.tags else ""
-        intro = (
-            f"**Quiz starting{clip(note, 200)}!** {run.question_count} question(s), "
-            f"{run.seconds} s each. Answer with the buttons; faster right answers score more."
-        )
+        with public(interaction):
+            intro = quiz_intro(run.question_count, run.seconds, options.tags)
         await interaction.response.send_message(intro, allowed_mentions=render.NO_MENTIONS)
         if unknown:
             await interaction.followup.send(
-                f"{_no_such_topics(unknown)} The quiz runs on the others.",
+                _no_such_topics(unknown) + " " + _("The quiz runs on the others."),
                 ephemeral=True,
                 allowed_mentions=render.NO_MENTIONS,
             )
         if in_thread:
-            run, thread = await start_thread(self.bot, run, intro)
+            with public(interaction):
+                run, thread = await start_thread(self.bot, run, intro)
+                progress = _("Quiz in progress → {thread}")
             if thread is not None:
                 await interaction.edit_original_response(
-                    content=f"Quiz in progress → {thread.mention}",
+                    content=progress.format(thread=thread.mention),
                     allowed_mentions=render.NO_MENTIONS,
                 )
         self.bot.quiz_runner.launch(run)
@@ -571,18 +658,19 @@ class QuizCog(
             found = await self.bot.services.quiz.running_in_channel(channel.parent_id)
             run = found if found is not None and found.thread_id == channel.id else None
         if run is None or run.guild_id != interaction.guild_id:
-            await reply(interaction, "No quiz is running in this channel.")
+            await reply(interaction, _("No quiz is running in this channel."))
             return
         if run.started_by != interaction.user.id and not await is_moderator(
             interaction, self.bot.services
         ):
             await reply(
-                interaction, "Only the member who started this quiz, or a moderator, can stop it."
+                interaction,
+                _("Only the member who started this quiz, or a moderator, can stop it."),
             )
             return
-        await interaction.response.send_message(
-            "Stopping the quiz; results follow.", allowed_mentions=render.NO_MENTIONS
-        )
+        with public(interaction):
+            stopping = _("Stopping the quiz; results follow.")
+        await interaction.response.send_message(stopping, allowed_mentions=render.NO_MENTIONS)
         await self.bot.quiz_runner.stop(run.run_id)
 
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
+from babel.dates import format_datetime
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.adapter import render
 from bot.adapter.cogs.quiz import KINDS, parse_topics, start_thread
+from bot.adapter.language import guild_language
 from bot.adapter.limits import clip
 from bot.adapter.permissions import ModeratorOnly, posting_refusal
 from bot.adapter.replies import reply
 from bot.core.schedule_math import timezone_suggestions
+from bot.i18n import _, ngettext
 from bot.services.qotd import QotdClosed
 from bot.services.scheduler import ChannelGone, Scheduler
 from bot.services.schedules import (
@@ -39,14 +44,24 @@ WHAT = [
 
 
 def describe(view: ScheduleView) -> str:
-    what = "Question of the day" if view.kind == "qotd" else "Quiz"
-    state = (
-        f"paused ({clip(view.paused_reason or 'by a moderator', 120)})"
-        if view.paused
-        else (f"next {render.relative(view.next_run_at)}" if view.next_run_at else "no next run")
-    )
+    what = _("Question of the day") if view.kind == "qotd" else _("Quiz")
+    if view.paused:
+        state = _("paused ({reason})").format(
+            reason=clip(view.paused_reason or _("by a moderator"), 120)
+        )
+    elif view.next_run_at:
+        state = _("next {when}").format(when=render.relative(view.next_run_at))
+    else:
+        state = _("no next run")
     where = f"<#{view.channel_id}> · `{view.cron}` {view.timezone}"
-    return f"**#{view.schedule_id}** {what} in {where} · {state}"
+    return _("**#{number}** {what} in {where} · {state}").format(
+        number=view.schedule_id, what=what, where=where, state=state
+    )
+
+
+def when(at: datetime) -> str:
+    """A local time written the language's way (Babel): "Mon 01 Dec 2026 09:00"."""
+    return format_datetime(at, "EEE dd MMM y HH:mm", locale=i18n.current())
 
 
 @app_commands.guild_only()
@@ -107,16 +122,26 @@ class ScheduleCog(
             quiz_options_from(claim.options),
             schedule_id=claim.schedule_id,
         )
-        intro = (
-            f"**Scheduled quiz starting!** {run.question_count} question(s), {run.seconds} s each."
-        )
+        settings = await services.guilds.get(claim.guild_id)
+        with i18n.use(settings.language):
+            intro = (
+                _("**Scheduled quiz starting!**")
+                + " "
+                + ngettext(
+                    "{n} question, {seconds} s each.",
+                    "{n} questions, {seconds} s each.",
+                    run.question_count,
+                ).format(n=run.question_count, seconds=run.seconds)
+            )
+            progress = _("Scheduled quiz in progress → {thread}")
         line = await self.bot.get_partial_messageable(claim.channel_id).send(
             intro, allowed_mentions=render.NO_MENTIONS
         )
-        if (await services.guilds.get(claim.guild_id)).quiz_in_thread:
-            run, thread = await start_thread(self.bot, run, intro)
+        if settings.quiz_in_thread:
+            with i18n.use(settings.language):
+                run, thread = await start_thread(self.bot, run, intro)
             if thread is not None:
-                await line.edit(content=f"Scheduled quiz in progress → {thread.mention}")
+                await line.edit(content=progress.format(thread=thread.mention))
         self.bot.quiz_runner.launch(run)
         return run.run_id
 
@@ -124,9 +149,15 @@ class ScheduleCog(
         await self.bot.quiz_runner.presenter.show_reveal(closed.run, closed.reveal)
         streaks = [s for s in closed.streaks if s.correct and s.current > 1]
         if streaks:
-            text = " · ".join(f"<@{s.user_id}> {s.current} days" for s in streaks[:20])
+            with i18n.use(await guild_language(self.bot.services, closed.run.guild_id)):
+                text = " · ".join(
+                    f"<@{s.user_id}> "
+                    + ngettext("{n} day", "{n} days", s.current).format(n=s.current)
+                    for s in streaks[:20]
+                )
+                text = _("Daily streaks: {streaks}").format(streaks=text)
             await self.bot.get_partial_messageable(closed.run.channel_id).send(
-                clip(f"Daily streaks: {text}", 2000), allowed_mentions=render.NO_MENTIONS
+                clip(text, 2000), allowed_mentions=render.NO_MENTIONS
             )
 
     async def paused(self, notice: PausedNotice) -> None:
@@ -136,10 +167,14 @@ class ScheduleCog(
         if channel is None:
             log.warning("schedule %s paused: %s", notice.schedule_id, notice.reason)
             return
+        with i18n.use(await guild_language(self.bot.services, notice.guild_id)):
+            text = _(
+                "Schedule #{number} is paused: its channel is gone or the bot cannot post "
+                "there. Fix it, then `/schedule resume`."
+            ).format(number=notice.schedule_id)
         with contextlib.suppress(discord.HTTPException):
             await channel.send(
-                f"Schedule #{notice.schedule_id} is paused: its channel is gone or the bot "
-                "cannot post there. Fix it, then `/schedule resume`.",
+                text,
                 allowed_mentions=render.NO_MENTIONS,
             )
 
@@ -179,13 +214,13 @@ class ScheduleCog(
     ) -> None:
         assert interaction.guild_id is not None
         if channel.guild.id != interaction.guild_id:
-            await reply(interaction, "Pick a channel of this server.")
+            await reply(interaction, _("Pick a channel of this server."))
             return
-        if refusal := posting_refusal(interaction, "scheduled games", channel):
+        if refusal := posting_refusal(interaction, _("scheduled games"), channel):
             await reply(interaction, refusal)
             return
         if cron is None and (days is None or time is None):
-            await reply(interaction, "Give `days` and `time` (or, for experts, a `cron` rule).")
+            await reply(interaction, _("Give `days` and `time` (or, for experts, a `cron` rule)."))
             return
         options: dict[str, object] = {"kind": kind.value if kind else "mixed"}
         if topics:
@@ -209,9 +244,9 @@ class ScheduleCog(
                 grace_seconds=grace_minutes * 60,
             )
         except ScheduleError as error:
-            await reply(interaction, f"Not scheduled: {error}")
+            await reply(interaction, _("Not scheduled: {reason}").format(reason=error))
             return
-        await reply(interaction, f"Scheduled. {describe(view)}")
+        await reply(interaction, _("Scheduled. {schedule}").format(schedule=describe(view)))
 
     @add.autocomplete("timezone")
     async def timezone_autocomplete(
@@ -223,7 +258,7 @@ class ScheduleCog(
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         views = await self.bot.services.schedules.list(interaction.guild_id)
-        text = "\n".join(describe(v) for v in views) or "No schedules yet: `/schedule add`."
+        text = "\n".join(describe(v) for v in views) or _("No schedules yet: `/schedule add`.")
         await reply(interaction, clip(text, 2000))
 
     async def _change(self, interaction: discord.Interaction, action: str, schedule: int) -> None:
@@ -234,8 +269,12 @@ class ScheduleCog(
         except ScheduleError as error:
             await reply(interaction, str(error))
             return
-        done = {"pause": "Paused", "resume": "Resumed", "remove": "Removed"}[action]
-        await reply(interaction, f"{done}: {describe(view)}")
+        done = {
+            "pause": _("Paused: {schedule}"),
+            "resume": _("Resumed: {schedule}"),
+            "remove": _("Removed: {schedule}"),
+        }[action]
+        await reply(interaction, done.format(schedule=describe(view)))
 
     @app_commands.command(name="pause", description="Pause a schedule")
     async def pause(self, interaction: discord.Interaction, schedule: int) -> None:
@@ -254,11 +293,15 @@ class ScheduleCog(
         assert interaction.guild_id is not None
         upcoming = await self.bot.services.schedules.next_times(interaction.guild_id, 5)
         lines = [
-            f"• {u.at:%a %d %b %Y %H:%M} {u.timezone} ({render.relative(u.at_utc)}) — "
-            f"{'question of the day' if u.kind == 'qotd' else 'quiz'} in <#{u.channel_id}>"
+            f"• {when(u.at)} {u.timezone} ({render.relative(u.at_utc)}) — "
+            + (
+                _("question of the day in {channel}")
+                if u.kind == "qotd"
+                else _("quiz in {channel}")
+            ).format(channel=f"<#{u.channel_id}>")
             for u in upcoming
         ]
-        await reply(interaction, "\n".join(lines) or "Nothing scheduled.")
+        await reply(interaction, "\n".join(lines) or _("Nothing scheduled."))
 
     @app_commands.command(name="history", description="What a schedule did: fired, skipped, failed")
     async def history(self, interaction: discord.Interaction, schedule: int) -> None:
@@ -268,12 +311,17 @@ class ScheduleCog(
         except ScheduleError as error:
             await reply(interaction, str(error))
             return
+        statuses = {
+            "fired": _("fired"),
+            "skipped": _("skipped"),
+            "failed": _("failed"),
+        }
         lines = [
-            f"• {r.due_at:%Y-%m-%d %H:%M} UTC — {r.status}"
+            f"• {r.due_at:%Y-%m-%d %H:%M} UTC — {statuses.get(r.status, r.status)}"
             + (f" ({clip(r.detail, 80)})" if r.detail else "")
             for r in runs
         ]
-        await reply(interaction, "\n".join(lines) or "No runs yet.")
+        await reply(interaction, "\n".join(lines) or _("No runs yet."))
 
 
 async def setup(bot: QuizBot) -> None:

@@ -1,0 +1,172 @@
+"""Every user-visible string of the translated files goes through the catalog.
+
+An AST check: a call that shows text to a member (send, reply, edit, an embed, a text
+display, a button or select label, a modal...) must not get an English string literal
+(or an f-string with words in it) as its text; `_("...")` / `ngettext(...)` are fine,
+and so are custom ids, URLs, file names, mentions and punctuation. A class-level default
+that `__init__` replaces in the member's language is marked with `N_("...")`. Services' errors that
+members read (QuizError, DiscussionError...) are checked the same way.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Pass 1 of issue 14: these files speak the member's language.
+TRANSLATED = (
+    "bot/adapter/render.py",
+    "bot/adapter/game_screen.py",
+    "bot/adapter/cogs/quiz.py",
+    "bot/adapter/cogs/practice.py",
+    "bot/adapter/cogs/discuss.py",
+    "bot/adapter/replies.py",
+    "bot/adapter/permissions.py",
+    "bot/adapter/client.py",
+    "bot/adapter/cogs/schedule.py",
+    "bot/adapter/language.py",
+    "bot/services/quiz.py",
+    "bot/services/discussions.py",
+)
+
+# Calls whose arguments a member reads.
+SHOWN = {
+    "send",
+    "send_message",
+    "edit",
+    "edit_message",
+    "edit_original_response",
+    "reply",
+    "TextDisplay",
+    "Embed",
+    "add_field",
+    "set_field_at",
+    "set_footer",
+    "set_author",
+    "Button",
+    "Select",
+    "SelectOption",
+    "TextInput",
+    "Modal",
+    "create_thread",
+}
+# Errors whose message is a member's reply.
+MEMBER_ERRORS = {
+    "QuizError",
+    "QuizAlreadyRunning",
+    "NoQuestions",
+    "DiscussionError",
+    "NotFound",
+    "NotAllowed",
+}
+# Keywords that are never read as words.
+NOT_TEXT = {
+    "custom_id",
+    "url",
+    "filename",
+    "file",
+    "files",
+    "emoji",
+    "style",
+    "colour",
+    "color",
+    "accent_colour",
+    "allowed_mentions",
+    "view",
+    "embed",
+    "embeds",
+    "type",
+    "auto_archive_duration",
+    "ephemeral",
+    "disabled",
+    "inline",
+    "timeout",
+    "min_length",
+    "max_length",
+    "archived",
+    "row",
+    "id",
+}
+TRANSLATE = {"_", "ngettext", "pgettext"}
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def _has_words(text: str) -> bool:
+    return sum(ch.isalpha() for ch in text) >= 2
+
+
+def literal_words(node: ast.expr) -> str | None:
+    """The English words of an expression that is (built from) a literal, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value if _has_words(node.value) else None
+    if isinstance(node, ast.JoinedStr):
+        parts = "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
+        return parts if _has_words(parts) else None
+    if isinstance(node, ast.BinOp):
+        return literal_words(node.left) or literal_words(node.right)
+    if isinstance(node, ast.IfExp):
+        return literal_words(node.body) or literal_words(node.orelse)
+    if isinstance(node, ast.Call) and _name(node.func) == "clip" and node.args:
+        return literal_words(node.args[0])
+    if isinstance(node, ast.Call) and _name(node.func) == "format":
+        inner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        return literal_words(inner) if inner is not None else None
+    return None
+
+
+def unwrapped(source: str, filename: str = "<code>") -> list[str]:
+    """`file:line: text` for each user-visible literal that is not translated."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        if name in SHOWN:
+            args = list(node.args)
+            if name == "reply":
+                args = args[1:]  # reply(interaction, text)
+            args += [k.value for k in node.keywords if k.arg not in NOT_TEXT]
+        elif name in MEMBER_ERRORS:
+            args = list(node.args)
+        else:
+            continue
+        for arg in args:
+            words = literal_words(arg)
+            if words is not None:
+                found.append(f"{filename}:{arg.lineno}: {words!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", TRANSLATED)
+def test_every_visible_string_is_translated(path: str) -> None:
+    assert unwrapped((ROOT / path).read_text(encoding="utf-8"), path) == []
+
+
+def test_the_check_finds_an_unwrapped_string_and_spares_ids_and_logs() -> None:
+    code = """
+async def f(interaction, channel, log, n):
+    await reply(interaction, "Not translated.")
+    await channel.send(f"Quiz over: {n} questions")
+    raise QuizError("Period must be week.")
+    embed = discord.Embed(title="Stats" if n else _("Stats"))
+    button = discord.ui.Button(label=_("Answer"), custom_id=f"quiz:{n}:text")
+    log.warning("could not send %s", n)
+    await channel.send(f"<@{n}> · {n}", allowed_mentions=None)
+    await reply(interaction, _("Answer: {a}").format(a=n))
+    await channel.send(clip(f"Daily streaks: {n}", 2000))
+"""
+    found = unwrapped(code)
+    assert sorted(int(line.split(":")[1]) for line in found) == [3, 4, 5, 6, 11], found
