@@ -120,17 +120,16 @@ def make_quizbot(config: BotConfig) -> commands.AutoShardedBot:
 async def import_later(bot: Any, config: BotConfig) -> None:
     """The isolation benchmark's big import, inside the bot's process and database pool
     (as a moderator's upload would run), `import_after` seconds after start-up."""
-    from bot.core.uploads import parse_upload
-    from bot.services.bank import import_items
-
     await asyncio.sleep(config.import_after)
     started = time.perf_counter()
     path = Path(config.import_file)
-    parsed = await asyncio.to_thread(lambda: parse_upload(path.read_bytes(), path.name))
+    uploads = bot.services.uploads
+    # The moderator's path: /questions upload (parse, validate, diff: no write), then Import.
+    data = await asyncio.to_thread(path.read_bytes)
+    report = await uploads.preview(config.import_guild, 1, path.name, data)
     parse_s = time.perf_counter() - started
-    await import_items(
-        bot.services.sessions, [p.item for p in parsed.items], guild_id=config.import_guild
-    )
+    assert report.upload_id is not None, "the benchmark's upload was refused"
+    await uploads.confirm(config.import_guild, report.upload_id, 1)
     print(
         json.dumps({"import_parse_s": parse_s, "import_total_s": time.perf_counter() - started}),
         flush=True,

@@ -87,6 +87,23 @@ async def load_big_guild(url: str, count: int) -> None:
         )
         for i in range(count)
     )
+    # Its owner raised the question quota (/config limits) to hold a bank this size.
+    await bulk_load(
+        url,
+        "guilds",
+        (
+            "id",
+            "allow_answer_change",
+            "streak_bonus",
+            "default_questions",
+            "default_seconds",
+            "timezone",
+            "quiz_in_thread",
+            "language",
+            "limits",
+        ),
+        [(BIG_GUILD, False, True, 10, 20, "UTC", False, "en", {"questions_per_server": 1_000_000})],
+    )
     await bulk_load(url, "questions", columns, rows)
     await bulk_load(
         url,
@@ -308,8 +325,10 @@ async def bench_isolation(section: Section, quick: bool, workdir: Path) -> None:
     section.add(
         f"{discussions:,} open discussions (week-long, so the ticker passes over them every "
         f"30 s) and a server with {questions:,} questions of its own; {IMPORT_AFTER:.0f} s after "
-        f"the bot is ready it imports a {items:,}-item upload into that server (parse in a "
-        "thread, then `import_items`), in the bot's process. Meanwhile members of another "
+        f"the bot is ready it imports a {items:,}-item upload into that server the way a "
+        "moderator does (`/questions upload`: parse in a thread, validate and diff outside "
+        "the write; then Import: one short bulk write), in the bot's process. The import "
+        "column is preview (parse + diff) / total. Meanwhile members of another "
         f"server click one answer each, {RATE:.0f} per second for {window:.0f} s. Latency from "
         "the intended click moment; bot in its own process."
     )

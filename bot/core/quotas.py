@@ -48,7 +48,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit(
         "discussion_cooldown", 60, 5, 3600, "wait between two /discuss start by one member", " s"
     ),
-    Limit("questions_per_server", 20_000, 0, 200_000, "questions of this server's own"),
+    Limit("questions_per_server", 20_000, 0, 1_000_000, "questions of this server's own"),
     Limit("pending_uploads", 3, 0, 20, "uploads waiting for Import or Cancel on this server"),
 )
 BY_NAME: dict[str, Limit] = {limit.name: limit for limit in LIMITS}
