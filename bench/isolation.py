@@ -22,7 +22,16 @@ from pathlib import Path
 
 from bench.bankgen import bank_yaml
 from bench.burst import prepare_database
-from bench.common import Section, Target, analyze, bulk_load, dist_ms, pct, pg_available
+from bench.common import (
+    QUESTION_COLUMNS,
+    Section,
+    Target,
+    analyze,
+    bulk_load,
+    dist_ms,
+    pct,
+    pg_available,
+)
 from bench.remote import (
     Click,
     answer_buttons,
@@ -48,24 +57,6 @@ FIRST_ID = 1_000_000  # ids of the bulk-loaded rows, clear of the imported bank'
 async def load_big_guild(url: str, count: int) -> None:
     """`count` active multiple-choice questions of one server, straight through the driver."""
     rng = random.Random(4)
-    columns = (
-        "id",
-        "guild_id",
-        "slug",
-        "kind",
-        "text",
-        "choices",
-        "correct_index",
-        "accepted_answers",
-        "explanation",
-        "sources",
-        "tags",
-        "difficulty",
-        "data",
-        "status",
-        "content_hash",
-        "rand_key",
-    )
     rows = (
         (
             FIRST_ID + i,
@@ -104,7 +95,7 @@ async def load_big_guild(url: str, count: int) -> None:
         ),
         [(BIG_GUILD, False, True, 10, 20, "UTC", False, "en", {"questions_per_server": 1_000_000})],
     )
-    await bulk_load(url, "questions", columns, rows)
+    await bulk_load(url, "questions", QUESTION_COLUMNS, rows)
     await bulk_load(
         url,
         "question_tags",

@@ -24,8 +24,7 @@ from db.models import DiscussionRun, QuizRun
 
 DEFAULT_TTL = timedelta(seconds=30)
 
-# The kinds of unit, for callers above the services (the adapter never sees models).
-QUIZ_RUN = QuizRun
+# The kind of unit the adapter claims (it never sees models).
 DISCUSSION = DiscussionRun
 
 # The status in which each kind of unit needs a driver.

@@ -338,3 +338,19 @@ async def test_list_is_newest_first_and_hides_open_counts(svc: DiscussionService
     assert [(d.run_id, d.status) for d in listing] == [(new.run_id, "open"), (old.run_id, "closed")]
     assert listing[0].result is None and listing[1].result is not None
     assert [d.run_id for d in await svc.list(GUILD, limit=1)] == [new.run_id]
+
+
+async def test_the_final_vote_is_announced_once_whoever_asks(sessions, clock) -> None:  # type: ignore[no-untyped-def]
+    """Two bot processes (two services on one database) find the final vote due; only one
+    gets to announce it, and a discussion not yet in its last quarter is not due."""
+    await import_items(sessions, [LAW, MAYOR])
+    first = DiscussionService(sessions, clock, random.Random(5))
+    second = DiscussionService(sessions, clock, random.Random(6))
+    early = await first.start(GUILD, CHANNEL, STARTER, duration=timedelta(hours=4))
+    later = await first.start(GUILD, CHANNEL + 1, STARTER, duration=timedelta(hours=8))
+    clock.advance(hours=3, minutes=1)  # the 4 h one is in its last quarter, the 8 h one not
+    due = [d.run_id for d in await second.final_votes_due()]
+    assert due == [early.run_id] and later.run_id not in due
+    claims = [await s.claim_final_vote_notice(early.run_id) for s in (first, second, first)]
+    assert claims == [True, False, False]
+    assert await second.final_votes_due() == []
