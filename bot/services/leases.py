@@ -13,7 +13,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -52,6 +52,10 @@ class Leases:
         self.clock = clock
         self.owner = owner or process_name()
         self.ttl = ttl
+
+    def expiry(self) -> datetime:
+        """Until when a lease taken or renewed now holds."""
+        return self.clock() + self.ttl
 
     def _claimable(self, model: type[QuizRun] | type[DiscussionRun]) -> Any:
         now = self.clock()

@@ -26,11 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, monotonic_of, utcnow
 from bot.core.judge import clamp_elapsed, judge
-from bot.services.quiz import AnswerOutcome, AnswerStatus, RoundInfo
+from bot.services.quiz import AnswerOutcome, AnswerStatus, RoundInfo, RunInfo
 from db.models import QuizAnswer, QuizParticipant, QuizRun
 from db.upsert import insert_ignore_many
 
 log = logging.getLogger(__name__)
+
+# How long shutdown waits for the answers being written before it gives up on them.
+SHUTDOWN_WAIT = 30.0
 
 
 @dataclass(slots=True)
@@ -73,39 +76,63 @@ class LiveAnswers:
         self._queue: list[_Answer] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._stopping = False
         self.transactions = 0  # write transactions so far: grouping shows here
 
     def run_of(self, round_id: int) -> int | None:
         live = self.rounds.get(round_id)
         return live.info.run_id if live else None
 
-    async def open(self, info: RoundInfo) -> None:
-        """Hold a round in memory; rounds of runs that allow a changed answer stay in the DB."""
-        async with self.sessions() as session:
-            run = await session.get(QuizRun, info.run_id)
-            if run is None or run.allow_answer_change:
-                return
-            joined = set(
-                (
-                    await session.execute(
-                        select(QuizParticipant.user_id).where(QuizParticipant.run_id == run.id)
-                    )
-                ).scalars()
-            )
-            taken = await session.scalar(
-                select(QuizAnswer.user_id).where(QuizAnswer.round_id == info.round_id).limit(1)
-            )
-        if taken is not None:  # resumed after a restart with answers in: the DB path knows them
-            return
-        choices = info.question.choices
-        order = [choices.index(text) for text in info.shown_choices]
-        seconds = run.seconds_per_question
+    async def open(
+        self,
+        info: RoundInfo,
+        *,
+        run: RunInfo | None = None,
+        joined: set[int] | None = None,
+    ) -> set[int] | None:
+        """Hold a round in memory; rounds of runs that allow a changed answer stay in the DB.
+
+        Returns the members who joined the run before this round (None when the round
+        is not held here). The runner passes a round it has just opened with the run
+        and who joined (the previous round's joined and answerers): then nothing is
+        read. Without them (a round taken up after a restart) three reads.
+        """
+        if self._stopping:
+            return None  # shutting down: clicks take the database path
+        if run is not None and joined is not None:
+            if run.allow_answer_change:
+                return None
+            guild_id, seconds = run.guild_id, run.seconds
+        else:
+            async with self.sessions() as session:
+                found = await session.get(QuizRun, info.run_id)
+                if found is None or found.allow_answer_change:
+                    return None
+                joined = set(
+                    (
+                        await session.execute(
+                            select(QuizParticipant.user_id).where(
+                                QuizParticipant.run_id == found.id
+                            )
+                        )
+                    ).scalars()
+                )
+                taken = await session.scalar(
+                    select(QuizAnswer.user_id).where(QuizAnswer.round_id == info.round_id).limit(1)
+                )
+            if taken is not None:  # resumed after a restart with answers in: the DB path knows them
+                return None
+            guild_id, seconds = found.guild_id, found.seconds_per_question
+        order = list(info.choice_order) or [
+            info.question.choices.index(text) for text in info.shown_choices
+        ]
         started, deadline = self._monotonic_span(info, seconds)
         self.rounds[info.round_id] = LiveRound(
-            info, run.guild_id, seconds, order, joined, started, deadline, waiting=set(joined)
+            info, guild_id, seconds, order, set(joined), started, deadline, waiting=set(joined)
         )
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_forever(), name="live-answers")
+        return joined
 
     def retime(self, info: RoundInfo) -> None:
         """The round's answering time started once its question was visible."""
@@ -141,8 +168,8 @@ class LiveAnswers:
         is not answered from there (a forged custom id).
         """
         live = self.rounds.get(round_id)
-        if live is None:
-            return None
+        if live is None or self._stopping:
+            return None  # the database path answers it
         info = live.info
         if guild_id is not None and guild_id != live.guild_id:
             return AnswerOutcome(AnswerStatus.UNKNOWN)
@@ -224,7 +251,7 @@ class LiveAnswers:
         self.rounds.pop(round_id, None)
 
     async def _write_forever(self) -> None:
-        while True:
+        while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:
@@ -240,6 +267,12 @@ class LiveAnswers:
                 await insert_ignore_many(session, QuizAnswer, [a.row for a in batch])
                 if participants:
                     await insert_ignore_many(session, QuizParticipant, participants)
+        except asyncio.CancelledError:
+            # Given up at shutdown: tell the waiting clicks (never confirmed) at once.
+            for item in batch:
+                if not item.done.done():
+                    item.done.set_exception(RuntimeError("the answer could not be written"))
+            raise
         except Exception as error:
             log.exception("writing %d answers failed", len(batch))
             for item in batch:
@@ -251,10 +284,24 @@ class LiveAnswers:
                 item.done.set_result(True)
 
     async def shutdown(self) -> None:
-        if self._queue:
+        """Stop taking clicks and write (and confirm) every answer taken so far.
+
+        The writer finishes the batch it is writing and then what queued behind it;
+        it is cancelled only if the database does not answer within `SHUTDOWN_WAIT` (those
+        answers were never confirmed, so none that a member was told is lost). Clicks
+        that come later take the database path.
+        """
+        self._stopping = True
+        self._wake.set()
+        writer = self._writer
+        if writer is not None and not writer.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(writer), SHUTDOWN_WAIT)
+            except TimeoutError:
+                log.error("answers not written %.0f s into shutdown; giving up", SHUTDOWN_WAIT)
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
+        if self._queue:  # no writer ran (or it gave up): write what is left here
             batch, self._queue = self._queue, []
             await self._write(batch)
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer

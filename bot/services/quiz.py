@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +31,7 @@ from bot.services.questions import (
     draw_question,
     question_from_snapshot,
     question_view,
+    visible_to,
 )
 from bot.services.quotas import check_quiz_start
 from bot.services.revisions import question_revision
@@ -120,6 +121,12 @@ class RunInfo:
     status: str
     mode: str = "live"
     thread_id: int | None = None  # the thread the quiz is played in, if any
+    # What the runner needs to draw and score a round without reading the run again.
+    streak_bonus: bool = True
+    allow_answer_change: bool = False
+    tags: tuple[str, ...] = ()
+    difficulty: int | None = None
+    kind: str = "mixed"
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,8 @@ class RoundInfo:
     message_id: int | None = None
     closed: bool = False
     seconds: int = 0  # the answering time, once it starts
+    # Indexes into `question.choices` in the order shown (shown_choices' source).
+    choice_order: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,35 @@ class Reveal:
     right: list[int]  # user ids, fastest first
     fastest: tuple[int, int] | None  # (user id, elapsed ms)
     wrong_texts: list[str] = field(default_factory=list)
+    # Everyone who answered this round (the runner's list of who joined grows by it).
+    answered_by: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A question drawn for a run's next round, ahead of opening it (see `draw_next`).
+
+    `content_hash` is the question's when drawn: the round opens with this
+    revision only if the question is still drawable with that content.
+    """
+
+    question: QuestionView
+    revision_id: int
+    content_hash: str
+    order: tuple[int, ...]  # the choices' order to show
+    excluded: tuple[int, ...]  # the run's questions so far (not drawn again)
+
+
+class LeaseLost(Exception):
+    """Another process drives this run now: this one stops driving it, quietly."""
+
+
+class _RunKeys(NamedTuple):
+    """What scoring needs of a run, from what the runner holds (no ORM load)."""
+
+    id: int
+    guild_id: int
+    streak_bonus: bool
 
 
 @dataclass(frozen=True)
@@ -222,6 +260,11 @@ def _run_info(run: QuizRun) -> RunInfo:
         status=run.status,
         mode=run.mode,
         thread_id=run.thread_id,
+        streak_bonus=run.streak_bonus,
+        allow_answer_change=run.allow_answer_change,
+        tags=tuple((run.options or {}).get("tags") or ()),
+        difficulty=(run.options or {}).get("difficulty"),
+        kind=(run.options or {}).get("kind") or "mixed",
     )
 
 
@@ -238,6 +281,7 @@ def _round_info(rnd: QuizRound, run: QuizRun, question: QuestionView) -> RoundIn
         message_id=rnd.message_id,
         closed=rnd.closed_at is not None,
         seconds=run.seconds_per_question,
+        choice_order=tuple(rnd.choice_order),
     )
 
 
@@ -355,7 +399,8 @@ class QuizService:
         """Draw the next question and open its round; None when the run is over.
 
         With `posted_later` the deadline is provisional until `start_answering`
-        (the runner's way: the time starts once the question is visible).
+        (the runner's way: the time starts once the question is visible). The
+        runner itself uses `draw_next` and `open_round`, which need fewer statements.
         """
         async with self.sessions.begin() as session:
             run = await session.get(QuizRun, run_id, with_for_update=True)
@@ -364,48 +409,159 @@ class QuizService:
             number = run.current_round + 1
             if number > run.question_count:
                 return None
-            used = list(
+            info = _run_info(run)
+            drawn = await self._draw(session, info, None)
+            if drawn is None:
+                return None
+            run.current_round = number
+            return await self._insert_round(session, info, number, drawn, posted_later)
+
+    async def draw_next(self, run: RunInfo, exclude: Sequence[int] | None) -> Drawn | None:
+        """Draw a run's next question ahead of its round (while the current one is open),
+        so opening the round does not wait on the draw. `exclude`: the run's questions
+        so far, or None to read them (a run taken up after a restart)."""
+        async with self.sessions.begin() as session:  # a write only for a new revision
+            return await self._draw(session, run, exclude)
+
+    async def _draw(
+        self, session: AsyncSession, run: RunInfo, exclude: Sequence[int] | None
+    ) -> Drawn | None:
+        if exclude is None:
+            exclude = list(
                 (
                     await session.execute(
-                        select(QuizRound.question_id).where(QuizRound.run_id == run_id)
+                        select(QuizRound.question_id).where(QuizRound.run_id == run.run_id)
                     )
                 ).scalars()
             )
-            options = run.options or {}
-            row = await draw_question(
-                session,
-                run.guild_id,
-                tags=options.get("tags") or (),
-                difficulty=options.get("difficulty"),
-                kinds=KIND_GROUPS[options.get("kind") or "mixed"],
-                exclude=used,
-                rng=self.rng,
-            )
-            if row is None:
+        row = await draw_question(
+            session,
+            run.guild_id,
+            tags=run.tags,
+            difficulty=run.difficulty,
+            kinds=KIND_GROUPS[run.kind],
+            exclude=exclude,
+            rng=self.rng,
+        )
+        if row is None:
+            return None
+        question = question_view(row)
+        revision_id = await question_revision(session, row)
+        order = list(range(len(question.choices)))
+        if question.kind in ("multiple_choice", "which_first"):
+            self.rng.shuffle(order)
+        return Drawn(question, revision_id, row.content_hash, tuple(order), tuple(exclude))
+
+    async def open_round(
+        self,
+        run: RunInfo,
+        number: int,
+        drawn: Drawn | None,
+        *,
+        lease: tuple[str, datetime] | None = None,
+    ) -> RoundInfo | None:
+        """Open round `number` of a run the caller drives; None when the run is over.
+
+        The runner's way: it holds the run and drew the question ahead, so this is
+        one guarded UPDATE of the run and one INSERT of the round. The UPDATE holds
+        only while the run is running, at round `number - 1`, driven by `lease`'s
+        owner (whose lease it extends to the given time), and the question drawn is
+        still active, visible to the server and unedited. Otherwise the run is read
+        and the question drawn again here: a question a moderator edited, disabled
+        or hid after it was drawn is never shown. Raises `LeaseLost` when another
+        process holds the run. The deadline is provisional until `start_answering`.
+        """
+        now = self.clock()
+        renew = {"lease_expires_at": lease[1]} if lease is not None else {}
+        async with self.sessions.begin() as session:
+            if drawn is not None:
+                guarded = await session.execute(
+                    update(QuizRun)
+                    .where(
+                        QuizRun.id == run.run_id,
+                        QuizRun.status == "running",
+                        QuizRun.current_round == number - 1,
+                        *((QuizRun.lease_owner == lease[0],) if lease is not None else ()),
+                        exists().where(
+                            Question.id == drawn.question.id,
+                            Question.status == "active",
+                            Question.content_hash == drawn.content_hash,
+                            visible_to(run.guild_id),
+                        ),
+                    )
+                    .values(current_round=number, **renew)
+                    .execution_options(synchronize_session=False)
+                )
+                if guarded.rowcount:  # type: ignore[attr-defined]
+                    return await self._insert_round(session, run, number, drawn, True, now)
+            state = (
+                await session.execute(
+                    select(QuizRun.status, QuizRun.current_round, QuizRun.lease_owner)
+                    .where(QuizRun.id == run.run_id)
+                    .with_for_update()
+                )
+            ).one_or_none()
+            if state is None or state.status != "running":
                 return None
-            question = question_view(row)
-            revision_id = await question_revision(session, row)
-            order = list(range(len(question.choices)))
-            if question.kind in ("multiple_choice", "which_first"):
-                self.rng.shuffle(order)
-            now = self.clock()
-            rnd = QuizRound(
-                run_id=run_id,
-                number=number,
-                question_id=question.id,
-                revision_id=revision_id,
-                choice_order=order,
-                started_at=now,
-                # Provisional when posted later: a click is never "too late" however
-                # long Discord held the post back.
-                deadline_at=now
-                + timedelta(seconds=run.seconds_per_question)
-                + (NOT_YET_SHOWN if posted_later else timedelta(0)),
+            if lease is not None and state.lease_owner != lease[0]:
+                raise LeaseLost(run.run_id)
+            number = state.current_round + 1
+            if number > run.question_count:
+                return None
+            drawn = await self._draw(session, run, None)
+            if drawn is None:
+                return None
+            await session.execute(
+                update(QuizRun)
+                .where(QuizRun.id == run.run_id)
+                .values(current_round=number, **renew)
+                .execution_options(synchronize_session=False)
             )
-            session.add(rnd)
-            run.current_round = number
-            await session.flush()
-            return _round_info(rnd, run, question)
+            return await self._insert_round(session, run, number, drawn, True, now)
+
+    async def _insert_round(
+        self,
+        session: AsyncSession,
+        run: RunInfo,
+        number: int,
+        drawn: Drawn,
+        posted_later: bool,
+        now: datetime | None = None,
+    ) -> RoundInfo:
+        now = now or self.clock()
+        # Provisional when posted later: a click is never "too late" however long
+        # Discord held the post back.
+        deadline = (
+            now + timedelta(seconds=run.seconds) + (NOT_YET_SHOWN if posted_later else timedelta(0))
+        )
+        round_id = (
+            await session.execute(
+                insert(QuizRound)
+                .values(
+                    run_id=run.run_id,
+                    number=number,
+                    question_id=drawn.question.id,
+                    revision_id=drawn.revision_id,
+                    choice_order=list(drawn.order),
+                    started_at=now,
+                    deadline_at=deadline,
+                )
+                .returning(QuizRound.id)
+            )
+        ).scalar_one()
+        choices = drawn.question.choices
+        return RoundInfo(
+            round_id=round_id,
+            run_id=run.run_id,
+            number=number,
+            total=run.question_count,
+            question=drawn.question,
+            shown_choices=[choices[i] for i in drawn.order],
+            started_at=now,
+            deadline_at=deadline,
+            seconds=run.seconds,
+            choice_order=drawn.order,
+        )
 
     async def start_answering(
         self, rnd: RoundInfo, message_id: int | None = None
@@ -449,24 +605,34 @@ class QuizService:
             )
             return _run_info(run), info
 
-    async def standings(self, round_id: int) -> Standings | None:
-        """Places after a closed round and the places before it (two reads).
+    async def standings(self, round_id: int, run_id: int | None = None) -> Standings | None:
+        """Places after a closed round and the places before it (two reads, plain rows;
+        a third for the run when the caller does not give `run_id`).
 
         Read after `close_round` scored the round, so it does not depend on how the
         scoring is done: the previous places are the ranking without this round's
         points and time.
         """
         async with self.sessions() as session:
-            run_id = await session.scalar(select(QuizRound.run_id).where(QuizRound.id == round_id))
             if run_id is None:
-                return None
-            players = list(
-                (
-                    await session.execute(
-                        select(QuizParticipant).where(QuizParticipant.run_id == run_id)
-                    )
-                ).scalars()
-            )
+                run_id = await session.scalar(
+                    select(QuizRound.run_id).where(QuizRound.id == round_id)
+                )
+                if run_id is None:
+                    return None
+            players = (
+                await session.execute(
+                    select(
+                        QuizParticipant.user_id,
+                        QuizParticipant.points,
+                        QuizParticipant.correct,
+                        QuizParticipant.answered,
+                        QuizParticipant.total_time_ms,
+                        QuizParticipant.best_streak,
+                        QuizParticipant.streak,
+                    ).where(QuizParticipant.run_id == run_id)
+                )
+            ).all()
             answers = {
                 row.user_id: row
                 for row in (
@@ -691,15 +857,27 @@ class QuizService:
 
     # -- closing --------------------------------------------------------------
 
-    async def close_round(self, round_id: int) -> Reveal | None:
-        """Close a round once (idempotent), score it, and describe the reveal."""
+    async def close_round(
+        self, round_id: int, *, run: RunInfo | None = None, rnd: RoundInfo | None = None
+    ) -> Reveal | None:
+        """Close a round once (idempotent), score it, and describe the reveal.
+
+        The runner passes the run and the round it holds (`run`, `rnd`): then
+        neither is read again, and the reveal describes `rnd` as it was shown.
+        """
         now = self.clock()
         async with self.sessions.begin() as session:
-            rnd = await session.get(QuizRound, round_id)
-            if rnd is None:
-                return None
-            run = await session.get(QuizRun, rnd.run_id)
-            assert run is not None
+            keys: QuizRun | _RunKeys
+            row: QuizRound | None = None
+            if run is not None and rnd is not None:
+                keys = _RunKeys(run.run_id, run.guild_id, run.streak_bonus)
+            else:
+                row = await session.get(QuizRound, round_id)
+                if row is None:
+                    return None
+                found = await session.get(QuizRun, row.run_id)
+                assert found is not None
+                keys = found
             claimed = await session.execute(
                 update(QuizRound)
                 .where(QuizRound.id == round_id, QuizRound.closed_at.is_(None))
@@ -726,13 +904,21 @@ class QuizService:
                 )
             ]
             if claimed.rowcount:  # type: ignore[attr-defined]
-                answers = await self._score_round(session, run, answers, now)
-            await session.refresh(rnd)
-            info = _round_info(rnd, run, await _shown_question(session, rnd))
-            return _reveal(info, rnd.choice_order, answers)
+                answers = await self._score_round(session, keys, answers, now)
+            if row is None:
+                assert rnd is not None
+                return _reveal(replace(rnd, closed=True), rnd.choice_order, answers)
+            assert isinstance(keys, QuizRun)
+            await session.refresh(row)
+            info = _round_info(row, keys, await _shown_question(session, row))
+            return _reveal(info, row.choice_order, answers)
 
     async def _score_round(
-        self, session: AsyncSession, run: QuizRun, answers: list[_AnswerRow], now: datetime
+        self,
+        session: AsyncSession,
+        run: QuizRun | _RunKeys,
+        answers: list[_AnswerRow],
+        now: datetime,
     ) -> list[_AnswerRow]:
         """Streaks, participants' totals and score totals for a closed round.
 
@@ -801,27 +987,38 @@ class QuizService:
         )
         return [scored.get(a.user_id, a) for a in answers] if scored else answers
 
-    async def finish(self, run_id: int, *, stopped: bool = False) -> Results | None:
-        """End a run (closing its open round) and return the final ranking; idempotent."""
-        async with self.sessions() as session:
-            open_round = await session.scalar(
-                select(QuizRound.id).where(
-                    QuizRound.run_id == run_id, QuizRound.closed_at.is_(None)
+    async def finish(
+        self, run_id: int, *, stopped: bool = False, all_closed: bool = False
+    ) -> Results | None:
+        """End a run (closing its open round) and return the final ranking; idempotent.
+
+        `all_closed`: the caller (the runner) closed every round it opened, so there
+        is no open round to look for.
+        """
+        if not all_closed:
+            async with self.sessions() as session:
+                open_round = await session.scalar(
+                    select(QuizRound.id).where(
+                        QuizRound.run_id == run_id, QuizRound.closed_at.is_(None)
+                    )
                 )
-            )
-        if open_round is not None:
-            await self.close_round(open_round)
+            if open_round is not None:
+                await self.close_round(open_round)
         now = self.clock()
         async with self.sessions.begin() as session:
-            run = await session.get(QuizRun, run_id)
+            # The run as it ends, returned by the UPDATE that ends it (no read before).
+            ended = (
+                await session.execute(
+                    update(QuizRun)
+                    .where(QuizRun.id == run_id, QuizRun.status == "running")
+                    .values(status="stopped" if stopped else "finished", finished_at=now)
+                    .returning(QuizRun)
+                    .execution_options(synchronize_session=False)
+                )
+            ).scalar_one_or_none()
+            run = ended or await session.get(QuizRun, run_id)
             if run is None:
                 return None
-            ended = await session.execute(
-                update(QuizRun)
-                .where(QuizRun.id == run_id, QuizRun.status == "running")
-                .values(status="stopped" if stopped else "finished", finished_at=now)
-                .execution_options(synchronize_session=False)
-            )
             players = [
                 PlayerResult(*row)
                 for row in (
@@ -837,7 +1034,7 @@ class QuizService:
                     )
                 )
             ]
-            if ended.rowcount and players:  # type: ignore[attr-defined]
+            if ended is not None and players:
                 await upsert_add(
                     session,
                     ScoreTotal,
@@ -860,12 +1057,11 @@ class QuizService:
                     add=("quizzes",),
                     greatest=("best_streak",),
                 )
-            await session.refresh(run)
-            played = await session.scalar(select(func.count()).where(QuizRound.run_id == run_id))
-            return Results(_run_info(run), rank(players), int(played or 0), bool(ended.rowcount))  # type: ignore[attr-defined]
+            # Every round opened counted itself in current_round, in its own transaction.
+            return Results(_run_info(run), rank(players), run.current_round, ended is not None)
 
 
-def _player_result(p: QuizParticipant) -> PlayerResult:
+def _player_result(p: QuizParticipant | Row[Any]) -> PlayerResult:
     return PlayerResult(
         user_id=p.user_id,
         points=p.points,
@@ -965,4 +1161,5 @@ def _reveal(info: RoundInfo, order: Sequence[int], answers: Sequence[_AnswerRow]
         right=[a.user_id for a in right],
         fastest=(right[0].user_id, right[0].elapsed_ms) if right else None,
         wrong_texts=[a.text_answer for a in answers if not a.correct and a.text_answer][:5],
+        answered_by=frozenset(a.user_id for a in answers),
     )

@@ -19,13 +19,22 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol, TypeVar
 
 from bot.core.clock import Clock, utcnow
 from bot.services.leases import Leases
 from bot.services.live_answers import LiveAnswers
-from bot.services.quiz import QuizService, Results, Reveal, RoundInfo, RunInfo
+from bot.services.quiz import (
+    Drawn,
+    LeaseLost,
+    QuizService,
+    Results,
+    Reveal,
+    RoundInfo,
+    RunInfo,
+)
 from bot.services.transient import is_transient_db
 from db.models import QuizRun
 
@@ -57,6 +66,17 @@ class QuizPresenter(Protocol):
 
     def is_transient(self, error: BaseException) -> bool:
         """Whether a presenter error may pass if retried (a 5xx, a 429, a dropped link)."""
+
+
+@dataclass
+class _Held:
+    """What the runner holds about a run it drives, so a turnover need not read it."""
+
+    run: RunInfo
+    number: int  # rounds opened so far
+    used: list[int] | None = None  # its questions so far; None: not known here (resumed)
+    joined: set[int] | None = None  # members who joined; None: not known here
+    ahead: asyncio.Task[Drawn | None] | None = None  # the next question, being drawn
 
 
 class QuizRunner:
@@ -121,6 +141,8 @@ class QuizRunner:
             await self._drive(run, resume)
         except asyncio.CancelledError:
             raise
+        except LeaseLost:
+            log.warning("quiz run %s: lease lost to another process; no longer driving", run.run_id)
         except Exception:
             log.exception(
                 "quiz run %s (guild %s, channel %s) failed; ending it with the results so far",
@@ -204,12 +226,29 @@ class QuizRunner:
                 await asyncio.wait_for(event.wait(), timeout=remaining)
         event.clear()
 
-    async def _open_round(self, run: RunInfo) -> RoundInfo | None:
-        rnd = await self._retry(self.service.open_next_round, run.run_id, posted_later=True)
+    async def _open_round(self, held: _Held) -> RoundInfo | None:
+        run = held.run
+        if held.number >= run.question_count:
+            return None  # every question was asked: nothing to read to know it
+        drawn = await self._drawn_ahead(held)
+        rnd = await self._retry(
+            self.service.open_round,
+            run,
+            held.number + 1,
+            drawn,
+            lease=(self.leases.owner, self.leases.expiry()),
+        )
         if rnd is None:
             return None
-        if self.live is not None:
-            await self.live.open(rnd)  # before the buttons can be clicked
+        if drawn is not None:  # (drawn again or not: its exclusions held)
+            held.used = [*drawn.excluded, rnd.question.id]
+        elif held.used is not None and rnd.number == held.number + 1:
+            held.used = [*held.used, rnd.question.id]
+        else:
+            held.used = None  # a round was skipped (a retried open): read them next time
+        held.number = rnd.number
+        if self.live is not None:  # before the buttons can be clicked
+            held.joined = await self.live.open(rnd, run=run, joined=held.joined)
         message_id = await self._retry(self.presenter.show_round, run, rnd)
         # -- game (issue 13): the get-ready beat. The question is shown with its
         # answers locked; they unlock, and the answering time starts, after it.
@@ -227,6 +266,30 @@ class QuizRunner:
             await self._unlock(run, started)
         return started or rnd
 
+    def _draw_ahead(self, held: _Held) -> None:
+        """Draw the next round's question while this one is open (its members answer
+        meanwhile), so the turnover does not wait on the draw."""
+        if held.number >= held.run.question_count or held.ahead is not None:
+            return
+        held.ahead = asyncio.create_task(
+            self.service.draw_next(held.run, held.used), name=f"quiz-draw-{held.run.run_id}"
+        )
+
+    async def _drawn_ahead(self, held: _Held) -> Drawn | None:
+        """The question drawn ahead, or None: `open_round` then draws it itself."""
+        ahead, held.ahead = held.ahead, None
+        if ahead is None:
+            return None
+        try:
+            return await ahead
+        except Exception as error:  # the open draws again, with its retries
+            log.warning(
+                "quiz run %s: drawing ahead failed (%s); drawing at the turnover",
+                held.run.run_id,
+                error,
+            )
+            return None
+
     async def _unlock(self, run: RunInfo, rnd: RoundInfo) -> None:
         """game (issue 13): open the answer buttons of a question shown locked."""
         open_answers = getattr(self.presenter, "open_answers", None)
@@ -234,13 +297,24 @@ class QuizRunner:
             await self._retry(open_answers, run, rnd)
 
     async def _drive(self, run: RunInfo, resume: RoundInfo | None) -> None:
+        held = _Held(run, number=resume.number if resume else 0)
+        if resume is None:
+            held.used, held.joined = [], set()  # a new run: nobody has joined yet
+        try:
+            await self._rounds(held, resume)
+        finally:
+            if held.ahead is not None:
+                held.ahead.cancel()
+
+    async def _rounds(self, held: _Held, resume: RoundInfo | None) -> None:
+        run = held.run
         rnd = resume
         if rnd is not None and rnd.closed:
             rnd = None  # its reveal was shown; go on with the next question
         interrupted = False
         while run.run_id not in self._stop_requested:
             if rnd is None:
-                rnd = await self._open_round(run)
+                rnd = await self._open_round(held)
                 if rnd is None:
                     break
             else:  # resumed after a restart, or taken over from a dead process
@@ -248,14 +322,17 @@ class QuizRunner:
                     # It died between opening and posting: start the time now.
                     rnd = await self._retry(self.service.start_answering, rnd) or rnd
                 if self.live is not None:
-                    await self.live.open(rnd)
+                    held.joined = await self.live.open(rnd)
                 if rnd.deadline_at > self.clock():
                     await self._unlock(run, rnd)  # game: it may have stopped in its get-ready beat
+            self._draw_ahead(held)
             overdue = self.clock() - rnd.deadline_at
             await self._wait_round(run.run_id, rnd)
             if self.live is not None:
                 await self.live.close(rnd.round_id)  # every confirmed answer is written
-            reveal = await self._retry(self.service.close_round, rnd.round_id)
+            reveal = await self._retry(self.service.close_round, rnd.round_id, run=run, rnd=rnd)
+            if held.joined is not None and reveal is not None:
+                held.joined = held.joined | reveal.answered_by
             if reveal is not None and run.run_id not in self._stop_requested:
                 await self._retry(self.presenter.show_reveal, run, reveal)
             rnd = None
@@ -267,7 +344,9 @@ class QuizRunner:
             if self.pause > 0:
                 await asyncio.sleep(self.pause)
         stopped = interrupted or run.run_id in self._stop_requested
-        results = await self._retry(self.service.finish, run.run_id, stopped=stopped)
+        results = await self._retry(
+            self.service.finish, run.run_id, stopped=stopped, all_closed=rnd is None
+        )
         if results is not None and results.ended_now:
             await self._retry(self.presenter.show_results, run, results)
 

@@ -147,11 +147,11 @@ async def test_a_passing_post_failure_and_a_dropped_database_are_retried(
     original = quiz.close_round
     drops = {"left": 2}
 
-    async def flaky_close(round_id: int) -> Reveal | None:
+    async def flaky_close(round_id: int, **held: Any) -> Reveal | None:
         if drops["left"]:
             drops["left"] -= 1
             raise OperationalError("UPDATE quiz_rounds", {}, ConnectionResetError("dropped"))
-        return await original(round_id)
+        return await original(round_id, **held)
 
     quiz.close_round = flaky_close  # type: ignore[method-assign]
     run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=2, seconds=20))
@@ -208,7 +208,7 @@ async def test_a_run_that_cannot_even_be_ended_is_finished_by_the_watchdog(
     presenter = Recorder()
     bot = runner(quiz, clock, presenter, "a")
 
-    async def disk_full(round_id: int) -> Reveal | None:
+    async def disk_full(round_id: int, **_held: Any) -> Reveal | None:
         raise OperationalError("UPDATE quiz_rounds", {}, Exception("database or disk is full"))
 
     original = quiz.close_round
@@ -295,7 +295,7 @@ async def test_a_real_dropped_postgresql_connection_during_turnover_is_retried(
     bot = runner(quiz, clock, presenter, "a")
     original = quiz.close_round
 
-    async def cut_then_close(round_id: int) -> Reveal | None:
+    async def cut_then_close(round_id: int, **held: Any) -> Reveal | None:
         async with sessions() as admin:
             await admin.execute(
                 text(
@@ -304,7 +304,7 @@ async def test_a_real_dropped_postgresql_connection_during_turnover_is_retried(
                 )
             )
         quiz.close_round = original  # type: ignore[method-assign]
-        return await original(round_id)
+        return await original(round_id, **held)
 
     quiz.close_round = cut_then_close  # type: ignore[method-assign]
     run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=2, seconds=20))

@@ -390,7 +390,7 @@ class DiscordQuizPresenter:
         rnd = reveal.round
         standings = None
         if run.mode == "live":
-            standings = await self.bot.services.quiz.standings(rnd.round_id)
+            standings = await self.bot.services.quiz.standings(rnd.round_id, run.run_id)
         for older in [
             rid
             for rid, s in self.rounds.items()
