@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.core.clock import ManualClock
 from bot.services.bank import import_items
@@ -158,3 +158,40 @@ async def test_time_counts_from_when_the_question_was_shown(sessions) -> None:  
         elapsed = await session.scalar(select(QuizAnswer.elapsed_ms))
     assert elapsed == 2000
     await live.shutdown()
+
+
+async def test_shutdown_lets_the_batch_being_written_finish(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Stopping the bot while a batch of clicks is being written: the batch is written
+    and its clicks confirmed before shutdown returns (none left waiting forever)."""
+    clock = ManualClock()
+    _quiz, live, rnd = await setup(sessions, clock)
+    async with sessions() as blocker:
+        # Another transaction holds what the writer needs (SQLite: the one connection;
+        # PostgreSQL: member 1's answer key), so the batch stays in flight.
+        await blocker.execute(
+            insert(QuizAnswer).values(
+                round_id=rnd.round_id,
+                guild_id=GUILD,
+                user_id=1,
+                question_id=rnd.question.id,
+                correct=False,
+                elapsed_ms=0,
+                points=0,
+                changes=0,
+                answered_at=clock(),
+            )
+        )
+        click = asyncio.create_task(live.answer(rnd.round_id, 1, choice=0, text=None))
+        await asyncio.sleep(0.2)  # the writer took it and waits on the database
+        stopping = asyncio.create_task(live.shutdown())
+        await asyncio.sleep(0.1)
+        assert not click.done() and not stopping.done()  # shutdown waits for the batch
+        await blocker.rollback()
+    await asyncio.wait_for(stopping, 10)
+    outcome = await asyncio.wait_for(click, 1)
+    assert outcome is not None and outcome.status is AnswerStatus.ACCEPTED
+    async with sessions() as session:
+        users = (await session.execute(select(QuizAnswer.user_id))).scalars().all()
+    assert users == [1]
+    # After shutdown clicks are not taken in memory: the database path answers them.
+    assert await live.answer(rnd.round_id, 3, choice=0, text=None) is None

@@ -19,9 +19,18 @@ from sqlalchemy.exc import OperationalError
 from bot.core.clock import ManualClock
 from bot.services.bank import import_items
 from bot.services.leases import Leases
-from bot.services.quiz import QuizOptions, QuizService, Results, Reveal, RoundInfo, RunInfo
+from bot.services.question_admin import QuestionAdminService
+from bot.services.quiz import (
+    Drawn,
+    QuizOptions,
+    QuizService,
+    Results,
+    Reveal,
+    RoundInfo,
+    RunInfo,
+)
 from bot.services.quiz_runner import QuizRunner
-from db.models import QuizAnswer
+from db.models import SHIPPED, QuizAnswer, QuizRun
 from tests.factories import mcq
 
 GUILD, CHANNEL = 81_000_000_000_000_001, 555
@@ -283,6 +292,100 @@ async def test_recovery_with_an_edited_question_starts_and_resumes(
     await play_out(bot, presenter, clock, run.run_id)
     assert len(presenter.reveals[0].round.shown_choices) == 4
     assert presenter.failures == [] and await status(quiz, run.run_id) == "finished"
+
+
+@pytest.mark.parametrize("owner", ["guild", "shipped"])
+async def test_a_question_disabled_after_it_was_drawn_ahead_is_never_shown(
+    sessions, clock: ManualClock, owner: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The next question is drawn while a round is open; a moderator who disables
+    it (or hides a shipped one) before its round opens is obeyed."""
+    home = GUILD if owner == "guild" else SHIPPED
+    await import_items(
+        sessions, [mcq(f"q-{i}") for i in range(3)], guild_id=home, rng=random.Random(1)
+    )
+    quiz = QuizService(sessions, clock, random.Random(7))
+    admin = QuestionAdminService(sessions)
+    withdrawn: list[str] = []
+    draw_next = quiz.draw_next
+
+    async def drawn_then_disabled(run: RunInfo, exclude: Any) -> Drawn | None:
+        drawn = await draw_next(run, exclude)
+        if drawn is not None:  # the moderator acts right after the draw
+            await admin.set_enabled(GUILD, ALICE, drawn.question.slug, enabled=False)
+            withdrawn.append(drawn.question.slug)
+        return drawn
+
+    quiz.draw_next = drawn_then_disabled  # type: ignore[method-assign]
+    presenter = Recorder()
+    bot = runner(quiz, clock, presenter, "a")
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=3, seconds=20))
+    bot.launch(run)
+    await play_out(bot, presenter, clock, run.run_id)
+
+    assert withdrawn  # a question was drawn ahead
+    shown = [r.question.slug for r in presenter.rounds]
+    assert not set(shown) & set(withdrawn)
+    # Round 2 took the one question left; none was left for round 3: the quiz ended.
+    assert len(shown) == 2 and len(set(shown)) == 2
+    [results] = presenter.results
+    assert results.rounds_played == 2 and presenter.failures == []
+
+
+async def test_a_question_edited_after_it_was_drawn_ahead_shows_its_new_text(
+    quiz: QuizService, clock: ManualClock, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    draw_next = quiz.draw_next
+    edited: list[str] = []
+
+    async def drawn_then_edited(run: RunInfo, exclude: Any) -> Drawn | None:
+        drawn = await draw_next(run, exclude)
+        if drawn is not None:
+            slug = drawn.question.slug
+            await import_items(sessions, [mcq(slug, text=f"Edited: {slug}?")], guild_id=GUILD)
+            edited.append(slug)
+        return drawn
+
+    quiz.draw_next = drawn_then_edited  # type: ignore[method-assign]
+    presenter = Recorder()
+    bot = runner(quiz, clock, presenter, "a")
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=2, seconds=20))
+    bot.launch(run)
+    await play_out(bot, presenter, clock, run.run_id)
+
+    assert len(edited) == 1 and len(presenter.rounds) == 2
+    second = presenter.rounds[1]
+    # Drawn again at the turnover: one of the two questions left, as it reads now.
+    if second.question.slug == edited[0]:
+        assert second.question.text == f"Edited: {edited[0]}?"
+    else:
+        assert not second.question.text.startswith("Edited")
+    assert presenter.reveals[1].round.question.text == second.question.text
+    assert presenter.failures == []
+
+
+async def test_a_run_whose_lease_another_process_took_is_not_driven_on(
+    quiz: QuizService, clock: ManualClock
+) -> None:
+    """A process that stalled past its lease (its watchdog had no chance to notice)
+    stops at its next turnover: one game is never driven by two processes."""
+    presenter = Recorder()
+    first = runner(quiz, clock, presenter, "first")
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=3, seconds=20))
+    first.launch(run)
+    await asyncio.wait_for(presenter.posted.wait(), 5)
+    clock.advance(seconds=31)  # the first process's lease expires...
+    other = Leases(quiz.sessions, clock, owner="second", ttl=timedelta(seconds=30))
+    assert await other.claim(QuizRun, run.run_id)  # ...and another process takes the run
+    first.everyone_answered(run.run_id)  # round 1 ends; the first would open round 2
+    for _ in range(100):
+        if run.run_id not in first.tasks:
+            break
+        await asyncio.sleep(0.02)
+    assert run.run_id not in first.tasks
+    assert [r.number for r in presenter.rounds] == [1]  # no second question from the first
+    assert presenter.results == [] and presenter.failures == []  # nor results, nor a notice
+    assert await status(quiz, run.run_id) == "running"  # the second process drives it on
 
 
 async def test_a_real_dropped_postgresql_connection_during_turnover_is_retried(
