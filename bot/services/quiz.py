@@ -474,8 +474,9 @@ class QuizService:
         now = self.clock()
         renew = {"lease_expires_at": lease[1]} if lease is not None else {}
         async with self.sessions.begin() as session:
+            conn = await session.connection()  # Core statements: no ORM work per turnover
             if drawn is not None:
-                guarded = await session.execute(
+                guarded = await conn.execute(
                     update(QuizRun)
                     .where(
                         QuizRun.id == run.run_id,
@@ -490,12 +491,11 @@ class QuizService:
                         ),
                     )
                     .values(current_round=number, **renew)
-                    .execution_options(synchronize_session=False)
                 )
                 if guarded.rowcount:  # type: ignore[attr-defined]
                     return await self._insert_round(session, run, number, drawn, True, now)
             state = (
-                await session.execute(
+                await conn.execute(
                     select(QuizRun.status, QuizRun.current_round, QuizRun.lease_owner)
                     .where(QuizRun.id == run.run_id)
                     .with_for_update()
@@ -511,11 +511,10 @@ class QuizService:
             drawn = await self._draw(session, run, None)
             if drawn is None:
                 return None
-            await session.execute(
+            await conn.execute(
                 update(QuizRun)
                 .where(QuizRun.id == run.run_id)
                 .values(current_round=number, **renew)
-                .execution_options(synchronize_session=False)
             )
             return await self._insert_round(session, run, number, drawn, True, now)
 
@@ -534,8 +533,9 @@ class QuizService:
         deadline = (
             now + timedelta(seconds=run.seconds) + (NOT_YET_SHOWN if posted_later else timedelta(0))
         )
+        conn = await session.connection()
         round_id = (
-            await session.execute(
+            await conn.execute(
                 insert(QuizRound)
                 .values(
                     run_id=run.run_id,
@@ -577,11 +577,11 @@ class QuizService:
         times = {"started_at": now, "deadline_at": now + timedelta(seconds=rnd.seconds)}
         shown = {"message_id": message_id} if message_id is not None else {}
         async with self.sessions.begin() as session:
-            result = await session.execute(
+            conn = await session.connection()
+            result = await conn.execute(
                 update(QuizRound)
                 .where(QuizRound.id == rnd.round_id, QuizRound.closed_at.is_(None))
                 .values(**times, **shown)
-                .execution_options(synchronize_session=False)
             )
         if not result.rowcount:  # type: ignore[attr-defined]
             return None
@@ -606,22 +606,24 @@ class QuizService:
             return _run_info(run), info
 
     async def standings(self, round_id: int, run_id: int | None = None) -> Standings | None:
-        """Places after a closed round and the places before it (two reads, plain rows;
-        a third for the run when the caller does not give `run_id`).
+        """Places after a closed round and the places before it: one read of everyone's
+        totals with their answer of this round (a second for the run when the caller
+        does not give `run_id`).
 
         Read after `close_round` scored the round, so it does not depend on how the
         scoring is done: the previous places are the ranking without this round's
         points and time.
         """
         async with self.sessions() as session:
+            conn = await session.connection()
             if run_id is None:
-                run_id = await session.scalar(
-                    select(QuizRound.run_id).where(QuizRound.id == round_id)
-                )
+                run_id = (
+                    await conn.execute(select(QuizRound.run_id).where(QuizRound.id == round_id))
+                ).scalar()
                 if run_id is None:
                     return None
-            players = (
-                await session.execute(
+            rows = (
+                await conn.execute(
                     select(
                         QuizParticipant.user_id,
                         QuizParticipant.points,
@@ -630,22 +632,25 @@ class QuizService:
                         QuizParticipant.total_time_ms,
                         QuizParticipant.best_streak,
                         QuizParticipant.streak,
-                    ).where(QuizParticipant.run_id == run_id)
+                        QuizAnswer.id.label("answer_id"),
+                        QuizAnswer.correct.label("answer_correct"),
+                        QuizAnswer.points.label("answer_points"),
+                        QuizAnswer.elapsed_ms.label("answer_ms"),
+                    )
+                    .outerjoin(
+                        QuizAnswer,
+                        (QuizAnswer.round_id == round_id)
+                        & (QuizAnswer.user_id == QuizParticipant.user_id),
+                    )
+                    .where(QuizParticipant.run_id == run_id)
                 )
             ).all()
-            answers = {
-                row.user_id: row
-                for row in (
-                    await session.execute(
-                        select(
-                            QuizAnswer.user_id,
-                            QuizAnswer.correct,
-                            QuizAnswer.points,
-                            QuizAnswer.elapsed_ms,
-                        ).where(QuizAnswer.round_id == round_id)
-                    )
-                ).all()
-            }
+        players = rows
+        answers = {
+            r.user_id: _RoundAnswer(r.user_id, r.answer_correct, r.answer_points, r.answer_ms)
+            for r in rows
+            if r.answer_id is not None
+        }
         now_ranked = rank([_player_result(p) for p in players])
         before = rank(
             [
@@ -1089,6 +1094,15 @@ async def _everyone_in(
     )
     counts = (await session.execute(select(joined, answered, last))).one()
     return counts[1] >= counts[0] and (last_user is None or counts[2] == last_user)
+
+
+class _RoundAnswer(NamedTuple):
+    """One member's answer of a round, as the standings need it."""
+
+    user_id: int
+    correct: bool
+    points: int
+    elapsed_ms: int
 
 
 class _AnswerRow(NamedTuple):
