@@ -99,9 +99,9 @@ class LiveAnswers:
         """
         if self._stopping:
             return None  # shutting down: clicks take the database path
+        if run is not None and run.allow_answer_change:
+            return None
         if run is not None and joined is not None:
-            if run.allow_answer_change:
-                return None
             guild_id, seconds = run.guild_id, run.seconds
         else:
             async with self.sessions() as session:
