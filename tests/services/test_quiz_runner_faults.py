@@ -294,6 +294,33 @@ async def test_recovery_with_an_edited_question_starts_and_resumes(
     assert presenter.failures == [] and await status(quiz, run.run_id) == "finished"
 
 
+async def test_the_next_question_is_drawn_while_a_round_is_open_and_then_shown(
+    quiz: QuizService, clock: ManualClock
+) -> None:
+    draw_next = quiz.draw_next
+    drawn: list[tuple[int, Drawn | None]] = []
+    presenter = Recorder()
+
+    async def recorded(run: RunInfo, exclude: Any) -> Drawn | None:
+        found = await draw_next(run, exclude)
+        drawn.append((len(presenter.rounds), found))  # questions posted at the draw
+        return found
+
+    quiz.draw_next = recorded  # type: ignore[method-assign]
+    bot = runner(quiz, clock, presenter, "a")
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=3, seconds=20))
+    bot.launch(run)
+    await play_out(bot, presenter, clock, run.run_id)
+
+    # Rounds 2 and 3 were drawn while rounds 1 and 2 were open, and shown as drawn.
+    assert [posted for posted, _ in drawn] == [1, 2]
+    assert [d.question.slug for _, d in drawn if d] == [
+        r.question.slug for r in presenter.rounds[1:]
+    ]
+    assert len({r.question.slug for r in presenter.rounds}) == 3
+    assert len(presenter.results) == 1 and presenter.failures == []
+
+
 @pytest.mark.parametrize("owner", ["guild", "shipped"])
 async def test_a_question_disabled_after_it_was_drawn_ahead_is_never_shown(
     sessions, clock: ManualClock, owner: str
