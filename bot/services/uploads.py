@@ -33,6 +33,7 @@ from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
 from bot.core.uploads.export import item_to_dict
 from bot.core.uploads.report import UploadReport, report_text
 from bot.core.uploads.result import UNCARRIED
+from bot.i18n import _, format_number, ngettext
 from bot.services.bank import ImportReport
 from bot.services.import_plan import Incoming, Planned, plan, plan_import
 from bot.services.import_write import prepare_write, write_prepared
@@ -131,7 +132,9 @@ class UploadService:
         """Parse, validate and diff a file against ``scope``; writes nothing."""
         if len(data) > MAX_UPLOAD_BYTES:
             raise UploadError(
-                f"{filename} is {len(data) / 1048576:.1f} MiB; the limit is 2 MiB per file."
+                _("{filename} is {size} MiB; the limit is 2 MiB per file.").format(
+                    filename=filename, size=format_number(round(len(data) / 1048576, 1))
+                )
             )
         parsed: UploadParse = await asyncio.to_thread(parse_upload, data, filename)
         async with self.sessions() as session:
@@ -189,10 +192,19 @@ class UploadService:
             )
         if (pending or 0) >= limits.pending_uploads:
             raise UploadError(
-                f"This server already has {pending} uploads waiting for Import or Cancel; "
-                f"the limit is {limits.pending_uploads} pending uploads per server. "
-                "Import or cancel one of them first (an upload left for "
-                f"{PENDING_TTL.total_seconds() / 3600:.0f} hours no longer counts)."
+                ngettext(
+                    "This server already has {pending} upload waiting for Import or Cancel; "
+                    "the limit is {limit} pending uploads per server. Import or cancel it "
+                    "first (an upload left for {hours} hours no longer counts).",
+                    "This server already has {pending} uploads waiting for Import or Cancel; "
+                    "the limit is {limit} pending uploads per server. Import or cancel one of "
+                    "them first (an upload left for {hours} hours no longer counts).",
+                    pending or 0,
+                ).format(
+                    pending=pending,
+                    limit=limits.pending_uploads,
+                    hours=f"{PENDING_TTL.total_seconds() / 3600:.0f}",
+                )
             )
 
     # ------------------------------------------------------------------ importing
@@ -212,10 +224,10 @@ class UploadService:
             entries = list(upload.items) if upload is not None else []
             created = upload.created_at if upload is not None else None
         if upload is None:
-            raise UploadError("This upload was already imported, cancelled, or is not yours.")
+            raise UploadError(_("This upload was already imported, cancelled, or is not yours."))
         if created is not None and created < self.clock() - PENDING_TTL:
             await self.cancel(guild_id, upload_id)
-            raise UploadError("This upload has expired; upload the file again.")
+            raise UploadError(_("This upload has expired; upload the file again."))
         incoming = await asyncio.to_thread(_incoming_from_entries, entries)
         return await self._import(
             guild_id, incoming, user_id, edited=edited, claim_upload=upload_id
@@ -226,7 +238,7 @@ class UploadService:
     ) -> ImportReport:
         """The command line: import a file :meth:`check` found importable, at once."""
         if parsed.problems:
-            raise UploadError("nothing imported: the file has problems")
+            raise UploadError(_("nothing imported: the file has problems"))
         return await self._import(scope, incoming_from(parsed), None, edited=edited)
 
     async def _import(
@@ -260,7 +272,7 @@ class UploadService:
                 )
                 if not claimed.rowcount:  # type: ignore[attr-defined]
                     raise UploadError(
-                        "This upload was already imported, cancelled, or is not yours."
+                        _("This upload was already imported, cancelled, or is not yours.")
                     )
             if await self._moved(session, scope, planned, touched):
                 planned = apply_edited_choice(await plan_import(session, scope, incoming), edited)
@@ -269,7 +281,9 @@ class UploadService:
             try:
                 await check_question_room(session, scope, new_questions)
             except QuotaExceeded as refusal:
-                raise UploadError(f"Nothing was imported. {refusal}") from None
+                raise UploadError(
+                    _("Nothing was imported. {reason}").format(reason=refusal)
+                ) from None
             return await write_prepared(session, scope, prepared, user_id=user_id)
 
     async def _moved(
@@ -345,10 +359,10 @@ class UploadService:
             )
             rows = [*questions, *prompts]
         items = await asyncio.to_thread(
-            lambda: [parse_item(data, require_sources=False) for data, _ in rows]
+            lambda: [parse_item(data, require_sources=False) for data, _status in rows]
         )
         statuses = {
-            item.id: status for item, (_, status) in zip(items, rows, strict=True) if status
+            item.id: status for item, (_data, status) in zip(items, rows, strict=True) if status
         }
         return items, {k: v for k, v in statuses.items() if v != "active"}
 

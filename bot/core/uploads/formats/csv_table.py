@@ -326,7 +326,7 @@ def item_row(item: Any, status: str = "active") -> list[str]:
     the ``status`` column says ``draft``, so the item comes back a draft.
     """
     if item.kind not in CSV_KINDS:
-        raise ValueError(f"{item.kind} items cannot be written as CSV")
+        raise ValueError(_("{kind} items cannot be written as CSV").format(kind=item.kind))
     cells = {
         "id": item.id,
         "kind": item.kind,
