@@ -65,10 +65,6 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
 
 
-def _count(singular: str, plural: str, n: int) -> str:
-    return ngettext(singular, plural, n).format(n=n)
-
-
 def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
     ok = report.importable
     if report.problems:
@@ -78,21 +74,21 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
     elif dry_run:
         verdict = _("Dry run: this file would import as shown. Upload again without dry_run.")
     elif report.edited:
-        verdict = _count(
+        verdict = ngettext(
             "{n} question edited here in Discord would change (see below): **keep your "
             "edits** or **overwrite** them. Nothing is imported until then.",
             "{n} questions edited here in Discord would change (see below): **keep your "
             "edits** or **overwrite** them. Nothing is imported until then.",
             len(report.edited),
-        )
+        ).format(n=len(report.edited))
     else:
         verdict = _("Press **Import** to add these, or **Cancel**. Nothing is imported until then.")
     if report.skipped and not report.problems:
-        verdict += " " + _count(
+        verdict += " " + ngettext(
             "{n} question will be skipped (see Skipped).",
             "{n} questions will be skipped (see Skipped).",
             len(report.skipped),
-        )
+        ).format(n=len(report.skipped))
     embed = discord.Embed(
         title=clip(
             _("Upload check: {filename} ({format})").format(
@@ -156,12 +152,18 @@ def import_summary(report: ImportReport) -> str:
     """What an import did, in the moderator's words (the command line prints
     :meth:`ImportReport.summary`, in English)."""
     parts = [
-        _count("{n} new", "{n} new", len(report.new)),
-        _count("{n} updated", "{n} updated", len(report.updated)),
-        _count("{n} unchanged", "{n} unchanged", len(report.unchanged)),
+        ngettext("{n} new", "{n} new", len(report.new)).format(n=len(report.new)),
+        ngettext("{n} updated", "{n} updated", len(report.updated)).format(n=len(report.updated)),
+        ngettext("{n} unchanged", "{n} unchanged", len(report.unchanged)).format(
+            n=len(report.unchanged)
+        ),
     ]
     if report.retired:
-        parts.append(_count("{n} retired", "{n} retired", len(report.retired)))
+        parts.append(
+            ngettext("{n} retired", "{n} retired", len(report.retired)).format(
+                n=len(report.retired)
+            )
+        )
     return ", ".join(parts)
 
 
@@ -542,7 +544,7 @@ class QuestionsCog(
             await reply(interaction, str(error))
             return
         note = left_out_note(left, fmt, kept)
-        text = _count("{n} item.", "{n} items.", len(kept))
+        text = ngettext("{n} item.", "{n} items.", len(kept)).format(n=len(kept))
         await interaction.response.send_message(
             clip(text + (f"\n{note}" if note else ""), 2000),
             file=discord.File(io.BytesIO(data), filename=export_filename(fmt)),
