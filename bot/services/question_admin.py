@@ -109,7 +109,7 @@ def item_from_form(
     """
     lines = [line.strip() for line in answers.splitlines() if line.strip()]
     if not lines:
-        raise AdminError(_("Answers: give the right answer on the first line."))
+        raise AdminError(_("answers: give the right answer on the first line."))
     data: dict[str, Any] = {
         "id": slug,
         "text": text.strip(),
@@ -129,7 +129,7 @@ def item_from_form(
     if source.strip():
         parts = [p.strip() for p in source.split("|")]
         if len(parts) != 3:
-            raise AdminError(_("Source: write it as  title | publisher | https://url"))
+            raise AdminError(_("source: write it as  title | publisher | https://url"))
         data["sources"] = [{"title": parts[0], "publisher": parts[1], "url": parts[2]}]
     else:
         drafts.append(NO_SOURCE)
