@@ -57,7 +57,8 @@ class FinishedQuiz:
         players = ngettext("{n} player", "{n} players", self.players).format(n=self.players)
         stopped = _(", stopped") if self.status == "stopped" else ""
         # The quiz number leads: the picker's value and a typed label both start "#12 ".
-        return f"#{self.run_id} · {format_datetime(when, pattern=SHORT_DATE)} UTC · {what} · {players}{stopped}"
+        day = format_datetime(when, pattern=SHORT_DATE)
+        return f"#{self.run_id} · {day} UTC · {what} · {players}{stopped}"
 
 
 @dataclass(frozen=True)

@@ -259,9 +259,12 @@ class QuestionForm(Localized, discord.ui.Modal):
             label=_("Answers: right one first"),
             style=discord.TextStyle.paragraph,
             max_length=400,
-            placeholder=_(
-                "Right answer, then wrong ones, one per line. Or: true / false. "
-                "Or one line of accepted answers a | b"
+            placeholder=clip(
+                _(
+                    "Right answer, then wrong ones, one per line. Or: true / false. "
+                    "Or one line of accepted answers a | b"
+                ),
+                100,  # Discord's limit for a placeholder, in every language
             ),
             default=d.get("answers"),
         )
