@@ -54,6 +54,7 @@ TRANSLATED = (
     "bot/core/uploads/formats/native.py",
     "bot/core/uploads/formats/opentdb.py",
     "bot/core/uploads/formats/redbot.py",
+    "bot/core/language.py",
 )
 
 # Calls whose arguments a member reads.
@@ -99,6 +100,7 @@ MESSAGE_ARG = {
     "UploadProblem": 3,
     "problem": 1,
     "cannot_play": 1,
+    "LanguageIssue": 1,
 }
 # In bot/core a validator's ValueError is the message a moderator reads for that field.
 CORE_MESSAGE_ARG = {**MESSAGE_ARG, "ValueError": 0}
