@@ -51,9 +51,7 @@ async def test_preview_and_import_happen_in_the_worker_not_in_the_bots_process(
     with pytest.raises(UploadError, match="already imported"):  # refusals cross back as they are
         await uploads.confirm(GUILD, report.upload_id, MOD)
     async with sessions() as session:
-        slugs = set(
-            await session.scalars(select(Question.slug).where(Question.guild_id == GUILD))
-        )
+        slugs = set(await session.scalars(select(Question.slug).where(Question.guild_id == GUILD)))
     assert slugs == set(report.new)
     assert await pool.pid() != os.getpid()
 
