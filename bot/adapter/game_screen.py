@@ -261,10 +261,11 @@ def answer_text(reveal: Reveal) -> str:
 
 
 def ordinal(n: int) -> str:
+    """A place: "23rd", "1,234th"; Ukrainian "23-й" (the game screen and /leaderboard)."""
     if i18n.current() != "en":
-        return _("{n}th").format(n=n)  # Ukrainian: "{n}-й"
+        return _("{n}th").format(n=format_number(n))  # Ukrainian: "{n}-й"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return f"{n:,}{suffix}"
 
 
 def my_result_text(standings: Standings | None, user_id: int, reveal_answer: str | None) -> str:
