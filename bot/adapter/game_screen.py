@@ -29,6 +29,7 @@ from babel.numbers import format_decimal
 
 from bot import i18n
 from bot.adapter.limits import clip
+from bot.adapter.topics import topic_names
 from bot.i18n import N_, _, format_number, ngettext
 from bot.services.questions import QuestionView, localized
 from bot.services.quiz import Reveal, RoundInfo, Standing, Standings
@@ -125,7 +126,7 @@ def header(rnd: RoundInfo, mode: str, *, other_language: bool = False) -> str:
     level = DIFFICULTY.get(question.difficulty)
     parts = [title, _(level) if level else ""]
     if question.tags:
-        parts.append(", ".join(question.tags[:4]))
+        parts.append(topic_names(question.tags[:4]))
     if question.as_of:
         parts.append(as_of(question.as_of))
     if other_language:
