@@ -64,7 +64,7 @@ from bot.core.schedule_math import (
     validate_cron,
     validate_timezone,
 )
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.services.quiz import MAX_SECONDS, QuizError, QuizOptions
 from db.models import Schedule, ScheduleRun
 from db.upsert import dialect_insert
@@ -464,9 +464,11 @@ class ScheduleService:
             )
             if (count or 0) >= MAX_SCHEDULES_PER_GUILD:
                 raise ScheduleError(
-                    _("This server already has {n} schedules; remove one first").format(
-                        n=MAX_SCHEDULES_PER_GUILD
-                    )
+                    ngettext(
+                        "This server already has {n} schedule; remove one first",
+                        "This server already has {n} schedules; remove one first",
+                        MAX_SCHEDULES_PER_GUILD,
+                    ).format(n=MAX_SCHEDULES_PER_GUILD)
                 )
             row = Schedule(
                 guild_id=guild_id,
