@@ -99,7 +99,20 @@ async def test_a_ukrainian_member_in_an_english_server(
         shown = await private(await fake.run_command(owner, channels[0], "config quiz"))
         assert shown.startswith("Зміна відповіді: **ні** · бонус за серію: **увімкнено**")
 
-        # The public board follows the server (English); Taras's own copy is Ukrainian.
+        # /privacy with something kept: the list, the buttons and their answers in Ukrainian.
+        shown = await (await fake.run_command(taras, channels[0], "privacy")).response()
+        assert shown.content.startswith("**Що бот зберігає про вас на цьому сервері**")
+        assert (
+            "• вікторини й обговорення, які ви почали, розклади й питання, які ви створили: 2"
+            in (shown.content)
+        )
+        assert shown.content.endswith("Стерти? Це не можна скасувати.")
+        labels = [b["label"] for b in shown.message.buttons]
+        assert labels == ["Стерти мої дані (усі сервери)", "Скасувати"]
+        await (await fake.click(taras, shown.message, shown.message.custom_ids[1])).response()
+        assert shown.message.content == "Нічого не стерто."
+
+        # The public board follows the server (English).
         board = await (await fake.run_command(taras, channels[0], "leaderboard")).response()
         assert not board.ephemeral
         assert board.message.embeds[0]["title"] == "Leaderboard — all time"
@@ -120,6 +133,14 @@ async def test_a_server_whose_discord_speaks_ukrainian_plays_in_ukrainian(
     database = await Database.create(tmp_path / "bot.db")
 
     async with running_bot(fake, database, clock) as bot:
+        # Olena finds topics by their Ukrainian names; the value stays the tags.
+        typed = await fake.autocomplete(
+            olena, channel, "quiz start", focused="topics", value="geography, догов"
+        )
+        choices = (await typed.response()).choices
+        assert {"name": "географія, договори", "value": "geography, treaties"} in [
+            {"name": c["name"], "value": c["value"]} for c in choices
+        ]
         start = await fake.run_command(
             anna, channel, "quiz start", {"questions": 1, "topics": "treaties"}
         )
