@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.adapter import render
 from bot.adapter.topics import TOPICS, named_like, topic_name, topic_names
 from bot.core.bank_files import load_bank
 from bot.i18n import use
+from bot.services.stats import MemberStats, TopicScore
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "questions"
 
@@ -30,3 +32,21 @@ def test_a_member_finds_a_topic_by_its_name_in_their_language() -> None:
     assert named_like("окуп", "uk") == ["occupation", "occupation-2022"]
     assert named_like("", "uk") == []
     assert "treaties" in named_like("ДОГОВ", "uk")
+
+
+def test_stats_name_strong_and_weak_topics_in_the_readers_language() -> None:
+    stats = MemberStats(
+        user_id=7,
+        points=1200,
+        correct=6,
+        answered=10,
+        quizzes=2,
+        best_streak=3,
+        rank=1,
+        strong=[TopicScore("treaties", 5, 4)],
+        weak=[TopicScore("occupation-2022", 5, 2)],
+    )
+    with use("uk"):
+        fields = {f.name: f.value for f in render.stats_embed(stats, 7).fields}
+    assert fields["Сильні теми"].startswith("договори: 80%")
+    assert fields["Слабкі теми"].startswith("окупація 2022: 40%")

@@ -75,7 +75,7 @@ async def test_a_ukrainian_member_in_an_english_server(
         clock.advance(seconds=31)
         refused = await private(await fake.run_command(taras, channels[2], "quiz start", start))
         assert refused.startswith(
-            "Досягнуто ліміту: вікторин, що йдуть одночасно й розпочаті одним учасником: 2. "
+            "Досягнуто ліміту: одночасних вікторин, розпочатих одним учасником: 2. "
             "У вас уже йдуть 2 вікторини."
         ), refused
         assert "(`quizzes_per_member`, до 10)" in refused

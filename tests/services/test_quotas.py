@@ -188,7 +188,7 @@ async def test_refusals_in_ukrainian_name_the_limit_with_its_plural(sessions, cl
             )
         refusals[limit] = str(refused.value)
     assert refusals[1].startswith(
-        "Досягнуто ліміту: вікторин, що йдуть одночасно й розпочаті одним учасником: 1. "
+        "Досягнуто ліміту: одночасних вікторин, розпочатих одним учасником: 1. "
         "У вас уже йде 1 вікторина. Зачекайте, поки одна з них завершиться"
     )
     assert "У вас уже йдуть 2 вікторини." in refusals[2]
