@@ -203,7 +203,7 @@ def point_at_api(base: str | None) -> None:
 async def serve(settings: Settings, database: Database) -> int:
     """Run until stopped. Returns a process exit code."""
     point_at_api(settings.discord_api_base)
-    services = Services.build(database.sessions)
+    services = Services.build(database.sessions, database_url=settings.database_url)
     bot = QuizBot(settings, services)
     ops = OpsRuntime(settings, database, bot.metrics, [ops_hooks.gateway_probe(bot)], bot.close)
     try:
