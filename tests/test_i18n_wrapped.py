@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Pass 1 of issue 14: these files speak the member's language.
+# Issue 14: these files speak the member's language.
 TRANSLATED = (
     "bot/adapter/render.py",
     "bot/adapter/game_screen.py",
@@ -31,6 +31,15 @@ TRANSLATED = (
     "bot/adapter/language.py",
     "bot/services/quiz.py",
     "bot/services/discussions.py",
+    # Pass 2 (b): settings, help, privacy, leaderboard, quotas, schedule errors, topics.
+    "bot/adapter/cogs/config.py",
+    "bot/adapter/cogs/privacy.py",
+    "bot/adapter/cogs/leaderboard.py",
+    "bot/adapter/topics.py",
+    "bot/services/privacy.py",
+    "bot/services/schedules.py",
+    "bot/core/quotas.py",
+    "bot/services/quotas.py",
 )
 
 # Calls whose arguments a member reads.
@@ -62,6 +71,11 @@ MEMBER_ERRORS = {
     "DiscussionError",
     "NotFound",
     "NotAllowed",
+    "ScheduleError",
+    "ScheduleNotFound",
+    "QuotaExceeded",
+    "UnknownLimit",
+    "Holding",
 }
 # Keywords that are never read as words.
 NOT_TEXT = {
