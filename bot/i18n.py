@@ -108,6 +108,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:
+    """`N_` with a context (as `pgettext`): the message is shown with `pgettext(context, ...)`."""
+    return message
+
+
 def format_number(value: float, language: str | None = None) -> str:
     return format_decimal(value, locale=Locale.parse(language or current()))
 

@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Pass 1 of issue 14: these files speak the member's language.
+# Issue 14: these files speak the member's language.
 TRANSLATED = (
     "bot/adapter/render.py",
     "bot/adapter/game_screen.py",
@@ -55,6 +55,15 @@ TRANSLATED = (
     "bot/core/uploads/formats/opentdb.py",
     "bot/core/uploads/formats/redbot.py",
     "bot/core/language.py",
+    # Pass 2 (b): settings, help, privacy, leaderboard, quotas, schedule errors, topics.
+    "bot/adapter/cogs/config.py",
+    "bot/adapter/cogs/privacy.py",
+    "bot/adapter/cogs/leaderboard.py",
+    "bot/adapter/topics.py",
+    "bot/services/privacy.py",
+    "bot/services/schedules.py",
+    "bot/core/quotas.py",
+    "bot/services/quotas.py",
 )
 
 # Calls whose arguments a member reads.
@@ -90,6 +99,11 @@ MEMBER_ERRORS = {
     "AdminError",
     "ReportError",
     "ExportError",
+    "ScheduleError",
+    "ScheduleNotFound",
+    "QuotaExceeded",
+    "UnknownLimit",
+    "Holding",
 }
 # Calls that carry a moderator's message in one argument beside locations, ids and field
 # names (which stay as they are): the name and the message's position.

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.adapter import ops_hooks, render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
-from bot.adapter.language import speak
+from bot.adapter.language import guild_language, speak
 from bot.adapter.permissions import Refused
 from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
@@ -174,6 +174,10 @@ class QuizBot(commands.AutoShardedBot):
     # out of the garbage collector's reach: none of it is ever garbage, and a full
     # collection then scans far less. Measured in `python -m bench` (clicks, "gc").
     freeze_gc = True
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new server starts in its Discord locale's language where the bot speaks it."""
+        await guild_language(self.services, guild.id, guild.preferred_locale)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
