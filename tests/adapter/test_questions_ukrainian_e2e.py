@@ -117,6 +117,7 @@ async def test_questions_list_form_and_quiz_report_in_the_moderators_language(
     channel = fake.create_channel(guild, "модератори")
     olena = fake.create_member(guild, "olena", permissions=MANAGE_GUILD, locale="uk")
     john = fake.create_member(guild, "john", permissions=MANAGE_GUILD, locale="en-GB")
+    petro = fake.create_member(guild, "petro", locale="uk")  # not a moderator
     database = await Database.create(tmp_path / "bot.db")
 
     async with running_bot(fake, database):
@@ -188,6 +189,10 @@ async def test_questions_list_form_and_quiz_report_in_the_moderators_language(
         assert (
             await none_yet.response()
         ).content == "На цьому сервері ще немає завершених вікторин."
+        refused = await fake.run_command(petro, channel, "quiz report", check_permissions=False)
+        assert (await refused.response()).content.startswith("Це можуть лише модератори")
+        refused = await fake.run_command(petro, channel, "questions list", check_permissions=False)
+        assert (await refused.response()).content.startswith("Це можуть лише модератори")
         none_yet = await fake.run_command(john, channel, "quiz report")
         assert (await none_yet.response()).content == "This server has no finished quiz yet."
     fake.assert_no_rejections()

@@ -108,7 +108,7 @@ class ReportsCog(commands.Cog):
     async def report(self, interaction: discord.Interaction, quiz: str | None = None) -> None:
         assert interaction.guild_id is not None
         if not await is_moderator(interaction, self.bot.services):
-            await reply(interaction, NOT_MODERATOR)
+            await reply(interaction, _(NOT_MODERATOR))
             return
         try:
             run_id = parse_quiz_number(quiz)
