@@ -132,7 +132,7 @@ def _spec(**changes: object) -> dict[str, object]:
 def _store(tmp_path: Path, *specs: dict[str, object]) -> PictureStore:
     path = tmp_path / "pictures.yaml"
     path.write_text(yaml.safe_dump({"pictures": list(specs)}), encoding="utf-8")
-    return PictureStore(path)
+    return PictureStore(path, require_languages=False)
 
 
 async def test_drawn_once_per_content_even_when_asked_at_once(
@@ -141,9 +141,9 @@ async def test_drawn_once_per_content_even_when_asked_at_once(
     calls: list[str] = []
     real = pictures.render
 
-    async def counting(fn, spec: PictureSpec) -> bytes:  # type: ignore[no-untyped-def]
+    async def counting(fn, spec: PictureSpec, language: str) -> bytes:  # type: ignore[no-untyped-def]
         calls.append(spec.id)
-        return await real(fn, spec)
+        return await real(fn, spec, language)
 
     monkeypatch.setattr(pictures, "render", counting)
     store = _store(tmp_path, _spec())
