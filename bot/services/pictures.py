@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +89,12 @@ class Picture:
 
 
 def _alt(text: str) -> str:
-    return textwrap.shorten(text, ALT_LIMIT, placeholder=" …")
+    """At most ALT_LIMIT characters, cut at a word. Not ``textwrap.shorten``: it turns the
+    no-break spaces inside Ukrainian numbers ("2 351") into plain ones."""
+    if len(text) <= ALT_LIMIT:
+        return text
+    cut = text[: ALT_LIMIT - 1]
+    return cut[: cut.rfind(" ")].rstrip(" ,;.") + " …" if " " in cut else cut + "…"
 
 
 def describe(spec: PictureSpec, language: str | None = None) -> str:
