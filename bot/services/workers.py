@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,12 +33,31 @@ T = TypeVar("T")
 
 STARTUP_TIMEOUT_S = 60
 WORKER_NICENESS = 10
+PARENT_CHECK_S = 1.0
 
 
 def lower_priority() -> None:
     """Run in each worker at start: the bot's own process is scheduled first."""
     with contextlib.suppress(OSError):  # not permitted: the worker runs at normal priority
         os.nice(WORKER_NICENESS)
+
+
+def exit_with_parent() -> None:
+    """Run in each worker at start: when the bot's process is gone (kill -9, a crash), the
+    worker goes too, instead of lingering and holding the bot's stdout and stderr open."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _start_worker(initializer: Callable[[], None]) -> None:
+    exit_with_parent()
+    initializer()
 
 
 class WorkerPool:
@@ -60,7 +80,8 @@ class WorkerPool:
                     pool = ProcessPoolExecutor(
                         max_workers=1,
                         mp_context=multiprocessing.get_context("spawn"),
-                        initializer=self.initializer,
+                        initializer=_start_worker,
+                        initargs=(self.initializer,),
                     )
                     # The process starts at the first submit: do it here, off the loop.
                     pool.submit(os.getpid).result(timeout=STARTUP_TIMEOUT_S)
