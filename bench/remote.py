@@ -94,6 +94,10 @@ async def remote_bot(
         stdout=asyncio.subprocess.PIPE,
         stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Its own process group: the bot's drawing process (pictures) inherits its
+        # stdout, and would keep the pipe open, and `proc.wait()` waiting, after the
+        # bot is killed. The group is killed together.
+        start_new_session=True,
     )
     remote = Remote(proc, psutil.Process(proc.pid), fake)
     reader = asyncio.create_task(remote._read())
@@ -106,9 +110,8 @@ async def remote_bot(
             proc.terminate()  # the profiled bot writes its profile on SIGTERM
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(proc.wait(), 20)
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the bot and what it started
         await proc.wait()
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -123,7 +126,13 @@ def round_after(channel: Channel, after_id: int) -> Message | None:
             return None
         if message.ephemeral or message.deleted:
             continue
-        if any(ROUND_BUTTON.match(c) for c in message.custom_ids):
+        # Its answers unlocked: a question is posted with them locked for the get-ready
+        # beat (0 s here, but still a post and then an edit), and a member can click an
+        # answer only once it is unlocked (the fake refuses a disabled button).
+        if any(
+            ROUND_BUTTON.match(b.get("custom_id", "")) and not b.get("disabled")
+            for b in message.buttons
+        ):
             return message
     return None
 
