@@ -341,7 +341,7 @@ class Translation(BaseModel):
 
     text: _Str(TEXT_MAX) | None = None
     choices: list[_Str(CHOICE_MAX)] | None = None
-    accepted: list[_Str(ACCEPTED_MAX)] | None = None
+    accepted: Annotated[list[_Str(ACCEPTED_MAX)], Field(min_length=1)] | None = None
     events: list[_Str(CHOICE_MAX)] | None = None
     claim: _Str(CLAIM_MAX) | None = None
     explanation: _Str(EXPLANATION_MAX) | None = None
@@ -375,6 +375,22 @@ def _check_translation(lang: str, translation: Translation, shape: dict[str, int
                     given=len(value), want=want
                 )
             )
+        if name in ("choices", "events"):  # a player must tell the buttons apart
+            _check_distinct(f"translations.{lang}.{name}", value)
+
+
+def _check_distinct(path: str, choices: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for i, choice in enumerate(choices):
+        key = normalise_text(choice)
+        if key in seen:
+            raise ValueError(
+                f"{path}: "
+                + _("choice {number} repeats choice {other} ({choice})").format(
+                    number=i + 1, other=seen[key] + 1, choice=repr(choice)
+                )
+            )
+        seen[key] = i
 
 
 # --------------------------------------------------------------------------- base item
