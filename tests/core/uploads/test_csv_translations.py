@@ -17,7 +17,10 @@ from bot.core.uploads.formats.csv_table import COLUMNS, column_of, translation_c
 from bot.core.uploads.result import PLACEHOLDER_EXPLANATION
 from bot.core.uploads.templates import template
 
-HEAD = "id,kind,text,choices,answer,accepted,explanation,tags,uk_text,uk_choices,uk_accepted,uk_explanation"
+HEAD = (
+    "id,kind,text,choices,answer,accepted,explanation,tags,"
+    "uk_text,uk_choices,uk_accepted,uk_explanation"
+)
 BILINGUAL = (
     f"{HEAD}\n"
     "csv-river,multiple_choice,Which river runs through Kupiansk?,Oskil|Dnipro|Donets,Dnipro,,"
