@@ -95,6 +95,12 @@ def test_a_row_without_any_explanation_is_a_draft_in_both_languages() -> None:
             "line 2, item q-two: uk_choices: choice 2 repeats choice 1 ('а')",
         ),
         (
+            "q-order,multiple_choice,In which year?,1991|1990|Never,1991,,Because.,geo,"
+            "У якому році?,Ніколи|1991|1990,,Бо.",
+            "line 2, item q-order: uk_choices: '1991' is choice 1 in the item's own language "
+            "but choice 2 here; give the choices in the same order",
+        ),
+        (
             "q-three,true_false,Is it?,,true,,Because.,geo,Чи так?,Так|Ні,,Бо.",
             "line 2, item q-three: uk_choices: this kind of item has no choices",
         ),
@@ -154,7 +160,7 @@ def test_the_problems_read_in_ukrainian_with_the_columns_as_written() -> None:
 def test_column_of_names_translation_fields_by_column() -> None:
     assert column_of("translations.uk.choices[1]") == "uk_choices[1]"
     assert column_of("translations.uk.sources[0].url") == "uk_source_url[0]"
-    assert column_of("translations.uk") == "uk_text"
+    assert column_of("translations.uk") == "uk_*"
     assert column_of("choices[1]") == "choices[1]"
 
 

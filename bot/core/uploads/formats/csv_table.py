@@ -359,8 +359,8 @@ def column_of(path: str) -> str:
     if match is None:
         return path
     lang, name, rest = match.group(1), match.group(2), match.group(3)
-    if name is None:
-        return f"{lang}_text"
+    if name is None:  # the translation as a whole
+        return f"{lang}_*"
     if name == "sources":
         source = _SOURCE_PATH.match(rest)
         if source is not None:
