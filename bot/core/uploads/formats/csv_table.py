@@ -30,7 +30,7 @@ status             ``active``, ``draft`` or ``disabled``; blank: active (a draft
                    the source or the explanation is missing)
 uk_text            the question in Ukrainian; the ``uk_`` columns are the item's
                    translation (``translations: {uk: ...}`` in YAML/JSON); all blank:
-                   the item has none and a Ukrainian server plays it in English, marked
+                   none, and a Ukrainian server plays it in English, "(English only)"
 uk_choices         multiple choice: the same choices in Ukrainian, ``|``-separated, in the
                    same order (the right one is the one ``answer`` names: no ``uk_answer``)
 uk_accepted        short answer: the answers accepted in Ukrainian, ``|``-separated
