@@ -112,7 +112,12 @@ def make_quizbot(config: BotConfig) -> commands.AutoShardedBot:
         database_url=config.database_url,
     )
     engine = create_engine(config.database_url)
-    services = Services.build(create_session_factory(engine), utcnow, random.Random(5))
+    services = Services.build(
+        create_session_factory(engine),
+        utcnow,
+        random.Random(5),
+        database_url=config.database_url,
+    )
     bot = QuizBot(
         settings, services, pause_between_rounds=0, get_ready_seconds=0, guild_ready_timeout=0.05
     )

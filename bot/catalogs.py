@@ -1,7 +1,7 @@
 """Keeping the translation catalogs in step with the code (`quizbot i18n ...`).
 
 `extract` writes `bot/locales/messages.pot` from two sources: the strings
-marked in the code (`_`, `ngettext`, `pgettext`, `N_`), found by Babel's
+marked in the code (`_`, `ngettext`, `pgettext`, `N_`, `NP_`), found by Babel's
 Python extractor as `pybabel extract` would, and the slash commands' own
 strings (see bot.adapter.command_strings), with their place as context. It
 then updates every language's `.po` from it as `pybabel update` does: new
@@ -20,7 +20,13 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n import DOMAIN, LOCALES
 
 ROOT = Path(__file__).resolve().parent
-KEYWORDS = {"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
+KEYWORDS = {
+    "_": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "N_": None,
+    "NP_": ((1, "c"), 2),
+}
 HEADER = "Kupiansk quiz bot"
 
 

@@ -27,6 +27,7 @@ from babel.dates import format_datetime as _format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as _format_percent
 from babel.support import NullTranslations, Translations
 
 from bot.core.items import BASE_LANGUAGE, LANGUAGES
@@ -107,9 +108,20 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(context: str, message: str) -> str:
+    """`N_` with a context (as `pgettext`): the message is shown with `pgettext(context, ...)`."""
+    return message
+
+
 def format_number(value: float, language: str | None = None) -> str:
     return format_decimal(value, locale=Locale.parse(language or current()))
 
 
-def format_datetime(value: datetime, language: str | None = None) -> str:
-    return _format_datetime(value, "medium", locale=Locale.parse(language or current()))
+def format_percent(value: float, language: str | None = None) -> str:
+    """A share as a percentage: 0.25 -> "25%" (English), "25 %" (Ukrainian)."""
+    return _format_percent(value, locale=Locale.parse(language or current()))
+
+
+def format_datetime(value: datetime, language: str | None = None, pattern: str = "medium") -> str:
+    """``pattern``: Babel's "medium" or a CLDR pattern such as "d MMM y, HH:mm"."""
+    return _format_datetime(value, pattern, locale=Locale.parse(language or current()))

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.adapter import ops_hooks, render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
-from bot.adapter.language import speak
+from bot.adapter.language import guild_language, speak
 from bot.adapter.permissions import Refused
 from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
@@ -175,6 +175,10 @@ class QuizBot(commands.AutoShardedBot):
     # collection then scans far less. Measured in `python -m bench` (clicks, "gc").
     freeze_gc = True
 
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new server starts in its Discord locale's language where the bot speaks it."""
+        await guild_language(self.services, guild.id, guild.preferred_locale)
+
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
         if self.freeze_gc:
@@ -199,7 +203,7 @@ def point_at_api(base: str | None) -> None:
 async def serve(settings: Settings, database: Database) -> int:
     """Run until stopped. Returns a process exit code."""
     point_at_api(settings.discord_api_base)
-    services = Services.build(database.sessions)
+    services = Services.build(database.sessions, database_url=settings.database_url)
     bot = QuizBot(settings, services)
     ops = OpsRuntime(settings, database, bot.metrics, [ops_hooks.gateway_probe(bot)], bot.close)
     try:

@@ -29,6 +29,7 @@ from babel.numbers import format_decimal
 
 from bot import i18n
 from bot.adapter.limits import clip
+from bot.adapter.topics import topic_names
 from bot.i18n import N_, _, format_number, ngettext
 from bot.services.questions import QuestionView, localized
 from bot.services.quiz import Reveal, RoundInfo, Standing, Standings
@@ -125,7 +126,7 @@ def header(rnd: RoundInfo, mode: str, *, other_language: bool = False) -> str:
     level = DIFFICULTY.get(question.difficulty)
     parts = [title, _(level) if level else ""]
     if question.tags:
-        parts.append(", ".join(question.tags[:4]))
+        parts.append(topic_names(question.tags[:4]))
     if question.as_of:
         parts.append(as_of(question.as_of))
     if other_language:
@@ -261,10 +262,11 @@ def answer_text(reveal: Reveal) -> str:
 
 
 def ordinal(n: int) -> str:
+    """A place: "23rd", "1,234th"; Ukrainian "23-й" (the game screen and /leaderboard)."""
     if i18n.current() != "en":
-        return _("{n}th").format(n=n)  # Ukrainian: "{n}-й"
+        return _("{n}th").format(n=format_number(n))  # Ukrainian: "{n}-й"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return f"{n:,}{suffix}"
 
 
 def my_result_text(standings: Standings | None, user_id: int, reveal_answer: str | None) -> str:

@@ -38,14 +38,16 @@ def remember(services: Any, guild_id: int, language: str) -> None:
     _cache(services)[guild_id] = (time.monotonic() + GUILD_LANGUAGE_TTL, language)
 
 
-async def guild_language(services: Any, guild_id: int | None) -> str:
-    """The server's language, read at most once a minute per server."""
+async def guild_language(services: Any, guild_id: int | None, discord_locale: object = None) -> str:
+    """The server's language, read at most once a minute per server. `discord_locale`
+    (the server's own, Discord's `guild_locale`) is a new server's starting language."""
     if guild_id is None:
         return BASE_LANGUAGE
     cached = _cache(services).get(guild_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    language = await services.guilds.language(guild_id)
+    suggested = i18n.language_of(str(discord_locale)) if discord_locale else None
+    language = await services.guilds.language(guild_id, suggested)
     remember(services, guild_id, language)
     return language
 
@@ -61,6 +63,7 @@ async def speak(interaction: discord.Interaction) -> str:
     server = await guild_language(
         interaction.client.services,  # type: ignore[attr-defined]
         interaction.guild_id,
+        interaction.guild_locale,
     )
     interaction.extras[_KEY] = server
     language = member_language(interaction, server)

@@ -15,6 +15,7 @@ from babel.numbers import format_decimal
 from bot import i18n
 from bot.adapter import limits, replies
 from bot.adapter.limits import clip
+from bot.adapter.topics import topic_name, topic_names
 from bot.core.discussion_result import DiscussionResult
 from bot.i18n import N_, _, format_number, ngettext
 from bot.services.discussions import DiscussionView, SteelmanView
@@ -55,7 +56,7 @@ def question_footer(question: QuestionView) -> str:
     level = DIFFICULTY.get(question.difficulty)
     parts = [_(level) if level else ""]
     if question.tags:
-        parts.append(", ".join(question.tags[:4]))
+        parts.append(topic_names(question.tags[:4]))
     if question.as_of:
         parts.append(as_of(question.as_of))
     return clip(" · ".join(p for p in parts if p), limits.FOOTER)
@@ -129,7 +130,7 @@ def stats_embed(stats: MemberStats | None, user_id: int) -> discord.Embed:
     def topics(items: list) -> str:  # type: ignore[type-arg]
         return "\n".join(
             _("{topic}: {accuracy} of {answered}").format(
-                topic=t.tag, accuracy=percent(t.accuracy), answered=t.answered
+                topic=topic_name(t.tag), accuracy=percent(t.accuracy), answered=t.answered
             )
             for t in items
         ) or _("not enough answers yet")

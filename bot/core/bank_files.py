@@ -25,6 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.core import language
 from bot.core.items import ALL_KINDS, BANK_ITEM_ADAPTER, BankItem, essay_paragraphs
+from bot.core.translate import _, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +133,16 @@ class BankYamlError(Exception):
 def _refuse_anchors(event: yaml.Event) -> None:
     if isinstance(event, yaml.AliasEvent):
         raise BankYamlError(
-            f"YAML aliases (*{event.anchor}) are not allowed in bank files; write the value out",
+            _("YAML aliases ({alias}) are not allowed in bank files; write the value out").format(
+                alias=f"*{event.anchor}"
+            ),
             event.start_mark.line + 1,
         )
     anchor = getattr(event, "anchor", None)
     if anchor is not None:
         raise BankYamlError(
-            f"YAML anchors (&{anchor}) are not allowed in bank files", event.start_mark.line + 1
+            _("YAML anchors ({anchor}) are not allowed in bank files").format(anchor=f"&{anchor}"),
+            event.start_mark.line + 1,
         )
 
 
@@ -151,23 +155,24 @@ class _BankLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
         if not isinstance(node, MappingNode):
-            raise BankYamlError("expected a mapping", node.start_mark.line + 1)
+            raise BankYamlError(_("expected a mapping"), node.start_mark.line + 1)
         mapping: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise BankYamlError(
-                    "YAML merge keys (<<) are not allowed", key_node.start_mark.line + 1
+                    _("YAML merge keys (<<) are not allowed"), key_node.start_mark.line + 1
                 )
             key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
             except TypeError:
                 raise BankYamlError(
-                    "a mapping key must be a plain value", key_node.start_mark.line + 1
+                    _("a mapping key must be a plain value"), key_node.start_mark.line + 1
                 ) from None
             if key in mapping:
                 raise BankYamlError(
-                    f"duplicate key {key!r} in the same mapping", key_node.start_mark.line + 1
+                    _("duplicate key {key} in the same mapping").format(key=repr(key)),
+                    key_node.start_mark.line + 1,
                 )
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
@@ -259,27 +264,82 @@ def _field_path(loc: tuple[Any, ...]) -> str | None:
 
 
 def _message(err: dict[str, Any]) -> str:
+    """One pydantic error in a moderator's words, in the current language.
+
+    The one place that maps pydantic's own messages (English only) to ours; errors our
+    validators raise are already translated and only lose pydantic's prefix. A kind
+    not mapped here keeps pydantic's text.
+    """
     kind = err["type"]
     msg = str(err.get("msg", ""))
+    ctx = err.get("ctx") or {}
+    given = err.get("input")
+    kinds = ", ".join(ALL_KINDS)
     if kind == "extra_forbidden":
-        return f"unknown field {err['loc'][-1]!r} (not part of the format)"
+        return _("unknown field {name} (not part of the format)").format(name=repr(err["loc"][-1]))
     if kind == "missing":
-        return "required field is missing"
+        return _("required field is missing")
     if kind == "union_tag_not_found":
-        return f"kind: missing; one of {', '.join(ALL_KINDS)}"
+        return "kind: " + _("missing; one of {kinds}").format(kinds=kinds)
     if kind == "union_tag_invalid":
-        tag = err.get("ctx", {}).get("tag")
-        return f"kind: unknown kind {tag!r}; one of {', '.join(ALL_KINDS)}"
+        tag = repr(ctx.get("tag"))
+        return "kind: " + _("unknown kind {tag}; one of {kinds}").format(tag=tag, kinds=kinds)
     if kind == "string_too_long":
-        limit = err.get("ctx", {}).get("max_length")
-        got = len(err["input"]) if isinstance(err.get("input"), str) else "?"
-        return f"too long: {got} characters, at most {limit}"
-    if kind == "too_long":
-        return msg.replace("List should", "must")
-    if kind == "too_short":
-        return msg.replace("List should", "must")
+        limit = ctx.get("max_length")
+        got = len(given) if isinstance(given, str) else "?"
+        return _("too long: {got} characters, at most {limit}").format(got=got, limit=limit)
+    if kind == "string_too_short":
+        limit = ctx.get("min_length") or 1
+        if limit == 1:
+            return _("must not be empty")
+        return ngettext(
+            "too short: at least {limit} character", "too short: at least {limit} characters", limit
+        ).format(limit=limit)
+    if kind in {"too_long", "too_short"}:
+        limit = ctx.get("max_length" if kind == "too_long" else "min_length")
+        actual = ctx.get("actual_length")
+        if kind == "too_long":
+            text = ngettext(
+                "must have at most {limit} item, not {actual}",
+                "must have at most {limit} items, not {actual}",
+                limit or 0,
+            )
+        else:
+            text = ngettext(
+                "must have at least {limit} item, not {actual}",
+                "must have at least {limit} items, not {actual}",
+                limit or 0,
+            )
+        return text.format(limit=limit, actual=actual)
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        return _("must be {expected}, got {value}").format(
+            expected=expected, value=repr(given)[:80]
+        )
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return _("must be a whole number, got {value}").format(value=repr(given)[:80])
+    if kind in {"float_parsing", "float_type", "finite_number"}:
+        return _("must be a number, got {value}").format(value=repr(given)[:80])
+    if kind in {"bool_parsing", "bool_type"}:
+        return _("must be true or false, got {value}").format(value=repr(given)[:80])
+    if kind == "string_type":
+        return _("must be text, got {value}").format(value=repr(given)[:80])
+    if kind in {"list_type", "tuple_type"}:
+        return _("must be a list, got {value}").format(value=repr(given)[:80])
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return _("must be a mapping of fields, got {value}").format(value=repr(given)[:80])
+    if kind == "greater_than_equal":
+        return _("must be at least {limit}, got {value}").format(
+            limit=ctx.get("ge"), value=repr(given)[:80]
+        )
+    if kind == "less_than_equal":
+        return _("must be at most {limit}, got {value}").format(
+            limit=ctx.get("le"), value=repr(given)[:80]
+        )
+    if kind == "string_pattern_mismatch":
+        return _("does not match the pattern {pattern}").format(pattern=ctx.get("pattern"))
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
-        return f"bad date {err.get('input')!r}: use YYYY-MM-DD"
+        return _("bad date {value}: use YYYY-MM-DD").format(value=repr(given))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]

@@ -47,6 +47,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.core.translate import _
+
 # --------------------------------------------------------------------------- limits
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,63}$"
@@ -157,7 +159,9 @@ def count_sentences(value: str) -> int:
 def _check_no_mentions(value: str) -> str:
     match = _MENTION_RE.search(value)
     if match:
-        raise ValueError(f"contains Discord mention syntax {match.group(0)!r}")
+        raise ValueError(
+            _("contains Discord mention syntax {mention}").format(mention=repr(match.group(0)))
+        )
     return value
 
 
@@ -172,7 +176,11 @@ def _Text(max_length: int, min_length: int = 1) -> Any:
 def _reject_non_string(value: Any) -> Any:
     """Refuse YAML numbers/booleans where text is expected (e.g. an unquoted ``1991``)."""
     if isinstance(value, bool | int | float):
-        raise ValueError(f"expected text, got {type(value).__name__} {value!r}; quote it")
+        raise ValueError(
+            _("expected text, got {type} {value}; quote it").format(
+                type=type(value).__name__, value=repr(value)
+            )
+        )
     return value
 
 
@@ -182,7 +190,9 @@ def _check_image(value: str) -> str:
         value.lower().endswith(IMAGE_EXTENSIONS)
     ):
         raise ValueError(
-            f"must be an https URL ending in {', '.join(IMAGE_EXTENSIONS)}, got {value[:80]!r}"
+            _("must be an https URL ending in {extensions}, got {value}").format(
+                extensions=", ".join(IMAGE_EXTENSIONS), value=repr(value[:80])
+            )
         )
     return value
 
@@ -200,7 +210,9 @@ Paragraph = Annotated[int, Field(ge=1, le=6, strict=True)]
 def _no_sentence_overflow(value: str | None) -> str | None:
     if value is not None and count_sentences(value) > MAX_SENTENCES:
         raise ValueError(
-            f"must be 1-{MAX_SENTENCES} sentences (found about {count_sentences(value)})"
+            _("must be 1-{most} sentences (found about {count})").format(
+                most=MAX_SENTENCES, count=count_sentences(value)
+            )
         )
     return value
 
@@ -230,7 +242,7 @@ class Source(BaseModel):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
+            raise ValueError(_("must be an http(s) URL, got {value}").format(value=repr(value)))
         return value
 
     def render(self) -> str:
@@ -250,11 +262,15 @@ def _iso_day(value: Any) -> Any:
     """Dates as written in YAML (kept as text by the loader): ``YYYY-MM-DD`` only."""
     if isinstance(value, str):
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            raise ValueError(f"must be an ISO date YYYY-MM-DD, got {value!r}")
+            raise ValueError(
+                _("must be an ISO date YYYY-MM-DD, got {value}").format(value=repr(value))
+            )
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise ValueError(f"not a valid date: {value!r} ({exc})") from None
+            raise ValueError(
+                _("not a valid date: {value} ({reason})").format(value=repr(value), reason=exc)
+            ) from None
     return value
 
 
@@ -344,15 +360,20 @@ def _check_translation(lang: str, translation: Translation, shape: dict[str, int
         value = getattr(translation, name)
         if name not in shape:
             if value is not None:
-                raise ValueError(f"translations.{lang}.{name}: this kind of item has no {name}")
+                raise ValueError(
+                    f"translations.{lang}.{name}: "
+                    + _("this kind of item has no {name}").format(name=name)
+                )
             continue
         if value is None:
-            raise ValueError(f"translations.{lang}.{name}: missing (the item has one)")
+            raise ValueError(f"translations.{lang}.{name}: " + _("missing (the item has one)"))
         want = shape[name]
         if want is not None and len(value) != want:
             raise ValueError(
-                f"translations.{lang}.{name}: {len(value)} given, the item has {want} "
-                "(same number, same order)"
+                f"translations.{lang}.{name}: "
+                + _("{given} given, the item has {want} (same number, same order)").format(
+                    given=len(value), want=want
+                )
             )
 
 
@@ -384,8 +405,10 @@ class BaseItem(BaseModel):
     def _id_text(cls, value: Any) -> Any:
         if isinstance(value, str) and not re.match(ID_PATTERN, value):
             raise ValueError(
-                f"id {value!r} must be a slug: 3-64 chars of a-z, 0-9 and '-', "
-                "starting with a letter or digit"
+                _(
+                    "id {value} must be a slug: 3-64 chars of a-z, 0-9 and '-', "
+                    "starting with a letter or digit"
+                ).format(value=repr(value))
             )
         return value
 
@@ -393,39 +416,44 @@ class BaseItem(BaseModel):
     @classmethod
     def _distinct_tags(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("tags must be distinct")
+            raise ValueError(_("tags must be distinct"))
         return value
 
     @field_validator("as_of", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
         if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            raise ValueError(f"must be an ISO date YYYY-MM-DD, got {value!r}")
+            raise ValueError(
+                _("must be an ISO date YYYY-MM-DD, got {value}").format(value=repr(value))
+            )
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError as exc:
-                raise ValueError(f"not a valid date: {value!r} ({exc})") from None
+                raise ValueError(
+                    _("not a valid date: {value} ({reason})").format(value=repr(value), reason=exc)
+                ) from None
         return value
 
     @field_validator("sources")
     @classmethod
     def _sources_required(cls, value: list[Source], info: ValidationInfo) -> list[Source]:
         if not value and _require_sources(info):
-            raise ValueError("at least one source {title, publisher, url} is required")
+            raise ValueError(_("at least one source {title, publisher, url} is required"))
         return value
 
     @model_validator(mode="after")
     def _as_of_for_ongoing(self) -> BaseItem:
         if "ongoing" in self.tags and self.as_of is None:
-            raise ValueError("as_of: required because the item is tagged 'ongoing'")
+            raise ValueError("as_of: " + _("required because the item is tagged 'ongoing'"))
         return self
 
     @model_validator(mode="after")
     def _reviewed_when_shipped(self, info: ValidationInfo) -> BaseItem:
         if _require_review(info) and self.reviewed is None:
             raise ValueError(
-                "reviewed: a shipped item needs a review record {by, date: YYYY-MM-DD, note}"
+                "reviewed: "
+                + _("a shipped item needs a review record {by, date: YYYY-MM-DD, note}")
             )
         return self
 
@@ -436,7 +464,10 @@ class BaseItem(BaseModel):
         missing = [lang for lang in LANGUAGES[1:] if lang not in self.translations]
         if (info.context or {}).get("require_languages") and missing:  # the shipped bank
             raise ValueError(
-                f"translations: a shipped item needs every language; missing: {', '.join(missing)}"
+                "translations: "
+                + _("a shipped item needs every language; missing: {languages}").format(
+                    languages=", ".join(missing)
+                )
             )
         return self
 
@@ -506,8 +537,10 @@ class QuestionBase(BaseItem):
 def _answer_one_choice(value: Any) -> Any:
     if isinstance(value, list | tuple | set):
         raise ValueError(
-            "two choices are marked correct: answer must be the text of exactly one "
-            f"choice, not a list ({len(value)} given)"
+            _(
+                "two choices are marked correct: answer must be the text of exactly one "
+                "choice, not a list ({given} given)"
+            ).format(given=len(value))
         )
     return value
 
@@ -523,22 +556,34 @@ class MultipleChoiceItem(QuestionBase):
         wanted = normalise_text(self.answer)
         matches = [i for i, c in enumerate(self.choices) if normalise_text(c) == wanted]
         if len(matches) > 1:
-            numbers = " and ".join(str(i + 1) for i in matches)
+            numbers = _(" and ").join(str(i + 1) for i in matches)
             raise ValueError(
-                f"choices: two choices are marked correct (answer matches choices {numbers})"
+                "choices: "
+                + _("two choices are marked correct (answer matches choices {numbers})").format(
+                    numbers=numbers
+                )
             )
         if not matches:
-            raise ValueError(f"answer: {self.answer!r} is not one of the choices")
+            raise ValueError(
+                "answer: "
+                + _("{answer} is not one of the choices").format(answer=repr(self.answer))
+            )
         if self.choices[matches[0]] != self.answer:
             raise ValueError(
-                f"answer: must be the exact text of a choice ({self.choices[matches[0]]!r})"
+                "answer: "
+                + _("must be the exact text of a choice ({choice})").format(
+                    choice=repr(self.choices[matches[0]])
+                )
             )
         seen: dict[str, int] = {}
         for i, choice in enumerate(self.choices):
             key = normalise_text(choice)
             if key in seen:
                 raise ValueError(
-                    f"choices: choice {i + 1} repeats choice {seen[key] + 1} ({choice!r})"
+                    "choices: "
+                    + _("choice {number} repeats choice {other} ({choice})").format(
+                        number=i + 1, other=seen[key] + 1, choice=repr(choice)
+                    )
                 )
             seen[key] = i
         return self
@@ -565,9 +610,11 @@ class TrueFalseItem(QuestionBase):
     @classmethod
     def _bool_only(cls, value: Any) -> Any:
         if isinstance(value, list | tuple):
-            raise ValueError("two choices are marked correct: answer must be true or false")
+            raise ValueError(_("two choices are marked correct: answer must be true or false"))
         if not isinstance(value, bool):
-            raise ValueError(f"answer must be true or false, got {value!r}")
+            raise ValueError(
+                _("answer must be true or false, got {value}").format(value=repr(value))
+            )
         return value
 
     @property
@@ -599,7 +646,7 @@ class ShortAnswerItem(QuestionBase):
     def _distinct(cls, value: list[str]) -> list[str]:
         keys = [normalise_text(v) for v in value]
         if len(set(keys)) != len(keys):
-            raise ValueError("accepted answers must be distinct")
+            raise ValueError(_("accepted answers must be distinct"))
         return value
 
     @property
@@ -647,20 +694,26 @@ def event_date_range(value: str) -> tuple[dt.date, dt.date]:
 
 def _event_date(value: Any) -> str:
     if isinstance(value, bool):
-        raise ValueError(f"must be an ISO date or a year, got {value!r}")
+        raise ValueError(_("must be an ISO date or a year, got {value}").format(value=repr(value)))
     if isinstance(value, int):
         value = f"{value:04d}"
     elif isinstance(value, dt.date):
         value = value.isoformat()
     if not isinstance(value, str):
-        raise ValueError(f"must be an ISO date or a year, got {value!r}")
+        raise ValueError(_("must be an ISO date or a year, got {value}").format(value=repr(value)))
     value = value.strip()
     if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        raise ValueError(f"must be an ISO date (YYYY-MM-DD) or a year (YYYY), got {value!r}")
+        raise ValueError(
+            _("must be an ISO date (YYYY-MM-DD) or a year (YYYY), got {value}").format(
+                value=repr(value)
+            )
+        )
     try:
         event_date_range(value)
     except ValueError as exc:
-        raise ValueError(f"not a valid date: {value!r} ({exc})") from None
+        raise ValueError(
+            _("not a valid date: {value} ({reason})").format(value=repr(value), reason=exc)
+        ) from None
     return value
 
 
@@ -684,14 +737,18 @@ class WhichFirstItem(QuestionBase):
     def _orderable(self) -> WhichFirstItem:
         a, b = self.events
         if normalise_text(a.text) == normalise_text(b.text):
-            raise ValueError("events: the two events have the same text")
+            raise ValueError("events: " + _("the two events have the same text"))
         if a.date == b.date:
-            raise ValueError(f"events: the two dates must differ (both {a.date})")
+            raise ValueError(
+                "events: " + _("the two dates must differ (both {date})").format(date=a.date)
+            )
         (a0, a1), (b0, b1) = a.date_range, b.date_range
         if not (a1 < b0 or b1 < a0):
             raise ValueError(
-                f"events: cannot tell which came first: {a.date} and {b.date} overlap; "
-                "give full dates"
+                "events: "
+                + _("cannot tell which came first: {a} and {b} overlap; give full dates").format(
+                    a=a.date, b=b.date
+                )
             )
         return self
 
@@ -759,17 +816,26 @@ class ClaimCheckItem(QuestionBase):
             words = len(_ELLIPSIS_RE.sub(" ", self.claim).split())
             if words > CLAIM_QUOTE_MAX_WORDS:
                 raise ValueError(
-                    f"claim: a quote must be at most about 25 words ({words} words); "
-                    "shorten it or paraphrase (quoted: false)"
+                    "claim: "
+                    + _(
+                        "a quote must be at most about 25 words ({words} words); "
+                        "shorten it or paraphrase (quoted: false)"
+                    ).format(words=words)
                 )
             paragraphs = (info.context or {}).get("essay_paragraphs")
             if paragraphs is not None:
                 if self.paragraph > len(paragraphs):
-                    raise ValueError(f"paragraph: the essay has only {len(paragraphs)} paragraphs")
+                    raise ValueError(
+                        "paragraph: "
+                        + _("the essay has only {count} paragraphs").format(count=len(paragraphs))
+                    )
                 if not quote_in_paragraph(self.claim, paragraphs[self.paragraph - 1]):
                     raise ValueError(
-                        f"claim: quoted text not found in essay paragraph {self.paragraph}; "
-                        "quote it verbatim or set quoted: false"
+                        "claim: "
+                        + _(
+                            "quoted text not found in essay paragraph {paragraph}; "
+                            "quote it verbatim or set quoted: false"
+                        ).format(paragraph=self.paragraph)
                     )
         return self
 
@@ -820,18 +886,20 @@ class Viewpoint(BaseModel):
     @classmethod
     def _one_sentence(cls, value: str) -> str:
         if count_sentences(value) > 1:
-            raise ValueError("must be one neutral sentence")
+            raise ValueError(_("must be one neutral sentence"))
         return value
 
     @model_validator(mode="after")
     def _source_and_size(self, info: ValidationInfo) -> Viewpoint:
         if self.source is None and _require_sources(info):
-            raise ValueError("source: a source {title, publisher, url} is required")
+            raise ValueError("source: " + _("a source {title, publisher, url} is required"))
         size = len(self.render())
         if size > FIELD_VALUE_MAX:
             raise ValueError(
-                "position + argument + evidence_against + held_by + source render to "
-                f"{size} characters; an embed field value holds at most {FIELD_VALUE_MAX}"
+                _(
+                    "position + argument + evidence_against + held_by + source render to "
+                    "{size} characters; an embed field value holds at most {most}"
+                ).format(size=size, most=FIELD_VALUE_MAX)
             )
         return self
 
@@ -864,8 +932,10 @@ def _translated_viewpoint_sizes(item: DiscussionItem) -> None:
             size = len(shown.render())
             if size > FIELD_VALUE_MAX:
                 raise ValueError(
-                    f"translations.{lang}.viewpoints.{i}: renders to {size} characters; "
-                    f"an embed field value holds at most {FIELD_VALUE_MAX}"
+                    f"translations.{lang}.viewpoints.{i}: "
+                    + _(
+                        "renders to {size} characters; an embed field value holds at most {most}"
+                    ).format(size=size, most=FIELD_VALUE_MAX)
                 )
 
 
@@ -882,7 +952,7 @@ class DiscussionItem(BaseItem):
     @classmethod
     def _open_question(cls, value: str) -> str:
         if not value.endswith("?"):
-            raise ValueError("must be a question (end with '?')")
+            raise ValueError(_("must be a question (end with '?')"))
         return value
 
     @field_validator("viewpoints")
@@ -892,7 +962,11 @@ class DiscussionItem(BaseItem):
         for vp in value:
             key = normalise_text(vp.label)
             if key in seen:
-                raise ValueError(f"viewpoint labels must be distinct ({vp.label!r} repeats)")
+                raise ValueError(
+                    _("viewpoint labels must be distinct ({label} repeats)").format(
+                        label=repr(vp.label)
+                    )
+                )
             seen.add(key)
         return value
 
@@ -903,8 +977,11 @@ class DiscussionItem(BaseItem):
             missing = [b for b in READ_BRIEFS if b not in briefs]
             if missing:
                 raise ValueError(
-                    "history: a shipped discussion needs a recorded read from each side's "
-                    f"brief (missing: {', '.join(missing)})"
+                    "history: "
+                    + _(
+                        "a shipped discussion needs a recorded read from each side's "
+                        "brief (missing: {briefs})"
+                    ).format(briefs=", ".join(missing))
                 )
         return self
 

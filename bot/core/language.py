@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.translate import _
+
 # Collective labels for a population. Word-boundary, case-insensitive.
 COLLECTIVE_LABELS: tuple[str, ...] = (
     r"traitors?",
@@ -223,8 +225,10 @@ def check_item_detailed(item: Any) -> list[LanguageIssue]:
                 issues.append(
                     LanguageIssue(
                         f.path,
-                        f"collective label {word!r} in the bot's own voice; attribute it "
-                        "in a discussion viewpoint or a claim check's claim, or rephrase",
+                        _(
+                            "collective label {word} in the bot's own voice; attribute it "
+                            "in a discussion viewpoint or a claim check's claim, or rephrase"
+                        ).format(word=repr(word)),
                     )
                 )
         elif f.voice == "viewpoint":
@@ -232,8 +236,10 @@ def check_item_detailed(item: Any) -> list[LanguageIssue]:
                 issues.append(
                     LanguageIssue(
                         f.path,
-                        f"collective label {word!r} must be quoted (in double quotation "
-                        "marks) and attributed to the viewpoint's holder",
+                        _(
+                            "collective label {word} must be quoted (in double quotation "
+                            "marks) and attributed to the viewpoint's holder"
+                        ).format(word=repr(word)),
                     )
                 )
         # Rule 2: transliteration (sources and verbatim essay quotes are exempt).
@@ -242,15 +248,20 @@ def check_item_detailed(item: Any) -> list[LanguageIssue]:
                 issues.append(
                     LanguageIssue(
                         f.path,
-                        f"transliteration {word!r}: write {_preferred(word)!r} "
-                        "(current English-language reference form)",
+                        _(
+                            "transliteration {word}: write {preferred} "
+                            "(current English-language reference form)"
+                        ).format(word=repr(word), preferred=repr(_preferred(word))),
                     )
                 )
         # Rule 5: graphic violence.
         if f.voice != "source" and _may_match(_GRAPHIC_HINT, f.value):
             for m in _GRAPHIC_RE.finditer(f.value):
                 issues.append(
-                    LanguageIssue(f.path, f"graphic word {m.group(0)!r}: describe plainly")
+                    LanguageIssue(
+                        f.path,
+                        _("graphic word {word}: describe plainly").format(word=repr(m.group(0))),
+                    )
                 )
 
     # Rule 3: every viewpoint is attributed.
@@ -258,7 +269,9 @@ def check_item_detailed(item: Any) -> list[LanguageIssue]:
         held_by = getattr(vp, "held_by", None)
         if not isinstance(held_by, str) or not held_by.strip():
             issues.append(
-                LanguageIssue(f"viewpoints[{i}].held_by", "every viewpoint must say who holds it")
+                LanguageIssue(
+                    f"viewpoints[{i}].held_by", _("every viewpoint must say who holds it")
+                )
             )
 
     # Rule 4: a discussion asks an open question.
@@ -268,8 +281,10 @@ def check_item_detailed(item: Any) -> list[LanguageIssue]:
             issues.append(
                 LanguageIssue(
                     "question",
-                    "reads as a question of fact; a discussion asks an open, contested "
-                    "question (what should be done, what is fair, what a term means)",
+                    _(
+                        "reads as a question of fact; a discussion asks an open, contested "
+                        "question (what should be done, what is fair, what a term means)"
+                    ),
                 )
             )
     return issues

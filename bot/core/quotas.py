@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.i18n import N_, _, format_number
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -30,34 +32,55 @@ class Limit:
     default: int
     minimum: int
     maximum: int
-    describes: str  # what is counted, in the user's words, e.g. "quizzes running per member"
-    unit: str = ""  # " s" for cooldowns
+    # What is counted, in the user's words ("quizzes running per member"); marked for
+    # the catalog with N_ and translated where it is shown (`what`).
+    describes: str
+    seconds: bool = False  # a cooldown, shown as "30 s"
+
+    @property
+    def what(self) -> str:
+        return _(self.describes)
 
     def show(self, value: int) -> str:
-        return f"{value:,}{self.unit}"
+        """A value of this limit the language's way ("20,000", "20 000"; "30 s", "30 с")."""
+        number = format_number(value)
+        return _("{n} s").format(n=number) if self.seconds else number
 
 
 # The one list of quotas. Order is the order `/config limits` shows them in.
 LIMITS: tuple[Limit, ...] = (
-    Limit("quizzes_per_member", 2, 0, 10, "quizzes running at once that one member started"),
-    Limit("quizzes_per_server", 10, 0, 50, "quizzes running at once on this server"),
-    Limit("quiz_cooldown", 30, 5, 3600, "wait between two /quiz start by one member", " s"),
-    Limit("discussions_per_member", 3, 0, 20, "open discussions that one member started"),
-    Limit("discussions_per_channel", 3, 0, 20, "open discussions in one channel"),
-    Limit("discussions_per_server", 25, 0, 200, "open discussions on this server"),
+    Limit("quizzes_per_member", 2, 0, 10, N_("quizzes running at once that one member started")),
+    Limit("quizzes_per_server", 10, 0, 50, N_("quizzes running at once on this server")),
     Limit(
-        "discussion_cooldown", 60, 5, 3600, "wait between two /discuss start by one member", " s"
+        "quiz_cooldown",
+        30,
+        5,
+        3600,
+        N_("wait between two /quiz start by one member"),
+        seconds=True,
     ),
-    Limit("questions_per_server", 20_000, 0, 1_000_000, "questions of this server's own"),
-    Limit("pending_uploads", 3, 0, 20, "uploads waiting for Import or Cancel on this server"),
+    Limit("discussions_per_member", 3, 0, 20, N_("open discussions that one member started")),
+    Limit("discussions_per_channel", 3, 0, 20, N_("open discussions in one channel")),
+    Limit("discussions_per_server", 25, 0, 200, N_("open discussions on this server")),
+    Limit(
+        "discussion_cooldown",
+        60,
+        5,
+        3600,
+        N_("wait between two /discuss start by one member"),
+        seconds=True,
+    ),
+    Limit("questions_per_server", 20_000, 0, 1_000_000, N_("questions of this server's own")),
+    Limit("pending_uploads", 3, 0, 20, N_("uploads waiting for Import or Cancel on this server")),
 )
 BY_NAME: dict[str, Limit] = {limit.name: limit for limit in LIMITS}
 
-HOW_TO_CHANGE = "A member with **Manage Server** can change it with `/config limits`"
+HOW_TO_CHANGE = N_("A member with **Manage Server** can change it with `/config limits`")
 
 
 class QuotaExceeded(Exception):
-    """A refusal because a quota is reached; the message names the limit (shown as is)."""
+    """A refusal because a quota is reached; the message names the limit (shown as is,
+    so it is written in the language of the interaction that hit it)."""
 
 
 class UnknownLimit(ValueError):
@@ -93,12 +116,18 @@ def check_override(name: str, value: int) -> Limit:
     """The limit a server owner wants to set, if the value is within its bounds."""
     limit = BY_NAME.get(name)
     if limit is None:
-        raise UnknownLimit(f"There is no limit called {name!r}.")
+        raise UnknownLimit(_("There is no limit called `{name}`.").format(name=name))
     if not limit.minimum <= value <= limit.maximum:
         raise QuotaExceeded(
-            f"`{name}` can be set from {limit.show(limit.minimum)} to "
-            f"{limit.show(limit.maximum)} (the bot's bounds, which protect every server "
-            f"it serves); {limit.show(value)} is outside them."
+            _(
+                "`{name}` can be set from {minimum} to {maximum} (the bot's bounds, which "
+                "protect every server it serves); {value} is outside them."
+            ).format(
+                name=name,
+                minimum=limit.show(limit.minimum),
+                maximum=limit.show(limit.maximum),
+                value=limit.show(value),
+            )
         )
     return limit
 
@@ -107,24 +136,43 @@ def how_to_raise(limits: Limits, name: str) -> str:
     """The closing sentence of a refusal: who can change the limit, and how far."""
     limit = BY_NAME[name]
     if limits[name] >= limit.maximum:
-        return f"That is the most the bot allows (`{name}` = {limit.show(limit.maximum)})."
-    return f"{HOW_TO_CHANGE} (`{name}`, up to {limit.show(limit.maximum)})."
+        return _("That is the most the bot allows (`{name}` = {maximum}).").format(
+            name=name, maximum=limit.show(limit.maximum)
+        )
+    return _("{how_to_change} (`{name}`, up to {maximum}).").format(
+        how_to_change=_(HOW_TO_CHANGE), name=name, maximum=limit.show(limit.maximum)
+    )
 
 
 def too_many(limits: Limits, name: str, counted: str, advice: str) -> QuotaExceeded:
     """A refusal for a count limit: which limit and its value, how many there are (the
-    sentence ``counted``), what to do, who can change it."""
+    sentence ``counted``, already in the member's language, with its count's plural),
+    what to do, who can change it."""
+    limit = BY_NAME[name]
     return QuotaExceeded(
-        f"Limit reached: {BY_NAME[name].describes}: {limits[name]:,}. {counted}. {advice} "
-        f"{how_to_raise(limits, name)}"
+        _("Limit reached: {what}: {value}. {counted}. {advice} {how_to_raise}").format(
+            what=limit.what,
+            value=limit.show(limits[name]),
+            counted=counted,
+            advice=advice,
+            how_to_raise=how_to_raise(limits, name),
+        )
     )
 
 
 def refuse_cooldown(limits: Limits, name: str, wait: timedelta, what: str) -> QuotaExceeded:
     seconds = max(1, int(-(-wait.total_seconds() // 1)))  # round up: never "wait 0 s"
     return QuotaExceeded(
-        f"{what} Please wait {seconds} s more (cooldown: {limits[name]} s per member). "
-        f"{HOW_TO_CHANGE} (`{name}`)."
+        _(
+            "{what} Please wait {seconds} s more (cooldown: {cooldown} s per member). "
+            "{how_to_change} (`{name}`)."
+        ).format(
+            what=what,
+            seconds=seconds,
+            cooldown=limits[name],
+            how_to_change=_(HOW_TO_CHANGE),
+            name=name,
+        )
     )
 
 
@@ -133,9 +181,13 @@ def describe(limits: Limits) -> list[str]:
     lines = []
     for limit in LIMITS:
         value = limits[limit.name]
-        mark = "" if value == limit.default else f" (default {limit.show(limit.default)})"
+        mark = (
+            ""
+            if value == limit.default
+            else " " + _("(default {default})").format(default=limit.show(limit.default))
+        )
         lines.append(
-            f"`{limit.name}` **{limit.show(value)}**{mark}: {limit.describes} · "
+            f"`{limit.name}` **{limit.show(value)}**{mark}: {limit.what} · "
             f"{limit.show(limit.minimum)}-{limit.show(limit.maximum)}"
         )
     return lines

@@ -46,6 +46,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from croniter import CroniterBadDateError, CroniterError, croniter
 from rapidfuzz import process
 
+from bot.i18n import N_, _
+
 __all__ = [
     "FIELD_NAMES",
     "cron_from_form",
@@ -61,11 +63,11 @@ __all__ = [
 FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
 
 _FIELD_HINTS = (
-    "minutes are 0-59",
-    "hours are 0-23",
-    "days of the month are 1-31 (or L for the last day)",
-    "months are 1-12 or jan-dec",
-    "days of the week are 0-6 (0 = Sunday) or sun-sat",
+    N_("minutes are 0-59"),
+    N_("hours are 0-23"),
+    N_("days of the month are 1-31 (or L for the last day)"),
+    N_("months are 1-12 or jan-dec"),
+    N_("days of the week are 0-6 (0 = Sunday) or sun-sat"),
 )
 
 _ALIASES = {
@@ -78,7 +80,7 @@ _ALIASES = {
     "@annually": "0 0 1 1 *",
 }
 
-_EXAMPLE = "e.g. '30 19 * * 1,3' for Mondays and Wednesdays at 19:30"
+_EXAMPLE = N_("e.g. '30 19 * * 1,3' for Mondays and Wednesdays at 19:30")
 
 # Cron day-of-week numbers (0 = Sunday), keyed by accepted spellings.
 _DAYS: dict[str, int] = {}
@@ -175,7 +177,7 @@ def _parse_days(days: Sequence[str] | str) -> frozenset[int]:
     else:
         items = [" ".join(str(d).strip().casefold().split()) for d in days]
     if not items or all(not item for item in items):
-        raise ValueError("days: pick at least one day (or 'daily', 'weekdays', 'weekends')")
+        raise ValueError(_("days: pick at least one day (or 'daily', 'weekdays', 'weekends')"))
     selected: set[int] = set()
     for item in items:
         if item in _DAY_GROUPS:
@@ -184,8 +186,10 @@ def _parse_days(days: Sequence[str] | str) -> frozenset[int]:
             selected.add(_DAYS[item])
         else:
             raise ValueError(
-                f"days: {item!r} is not a day; use mon, tue, wed, thu, fri, sat, sun "
-                "or daily, weekdays, weekends"
+                _(
+                    "days: {item} is not a day; use mon, tue, wed, thu, fri, sat, sun "
+                    "or daily, weekdays, weekends"
+                ).format(item=repr(item))
             )
     return frozenset(selected)
 
@@ -193,12 +197,22 @@ def _parse_days(days: Sequence[str] | str) -> frozenset[int]:
 def _parse_time(time_hhmm: str) -> tuple[int, int]:
     match = _TIME.match(time_hhmm.strip())
     if match is None:
-        raise ValueError(f"time: expected 24-hour HH:MM such as 19:30, got {time_hhmm!r}")
+        raise ValueError(
+            _("time: expected 24-hour HH:MM such as 19:30, got {time}").format(time=repr(time_hhmm))
+        )
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23:
-        raise ValueError(f"time: hour {hour} in {time_hhmm!r} is out of range 00-23")
+        raise ValueError(
+            _("time: hour {hour} in {time} is out of range 00-23").format(
+                hour=hour, time=repr(time_hhmm)
+            )
+        )
     if minute > 59:
-        raise ValueError(f"time: minute {minute} in {time_hhmm!r} is out of range 00-59")
+        raise ValueError(
+            _("time: minute {minute} in {time} is out of range 00-59").format(
+                minute=minute, time=repr(time_hhmm)
+            )
+        )
     return hour, minute
 
 
@@ -215,20 +229,26 @@ def validate_cron(expr: str) -> str:
         ValueError: with a message fit for the admin.
     """
     if not isinstance(expr, str) or not expr.strip():
-        raise ValueError(f"Schedule rule is empty; expected 5 fields, {_EXAMPLE}")
+        raise ValueError(
+            _("Schedule rule is empty; expected 5 fields, {example}").format(example=_(_EXAMPLE))
+        )
     text = " ".join(expr.split())
     text = _ALIASES.get(text.casefold(), text)
     fields = text.split(" ")
     if len(fields) != 5:
         raise ValueError(
-            f"Schedule rule {expr.strip()!r} has {len(fields)} field(s); expected 5 "
-            f"(minute hour day-of-month month day-of-week), {_EXAMPLE}"
+            _(
+                "Schedule rule {rule} has {n} field(s); expected 5 "
+                "(minute hour day-of-month month day-of-week), {example}"
+            ).format(rule=repr(expr.strip()), n=len(fields), example=_(_EXAMPLE))
         )
     for index, field in enumerate(fields):
         if any(_HASHED.match(part) for part in field.split(",")):
             raise ValueError(
-                f"Schedule rule {text!r}: {FIELD_NAMES[index]} field {field!r} uses "
-                "hashed/random syntax (H or R), which is not supported"
+                _(
+                    "Schedule rule {rule}: {name} field {field} uses hashed/random syntax "
+                    "(H or R), which is not supported"
+                ).format(rule=repr(text), name=FIELD_NAMES[index], field=repr(field))
             )
         probe = ["*"] * 5
         probe[index] = field
@@ -236,18 +256,26 @@ def validate_cron(expr: str) -> str:
             croniter(" ".join(probe))
         except (CroniterError, ValueError, KeyError, IndexError) as exc:
             raise ValueError(
-                f"Schedule rule {text!r}: {FIELD_NAMES[index]} field {field!r} is invalid "
-                f"({_FIELD_HINTS[index]})"
+                _("Schedule rule {rule}: {name} field {field} is invalid ({hint})").format(
+                    rule=repr(text),
+                    name=FIELD_NAMES[index],
+                    field=repr(field),
+                    hint=_(_FIELD_HINTS[index]),
+                )
             ) from exc
     try:
         iterator = croniter(text, datetime(2000, 1, 1))
         iterator.get_next(datetime)
     except CroniterBadDateError as exc:
         raise ValueError(
-            f"Schedule rule {text!r} never fires: no date matches its day-of-month and month"
+            _(
+                "Schedule rule {rule} never fires: no date matches its day-of-month and month"
+            ).format(rule=repr(text))
         ) from exc
     except (CroniterError, ValueError, KeyError, IndexError) as exc:
-        raise ValueError(f"Schedule rule {text!r} is invalid: {exc}") from exc
+        raise ValueError(
+            _("Schedule rule {rule} is invalid: {problem}").format(rule=repr(text), problem=exc)
+        ) from exc
     return text
 
 
@@ -274,22 +302,26 @@ def validate_timezone(name: str) -> ZoneInfo:
     """
     text = name.strip() if isinstance(name, str) else ""
     if not text:
-        raise ValueError("Timezone is empty; use an IANA name such as Europe/Kyiv")
+        raise ValueError(_("Timezone is empty; use an IANA name such as Europe/Kyiv"))
     key = _zone_lookup().get(text.replace(" ", "_").casefold())
     if key is not None:
         try:
             return ZoneInfo(key)
         except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - broken tzdata
-            raise ValueError(f"Timezone {text!r} is listed but cannot be loaded") from exc
+            raise ValueError(
+                _("Timezone {name} is listed but cannot be loaded").format(name=repr(text))
+            ) from exc
     close = [
         choice
         for choice, _score, _index in process.extract(
             text.replace(" ", "_"), _zone_names(), limit=3, score_cutoff=60
         )
     ]
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = _("; did you mean {names}?").format(names=", ".join(close)) if close else ""
     raise ValueError(
-        f"Unknown timezone {text!r}: use an IANA name such as Europe/Kyiv or America/New_York"
+        _(
+            "Unknown timezone {name}: use an IANA name such as Europe/Kyiv or America/New_York"
+        ).format(name=repr(text))
         + hint
     )
 

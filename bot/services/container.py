@@ -18,7 +18,7 @@ from bot.services.quiz import QuizService
 from bot.services.quotas import QuotaService
 from bot.services.schedules import ScheduleService
 from bot.services.stats import StatsService
-from bot.services.uploads import UploadService
+from bot.services.uploads import UploadService, UploadWorker
 
 
 @dataclass
@@ -43,7 +43,11 @@ class Services:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock = utcnow,
         rng: random.Random | None = None,
+        *,
+        database_url: str | None = None,
     ) -> Services:
+        """``database_url``: where a worker process finds the database (uploads are checked
+        and imported there); without it they run in this process (tools, some tests)."""
         rng = rng or random.Random()
         quiz = QuizService(sessions, clock, rng)
         return cls(
@@ -56,7 +60,7 @@ class Services:
             discussions=DiscussionService(sessions, clock, rng),
             practice=PracticeService(sessions, clock, rng),
             stats=StatsService(sessions, clock),
-            uploads=UploadService(sessions, clock),
+            uploads=UploadService(sessions, clock, worker=UploadWorker.for_database(database_url)),
             question_admin=QuestionAdminService(sessions),
             clock=clock,
             quotas=QuotaService(sessions),

@@ -34,7 +34,7 @@ from __future__ import annotations
 import builtins
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -142,6 +142,28 @@ class DiscussionSummary:
     closes_at: datetime
     closed_at: datetime | None
     result: DiscussionResult | None
+    # The prompt's other languages as shown: {language: Translation fields}.
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def question_in(self, language: str) -> str:
+        """The question in `language` where the prompt has it, else as written."""
+        return str((self.translations.get(language) or {}).get("question") or self.question)
+
+    def result_in(self, language: str) -> DiscussionResult | None:
+        """The result with its viewpoints named in `language` where the prompt has it."""
+        if self.result is None:
+            return None
+        words = (self.translations.get(language) or {}).get("viewpoints") or []
+
+        def label(option: Any) -> str:
+            at = option.position
+            mine = words[at] if at is not None and at < len(words) else None
+            return (
+                str(mine.get("label") or option.label) if isinstance(mine, dict) else option.label
+            )
+
+        options = tuple(replace(o, label=label(o)) for o in self.result.options)
+        return replace(self.result, options=options)
 
 
 class VoteStatus(StrEnum):
@@ -870,8 +892,8 @@ class DiscussionService:
         async with self.sessions() as session:
             rows = (
                 await session.execute(
-                    select(DiscussionRun, DiscussionPrompt.question)
-                    .join(DiscussionPrompt, DiscussionPrompt.id == DiscussionRun.prompt_id)
+                    select(DiscussionRun, PromptRevision.data)
+                    .join(PromptRevision, PromptRevision.id == DiscussionRun.prompt_revision_id)
                     .where(DiscussionRun.guild_id == guild_id)
                     .order_by(DiscussionRun.created_at.desc(), DiscussionRun.id.desc())
                     .limit(limit)
@@ -883,14 +905,19 @@ class DiscussionService:
                 channel_id=run.channel_id,
                 thread_id=run.thread_id,
                 message_id=run.message_id,
-                question=question,
+                question=str(data.get("question") or ""),
                 status=run.status,
                 created_at=run.created_at,
                 closes_at=run.closes_at,
                 closed_at=run.closed_at,
                 result=_stored_result(run),
+                translations={
+                    language: text
+                    for language, text in (data.get("translations") or {}).items()
+                    if isinstance(text, dict)
+                },
             )
-            for run, question in rows
+            for run, data in rows
         ]
 
 

@@ -1,12 +1,19 @@
-"""A guild's settings, created on first use with sensible defaults."""
+"""A guild's settings, created on first use with sensible defaults.
+
+A new server's language is its Discord locale's where the bot speaks it (a
+Ukrainian server starts in Ukrainian), until a moderator sets `/config language`:
+the adapter passes that suggestion with the first read of the language.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.items import BASE_LANGUAGE
 from db.models import AuditEntry, Guild
 
 
@@ -37,7 +44,11 @@ def _view(row: Guild) -> GuildSettings:
     )
 
 
-async def ensure_guild(session: AsyncSession, guild_id: int) -> Guild:
+async def ensure_guild(
+    session: AsyncSession, guild_id: int, *, language: str | None = None
+) -> Guild:
+    """The guild's row, created with the defaults if it has none (`language`: a new
+    server's starting language, else English)."""
     row = await session.get(Guild, guild_id)
     if row is None:
         row = Guild(
@@ -47,6 +58,7 @@ async def ensure_guild(session: AsyncSession, guild_id: int) -> Guild:
             default_questions=10,
             default_seconds=20,
             timezone="UTC",
+            language=language or BASE_LANGUAGE,
         )
         session.add(row)
         await session.flush()
@@ -100,8 +112,18 @@ class GuildService:
             )
             return result.scalar_one_or_none()
 
-    async def language(self, guild_id: int) -> str:
-        """The server's language ('en' until a moderator sets another)."""
+    async def language(self, guild_id: int, suggested: str | None = None) -> str:
+        """The server's language: 'en' until a moderator sets another, except that a
+        server the bot has not stored yet starts in `suggested` (the language of its
+        Discord locale), which is then stored. Nothing is written for English."""
         async with self.sessions() as session:
             result = await session.execute(select(Guild.language).where(Guild.id == guild_id))
-            return result.scalar_one_or_none() or "en"
+            found = result.scalar_one_or_none()
+        if found is not None or not suggested or suggested == BASE_LANGUAGE:
+            return found or BASE_LANGUAGE
+        try:
+            async with self.sessions.begin() as session:
+                row = await ensure_guild(session, guild_id, language=suggested)
+                return row.language or BASE_LANGUAGE
+        except IntegrityError:  # another interaction created the row meanwhile
+            return await self.language(guild_id)

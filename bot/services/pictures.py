@@ -24,13 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import textwrap
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,76 +42,29 @@ from bot.services.picture_drawing import (
     warm_up,
 )
 from bot.services.questions import QuestionView
+from bot.services.workers import WorkerPool
 from db.models import SHIPPED
 
 log = logging.getLogger(__name__)
 
 PICTURES_FILE = Path(__file__).resolve().parents[2] / "questions" / "pictures" / "pictures.yaml"
-STARTUP_TIMEOUT_S = 60
 ALT_LIMIT = 1000  # Discord allows 1,024 characters of description on a gallery item
 PODIUM_TITLE = "The podium"
 
 
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-_use_threads = False
-
-
-def _drawing_pool() -> ProcessPoolExecutor | None:
-    """The one drawing process, started on first use; None once starting one failed.
-    Blocking (it waits for the process to start): call it in a thread."""
-    global _pool, _use_threads
-    with _pool_lock:
-        if _pool is None and not _use_threads:
-            pool = None
-            try:
-                # spawn, not fork: the bot's process has threads and an event loop.
-                pool = ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=lower_priority,
-                )
-                # The process starts at the first submit: do it here, off the loop.
-                pool.submit(os.getpid).result(timeout=STARTUP_TIMEOUT_S)
-                _pool = pool
-            except (OSError, ValueError, NotImplementedError, BrokenProcessPool, TimeoutError):
-                log.warning("no drawing process; pictures are drawn in a thread", exc_info=True)
-                _use_threads = True
-                if pool is not None:
-                    pool.shutdown(wait=False, cancel_futures=True)
-        return _pool
+# The one drawing process (matplotlib's imports and fonts stay warm there).
+DRAWING = WorkerPool("drawing", initializer=lower_priority)
 
 
 async def render(fn: Callable[..., bytes], *args: Any) -> bytes:
     """Run a drawing function off the loop: in the drawing process, else in a thread."""
-    global _pool
-    # Starting the process (spawn) is done in a thread too: the loop never waits on it.
-    pool = _pool if _pool is not None else await asyncio.to_thread(_drawing_pool)
-    if pool is not None:
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-        except BrokenProcessPool:
-            # The worker died (killed, out of memory): start a fresh one next time.
-            with _pool_lock:
-                if _pool is pool:
-                    _pool = None
-            log.warning("the drawing process died; drawing this picture in a thread")
-    return await asyncio.to_thread(fn, *args)
+    return await DRAWING.run(fn, *args)
 
 
 async def start_drawing() -> None:
     """Start the drawing process and import matplotlib there now (at bot start), so the
     first picture of a quiz does not wait for it."""
     await render(warm_up)
-
-
-def shutdown_drawing() -> None:
-    """Stop the drawing process (at exit; a later drawing starts a new one)."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)

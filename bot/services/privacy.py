@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.i18n import _, format_number, ngettext
 from db.models import (
     AuditEntry,
     Base,
@@ -56,7 +57,8 @@ def pseudonym() -> int:
 
 @dataclass(frozen=True)
 class Holding:
-    """One kind of thing the bot keeps about a member in a server."""
+    """One kind of thing the bot keeps about a member in a server, in the words (and
+    the language) of the member who asked."""
 
     what: str
     count: int
@@ -104,7 +106,13 @@ class PrivacyService:
                 ).where(QuizAnswer.guild_id == guild_id, QuizAnswer.user_id == user_id)
             )
             n_answers, first, last = answers.one()
-            span = f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}" if n_answers else ""
+            span = (
+                _("from {first} to {last}").format(
+                    first=f"{first:%Y-%m-%d}", last=f"{last:%Y-%m-%d}"
+                )
+                if n_answers
+                else ""
+            )
             total = await session.scalar(
                 select(ScoreTotal.points).where(
                     ScoreTotal.guild_id == guild_id,
@@ -113,9 +121,9 @@ class PrivacyService:
                 )
             )
             holdings = [
-                Holding("quiz answers (your choice, right or not, time taken)", n_answers, span),
+                Holding(_("quiz answers (your choice, right or not, time taken)"), n_answers, span),
                 Holding(
-                    "quizzes you took part in (your points and streaks in each)",
+                    _("quizzes you took part in (your points and streaks in each)"),
                     await count(
                         QuizParticipant,
                         QuizParticipant.user_id == user_id,
@@ -123,14 +131,18 @@ class PrivacyService:
                     ),
                 ),
                 Holding(
-                    "leaderboard totals (all time, per week, per month)",
+                    _("leaderboard totals (all time, per week, per month)"),
                     await count(
                         ScoreTotal, ScoreTotal.guild_id == guild_id, ScoreTotal.user_id == user_id
                     ),
-                    f"{total} points all time" if total is not None else "",
+                    ngettext("{n} point all time", "{n} points all time", total).format(
+                        n=format_number(total)
+                    )
+                    if total is not None
+                    else "",
                 ),
                 Holding(
-                    "practice progress (which questions come back when)",
+                    _("practice progress (which questions come back when)"),
                     await count(
                         PracticeItem,
                         PracticeItem.guild_id == guild_id,
@@ -138,7 +150,7 @@ class PrivacyService:
                     ),
                 ),
                 Holding(
-                    "question-of-the-day streak",
+                    _("question-of-the-day streak"),
                     await count(
                         DailyStreak,
                         DailyStreak.guild_id == guild_id,
@@ -146,7 +158,7 @@ class PrivacyService:
                     ),
                 ),
                 Holding(
-                    "discussion votes (where you stood, before and after)",
+                    _("discussion votes (where you stood, before and after)"),
                     await count(
                         DiscussionVote,
                         DiscussionVote.user_id == user_id,
@@ -154,7 +166,7 @@ class PrivacyService:
                     ),
                 ),
                 Holding(
-                    "steelman arguments you wrote",
+                    _("steelman arguments you wrote"),
                     await count(
                         Steelman,
                         Steelman.user_id == user_id,
@@ -162,7 +174,7 @@ class PrivacyService:
                     ),
                 ),
                 Holding(
-                    "ratings you gave to steelman arguments",
+                    _("ratings you gave to steelman arguments"),
                     await count(
                         SteelmanRating,
                         SteelmanRating.user_id == user_id,
@@ -174,7 +186,7 @@ class PrivacyService:
                     ),
                 ),
                 Holding(
-                    "quizzes and discussions you started, schedules and questions you made",
+                    _("quizzes and discussions you started, schedules and questions you made"),
                     sum(
                         [
                             await count(
@@ -204,11 +216,11 @@ class PrivacyService:
                     ),
                 ),
                 Holding(
-                    "question files you uploaded",
+                    _("question files you uploaded"),
                     await count(Upload, Upload.guild_id == guild_id, Upload.user_id == user_id),
                 ),
                 Holding(
-                    "audit log entries of changes you made as a moderator",
+                    _("audit log entries of changes you made as a moderator"),
                     await count(
                         AuditEntry, AuditEntry.guild_id == guild_id, AuditEntry.user_id == user_id
                     ),

@@ -13,7 +13,9 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.bank_files import _message
 from bot.core.items import BaseItem, QuestionBase, parse_item
+from bot.i18n import N_, _, ngettext
 from bot.services.bank import import_items_in, item_data
 from bot.services.question_list import Cursor, Page, list_questions
 from bot.services.questions import QuestionView, question_view
@@ -25,34 +27,58 @@ class AdminError(Exception):
     """A refusal a moderator should read (the message is shown as is)."""
 
 
-# The form's own words for the schema's fields (what the moderator filled in).
+# The form's own words for the schema's fields (what the moderator filled in), marked
+# for the catalog and translated where a message names them.
 FORM_FIELDS = {
-    "text": "Question",
-    "choices": "Answers",
-    "answer": "Answers",
-    "accepted": "Answers",
-    "explanation": "Explanation",
-    "sources": "Source",
-    "tags": "Tags",
-    "difficulty": "Difficulty",
+    "text": N_("Question"),
+    "choices": N_("Answers"),
+    "answer": N_("Answers"),
+    "accepted": N_("Answers"),
+    "explanation": N_("Explanation"),
+    "sources": N_("Source"),
+    "tags": N_("Tags"),
+    "difficulty": N_("Difficulty"),
 }
+# Why a form's question is a draft: kept as these English words in the audit log,
+# translated where the moderator reads them (the /questions add reply).
+NO_EXPLANATION = N_("no explanation")
+NO_SOURCE = N_("no source")
 
 
 def _in_form_words(field: str, problem: Any) -> str:
     kind, ctx = problem["type"], problem.get("ctx") or {}
     if field == "Difficulty":
-        return "Difficulty must be 1, 2 or 3."
-    unit = "lines" if field == "Answers" and "max_length" in ctx and kind == "too_long" else ""
+        return _("Difficulty must be 1, 2 or 3.")
+    lines = field == "Answers" and "max_length" in ctx and kind == "too_long"
+    name = _(field)
     if kind == "string_too_long":
-        what = "Each answer" if field == "Answers" else field
-        return f"{what} must be at most {ctx['max_length']} characters."
+        if field == "Answers":
+            return _("Each answer must be at most {limit} characters.").format(
+                limit=ctx["max_length"]
+            )
+        return _("{field} must be at most {limit} characters.").format(
+            field=name, limit=ctx["max_length"]
+        )
     if kind == "string_too_short":
-        return f"{field} cannot be empty."
+        return _("{field} cannot be empty.").format(field=name)
     if kind == "too_long":
-        return f"{field}: at most {ctx['max_length']} {unit or 'items'}."
+        limit = ctx["max_length"]
+        if lines:
+            text = ngettext(
+                "{field}: at most {limit} line.", "{field}: at most {limit} lines.", limit
+            )
+        else:
+            text = ngettext(
+                "{field}: at most {limit} item.", "{field}: at most {limit} items.", limit
+            )
+        return text.format(field=name, limit=limit)
     if kind == "too_short":
-        return f"{field}: at least {ctx['min_length']} {unit or 'items'}."
-    return f"{field}: {problem['msg'].removeprefix('Value error, ')}"
+        limit = ctx["min_length"]
+        text = ngettext(
+            "{field}: at least {limit} item.", "{field}: at least {limit} items.", limit
+        )
+        return text.format(field=name, limit=limit)
+    return f"{name}: {_message(problem)}"  # ours, or pydantic's mapped (bank_files)
 
 
 def describe_errors(error: ValidationError) -> str:
@@ -83,7 +109,7 @@ def item_from_form(
     """
     lines = [line.strip() for line in answers.splitlines() if line.strip()]
     if not lines:
-        raise AdminError("answers: give the right answer on the first line.")
+        raise AdminError(_("answers: give the right answer on the first line."))
     data: dict[str, Any] = {
         "id": slug,
         "text": text.strip(),
@@ -99,14 +125,14 @@ def item_from_form(
         data.update(kind="short_answer", accepted=[a.strip() for a in lines[0].split("|")])
     else:
         data.update(kind="multiple_choice", choices=lines, answer=lines[0])
-    drafts = [] if explanation.strip() else ["no explanation"]
+    drafts = [] if explanation.strip() else [NO_EXPLANATION]
     if source.strip():
         parts = [p.strip() for p in source.split("|")]
         if len(parts) != 3:
-            raise AdminError("source: write it as  title | publisher | https://url")
+            raise AdminError(_("source: write it as  title | publisher | https://url"))
         data["sources"] = [{"title": parts[0], "publisher": parts[1], "url": parts[2]}]
     else:
-        drafts.append("no source")
+        drafts.append(NO_SOURCE)
     try:
         item = parse_item(data, require_sources=False)
     except ValidationError as error:
@@ -174,7 +200,7 @@ class QuestionAdminService:
             .all()
         )
         if not rows:
-            raise AdminError(f"No question {ref!r} on this server.")
+            raise AdminError(_("No question {ref} on this server.").format(ref=repr(ref)))
         return rows[0]  # the guild's own wins over a shipped item with the same slug
 
     async def save_form_item(
@@ -185,9 +211,13 @@ class QuestionAdminService:
                 select(Question.id).where(Question.guild_id == guild_id, Question.slug == item.id)
             )
             if editing and exists is None:
-                raise AdminError(f"No question {item.id!r} of this server to edit.")
+                raise AdminError(
+                    _("No question {ref} of this server to edit.").format(ref=repr(item.id))
+                )
             if not editing and exists is not None:
-                raise AdminError(f"This server already has a question {item.id!r}.")
+                raise AdminError(
+                    _("This server already has a question {ref}.").format(ref=repr(item.id))
+                )
             dropped: list[str] = []
             if editing:
                 item, dropped = await _keep_what_the_form_cannot_show(session, guild_id, item)
@@ -221,7 +251,7 @@ class QuestionAdminService:
             row = await self._find(session, guild_id, ref)
         if row.guild_id != guild_id:
             raise AdminError(
-                "Shipped questions are read-only; you can hide them with /questions disable."
+                _("Shipped questions are read-only; you can hide them with /questions disable.")
             )
         item = parse_item(row.data, require_sources=False)
         assert isinstance(item, QuestionBase)
@@ -246,18 +276,22 @@ class QuestionAdminService:
                         {"guild_id": guild_id, "question_id": row.id, "hidden_by": user_id},
                     )
                 action = "question.unhide" if enabled else "question.hide"
-                message = "shown again" if enabled else "hidden for this server"
+                message = (
+                    _("{slug}: shown again.") if enabled else _("{slug}: hidden for this server.")
+                )
             else:
                 if enabled and row.status == "draft":
                     raise AdminError(
-                        f"{row.slug} is a draft: complete it (a source and an explanation) "
-                        "with /questions edit first."
+                        _(
+                            "{slug} is a draft: complete it (a source and an explanation) "
+                            "with /questions edit first."
+                        ).format(slug=row.slug)
                     )
                 row.status = "active" if enabled else "disabled"
                 action = "question.enable" if enabled else "question.disable"
-                message = "enabled" if enabled else "disabled"
+                message = _("{slug}: enabled.") if enabled else _("{slug}: disabled.")
             await self._audit(session, guild_id, user_id, action, row.slug)
-            return f"{row.slug}: {message}."
+            return message.format(slug=row.slug)
 
     async def list(
         self,

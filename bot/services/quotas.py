@@ -25,6 +25,7 @@ from bot.core.quotas import (
     refuse_cooldown,
     too_many,
 )
+from bot.i18n import _, format_number, ngettext
 from bot.services.guilds import ensure_guild
 from db.models import SHIPPED, AuditEntry, DiscussionRun, Guild, Question, QuizRun
 
@@ -46,10 +47,6 @@ async def limits_of(session: AsyncSession, guild_id: int, *, lock: bool = False)
     return Limits.for_server(row.limits)
 
 
-def _plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else words or word + 's'}"
-
-
 async def check_quiz_start(
     session: AsyncSession, guild_id: int, member_id: int, now: datetime
 ) -> None:
@@ -68,16 +65,20 @@ async def check_quiz_start(
         raise too_many(
             limits,
             "quizzes_per_member",
-            f"You have {_plural(mine, 'quiz', 'quizzes')} running",
-            "Wait for one to end, or end it with `/quiz stop` in its channel.",
+            ngettext("You have {n} quiz running", "You have {n} quizzes running", mine).format(
+                n=format_number(mine)
+            ),
+            _("Wait for one to end, or end it with `/quiz stop` in its channel."),
         )
     total = await session.scalar(running) or 0
     if total >= limits["quizzes_per_server"]:
         raise too_many(
             limits,
             "quizzes_per_server",
-            f"{total:,} are running now",
-            "Join one of them, or wait for one to end.",
+            ngettext("{n} is running now", "{n} are running now", total).format(
+                n=format_number(total)
+            ),
+            _("Join one of them, or wait for one to end."),
         )
     cooldown = limits.cooldown("quiz_cooldown")
     last = await session.scalar(
@@ -90,7 +91,7 @@ async def check_quiz_start(
     )
     if last is not None:
         raise refuse_cooldown(
-            limits, "quiz_cooldown", last + cooldown - now, "You started a quiz a moment ago."
+            limits, "quiz_cooldown", last + cooldown - now, _("You started a quiz a moment ago.")
         )
 
 
@@ -108,24 +109,30 @@ async def check_discussion_start(
         raise too_many(
             limits,
             "discussions_per_member",
-            f"You have {_plural(mine, 'discussion')} open",
-            "Close one with `/discuss close` in its channel, or wait for one to end.",
+            ngettext("You have {n} discussion open", "You have {n} discussions open", mine).format(
+                n=format_number(mine)
+            ),
+            _("Close one with `/discuss close` in its channel, or wait for one to end."),
         )
     here = await session.scalar(open_.where(DiscussionRun.channel_id == channel_id)) or 0
     if here >= limits["discussions_per_channel"]:
         raise too_many(
             limits,
             "discussions_per_channel",
-            f"{here:,} are open in this channel",
-            "Join one of them (`/discuss list`), or start yours in another channel.",
+            ngettext(
+                "{n} is open in this channel",
+                "{n} are open in this channel",
+                here,
+            ).format(n=format_number(here)),
+            _("Join one of them (`/discuss list`), or start yours in another channel."),
         )
     total = await session.scalar(open_) or 0
     if total >= limits["discussions_per_server"]:
         raise too_many(
             limits,
             "discussions_per_server",
-            f"{total:,} are open now",
-            "Join one of them (`/discuss list`), or wait for one to close.",
+            ngettext("{n} is open now", "{n} are open now", total).format(n=format_number(total)),
+            _("Join one of them (`/discuss list`), or wait for one to close."),
         )
     cooldown = limits.cooldown("discussion_cooldown")
     last = await session.scalar(
@@ -140,7 +147,7 @@ async def check_discussion_start(
             limits,
             "discussion_cooldown",
             last + cooldown - now,
-            "You started a discussion a moment ago.",
+            _("You started a discussion a moment ago."),
         )
 
 
@@ -162,9 +169,12 @@ async def check_question_room(session: AsyncSession, guild_id: int, adding: int)
         raise too_many(
             limits,
             "questions_per_server",
-            f"This server has {have:,}, so {_plural(adding, 'new question')} would not fit "
-            f"(room for {room:,})",
-            "Nothing was added.",
+            ngettext(
+                "This server has {have}, so {n} new question would not fit (room for {room})",
+                "This server has {have}, so {n} new questions would not fit (room for {room})",
+                adding,
+            ).format(have=format_number(have), n=format_number(adding), room=format_number(room)),
+            _("Nothing was added."),
         )
 
 

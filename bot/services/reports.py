@@ -21,9 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.scoring import PlayerResult, rank
+from bot.i18n import _, format_datetime, ngettext
 from db.models import Question, QuestionRevision, QuizAnswer, QuizParticipant, QuizRound, QuizRun
 
 ENDED = ("finished", "stopped")
+SHORT_DATE = "d MMM y, HH:mm"  # CLDR: "30 Nov 2026, 10:03", "30 лист. 2026 р., 10:03"
 TYPED_OTHER = "(any other typed answer)"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,12 +49,16 @@ class FinishedQuiz:
     @property
     def label(self) -> str:
         when = self.finished_at or self.created_at
-        what = "question of the day" if self.mode == "qotd" else f"{self.rounds} question(s)"
-        stopped = ", stopped" if self.status == "stopped" else ""
-        return (
-            f"#{self.run_id} · {when:%d %b %Y %H:%M} UTC · {what} · "
-            f"{self.players} player(s){stopped}"
+        what = (
+            _("question of the day")
+            if self.mode == "qotd"
+            else ngettext("{n} question", "{n} questions", self.rounds).format(n=self.rounds)
         )
+        players = ngettext("{n} player", "{n} players", self.players).format(n=self.players)
+        stopped = _(", stopped") if self.status == "stopped" else ""
+        # The quiz number leads: the picker's value and a typed label both start "#12 ".
+        day = format_datetime(when, pattern=SHORT_DATE)
+        return f"#{self.run_id} · {day} UTC · {what} · {players}{stopped}"
 
 
 @dataclass(frozen=True)
@@ -164,14 +170,18 @@ class ReportService:
                     .limit(1)
                 )
                 if run is None:
-                    raise ReportError("This server has no finished quiz yet.")
+                    raise ReportError(_("This server has no finished quiz yet."))
             else:
                 run = await session.get(QuizRun, run_id)
                 if run is None or run.guild_id != guild_id:
-                    raise ReportError(f"There is no quiz #{run_id} on this server.")
+                    raise ReportError(
+                        _("There is no quiz #{number} on this server.").format(number=run_id)
+                    )
                 if run.status not in ENDED:
                     raise ReportError(
-                        f"Quiz #{run_id} is still running; its report is ready when it ends."
+                        _(
+                            "Quiz #{number} is still running; its report is ready when it ends."
+                        ).format(number=run_id)
                     )
             rounds = (
                 await session.execute(
@@ -291,7 +301,12 @@ def _percent(rate: float | None) -> str:
 
 def report_csv(report: QuizReport, names: Mapping[int, str] | None = None) -> str:
     """The report as CSV: a heading block, then Questions, Choices and Members blocks,
-    each with its own header row and a blank line between them."""
+    each with its own header row and a blank line between them.
+
+    Not translated on purpose: the headings, column names and cell words (yes/no, the
+    kind) stay English whatever the server's language, so a spreadsheet or a script
+    reads every server's report the same way (machine-readable, like the file name).
+    The members' and questions' own texts are as they were written."""
     names = names or {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

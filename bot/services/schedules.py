@@ -64,6 +64,7 @@ from bot.core.schedule_math import (
     validate_cron,
     validate_timezone,
 )
+from bot.i18n import _, ngettext
 from bot.services.quiz import MAX_SECONDS, QuizError, QuizOptions
 from db.models import Schedule, ScheduleRun
 from db.upsert import dialect_insert
@@ -115,6 +116,12 @@ class ScheduleError(ValueError):
 
 class ScheduleNotFound(ScheduleError):
     """No such schedule in this guild (ids of other guilds are not found either)."""
+
+
+def _not_found(schedule_id: int) -> ScheduleNotFound:
+    return ScheduleNotFound(
+        _("schedule: no schedule #{number} in this server").format(number=schedule_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -269,8 +276,9 @@ def _normalise_options(kind: str, options: Mapping[str, Any] | None) -> dict[str
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise ScheduleError(
-            f"options: unknown option(s) {', '.join(unknown)} for a {kind} schedule; "
-            f"allowed: {', '.join(sorted(allowed))}"
+            _(
+                "options: unknown option(s) {unknown} for a {kind} schedule; allowed: {allowed}"
+            ).format(unknown=", ".join(unknown), kind=kind, allowed=", ".join(sorted(allowed)))
         )
     tags = options.get("tags") or ()
     if isinstance(tags, str):
@@ -287,19 +295,20 @@ def _normalise_options(kind: str, options: Mapping[str, Any] | None) -> dict[str
             questions, seconds = 1, MAX_SECONDS
             hours = float(options.get("open_hours", DEFAULT_QOTD_HOURS))
     except (TypeError, ValueError) as exc:
-        raise ScheduleError(f"options: {exc}") from None
+        raise ScheduleError(_("options: {problem}").format(problem=exc)) from None
     try:
         QuizOptions(questions, tags, difficulty, quiz_kind, seconds).validate()
     except QuizError as exc:
-        raise ScheduleError(f"options: {exc}") from None
+        raise ScheduleError(_("options: {problem}").format(problem=exc)) from None
     result: dict[str, Any] = {"tags": list(tags), "difficulty": difficulty, "kind": quiz_kind}
     if kind == "quiz":
         result.update(questions=questions, seconds=seconds)
     else:
         if not 0 < hours <= MAX_QOTD_HOURS:
             raise ScheduleError(
-                f"options: open_hours must be more than 0 and at most {MAX_QOTD_HOURS:g}, "
-                f"got {hours:g}"
+                _(
+                    "options: open_hours must be more than 0 and at most {maximum}, got {hours}"
+                ).format(maximum=f"{MAX_QOTD_HOURS:g}", hours=f"{hours:g}")
             )
         result["open_hours"] = hours
     return result
@@ -308,14 +317,20 @@ def _normalise_options(kind: str, options: Mapping[str, Any] | None) -> dict[str
 def _check_spacing(cron: str, zone: ZoneInfo, now: datetime) -> None:
     runs = iter_runs(cron, zone, now)
     previous = next(runs)
-    for _ in range(_SPACING_PROBE):
+    for _probe in range(_SPACING_PROBE):
         current = next(runs)
         if current - previous < MIN_SPACING:
             minutes = int(MIN_SPACING.total_seconds() // 60)
             raise ScheduleError(
-                f"cron: rule {cron!r} runs more often than once every {minutes} minutes "
-                f"(e.g. {previous.astimezone(zone):%a %H:%M} and "
-                f"{current.astimezone(zone):%H:%M}); space the runs out"
+                _(
+                    "cron: rule {rule} runs more often than once every {minutes} minutes "
+                    "(e.g. {first} and {second}); space the runs out"
+                ).format(
+                    rule=repr(cron),
+                    minutes=minutes,
+                    first=f"{previous.astimezone(zone):%a %H:%M}",
+                    second=f"{current.astimezone(zone):%H:%M}",
+                )
             )
         previous = current
 
@@ -407,20 +422,24 @@ class ScheduleService:
                 time, timezone, options, grace_seconds) and what is wrong.
         """
         if kind not in KINDS:
-            raise ScheduleError(f"kind: must be 'quiz' or 'qotd', got {kind!r}")
+            raise ScheduleError(
+                _("kind: must be 'quiz' or 'qotd', got {kind}").format(kind=repr(kind))
+            )
         if cron is not None and (days is not None or time_hhmm is not None):
-            raise ScheduleError("cron: give either a cron rule or days and time, not both")
+            raise ScheduleError(_("cron: give either a cron rule or days and time, not both"))
         if cron is not None:
             try:
                 rule = validate_cron(cron)
             except ValueError as exc:
-                raise ScheduleError(f"cron: {exc}") from None
+                raise ScheduleError(_("cron: {problem}").format(problem=exc)) from None
         else:
             if days is None or time_hhmm is None:
                 missing = "days" if days is None else "time"
                 raise ScheduleError(
-                    f"{missing}: required (give days and time such as 'mon,wed' and "
-                    "'19:30', or a cron rule)"
+                    _(
+                        "{field}: required (give days and time such as 'mon,wed' and "
+                        "'19:30', or a cron rule)"
+                    ).format(field=missing)
                 )
             try:
                 rule = cron_from_form(days, time_hhmm)
@@ -429,11 +448,12 @@ class ScheduleService:
         try:
             zone = validate_timezone(timezone)
         except ValueError as exc:
-            raise ScheduleError(f"timezone: {exc}") from None
+            raise ScheduleError(_("timezone: {problem}").format(problem=exc)) from None
         if not isinstance(grace_seconds, int) or not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
             raise ScheduleError(
-                f"grace_seconds: must be a whole number 0-{MAX_GRACE_SECONDS}, "
-                f"got {grace_seconds!r}"
+                _("grace_seconds: must be a whole number 0-{maximum}, got {value}").format(
+                    maximum=MAX_GRACE_SECONDS, value=repr(grace_seconds)
+                )
             )
         clean = _normalise_options(kind, options)
         now = self.clock()
@@ -444,7 +464,11 @@ class ScheduleService:
             )
             if (count or 0) >= MAX_SCHEDULES_PER_GUILD:
                 raise ScheduleError(
-                    f"This server already has {MAX_SCHEDULES_PER_GUILD} schedules; remove one first"
+                    ngettext(
+                        "This server already has {n} schedule; remove one first",
+                        "This server already has {n} schedules; remove one first",
+                        MAX_SCHEDULES_PER_GUILD,
+                    ).format(n=MAX_SCHEDULES_PER_GUILD)
                 )
             row = Schedule(
                 guild_id=guild_id,
@@ -487,7 +511,7 @@ class ScheduleService:
                 .execution_options(synchronize_session=False)
             )
             if changed.rowcount != 1:  # type: ignore[attr-defined]
-                raise ScheduleNotFound(f"schedule: no schedule #{schedule_id} in this server")
+                raise _not_found(schedule_id)
             return _view(await self._owned(session, guild_id, schedule_id))
 
     async def resume(self, guild_id: int, schedule_id: int) -> ScheduleView:
@@ -512,7 +536,7 @@ class ScheduleService:
                 .execution_options(synchronize_session=False)
             )
             if gone.rowcount != 1:  # type: ignore[attr-defined]
-                raise ScheduleNotFound(f"schedule: no schedule #{schedule_id} in this server")
+                raise _not_found(schedule_id)
         return view
 
     async def next_times(self, guild_id: int, n: int = 5) -> list[UpcomingRun]:
@@ -564,7 +588,7 @@ class ScheduleService:
             stmt = stmt.with_for_update()
         row = await session.scalar(stmt)
         if row is None:
-            raise ScheduleNotFound(f"schedule: no schedule #{schedule_id} in this server")
+            raise _not_found(schedule_id)
         return row
 
     # -- claiming -----------------------------------------------------------------

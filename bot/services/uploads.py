@@ -9,6 +9,11 @@ short bulk transaction, all or nothing).
 the moderator presses Import (so a confirmation still works after a restart); the
 command line (``quizbot questions validate|import``) runs the same steps at once.
 
+In the bot, a preview and an import run whole in a worker process with its own database
+connection (:class:`UploadWorker`): parsing and checking 5,000 items is seconds of
+pure Python, and in the bot's own process, even in a thread, it made every other
+server's clicks wait (issue 12). The bot's process only waits for the answer.
+
 Items a moderator changed in Discord since their last import are never overwritten
 silently: the report shows each difference and the moderator chooses to keep their
 edits or to overwrite them.
@@ -18,14 +23,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import i18n
 from bot.core.clock import Clock, utcnow
 from bot.core.items import BaseItem, parse_item
 from bot.core.quotas import QuotaExceeded
@@ -33,11 +40,16 @@ from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
 from bot.core.uploads.export import item_to_dict
 from bot.core.uploads.report import UploadReport, report_text
 from bot.core.uploads.result import UNCARRIED
+from bot.i18n import _, format_number, ngettext
 from bot.services.bank import ImportReport
 from bot.services.import_plan import Incoming, Planned, plan, plan_import
 from bot.services.import_write import prepare_write, write_prepared
 from bot.services.quotas import check_question_room, limits_of
+from bot.services.workers import WorkerPool
+from db.engine import create_engine, create_session_factory, is_sqlite
 from db.models import DiscussionPrompt, Question, Upload
+
+T = TypeVar("T")
 
 PENDING_TTL = timedelta(hours=24)  # an older pending upload no longer counts (or imports)
 
@@ -118,10 +130,38 @@ def apply_edited_choice(planned: list[Planned], choice: str | None) -> list[Plan
     return [replace(p, outcome="unchanged") if p.edited else p for p in planned]
 
 
+# The uploads' worker process (one upload is checked or imported at a time).
+UPLOADS = WorkerPool("uploads")
+
+
+@dataclass(frozen=True)
+class UploadWorker:
+    """Where previews and imports run: a worker process that opens ``database_url``."""
+
+    database_url: str
+    pool: WorkerPool = UPLOADS
+
+    @staticmethod
+    def for_database(database_url: str | None) -> UploadWorker | None:
+        """A worker for a database another process can open (not an in-memory one)."""
+        if not database_url:
+            return None
+        if is_sqlite(database_url) and make_url(database_url).database in (None, "", ":memory:"):
+            return None
+        return UploadWorker(database_url)
+
+
 class UploadService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utcnow,
+        *,
+        worker: UploadWorker | None = None,
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.worker = worker
 
     # ------------------------------------------------------------------ checking
 
@@ -131,7 +171,9 @@ class UploadService:
         """Parse, validate and diff a file against ``scope``; writes nothing."""
         if len(data) > MAX_UPLOAD_BYTES:
             raise UploadError(
-                f"{filename} is {len(data) / 1048576:.1f} MiB; the limit is 2 MiB per file."
+                _("{filename} is {size} MiB; the limit is 2 MiB per file.").format(
+                    filename=filename, size=format_number(round(len(data) / 1048576, 1))
+                )
             )
         parsed: UploadParse = await asyncio.to_thread(parse_upload, data, filename)
         async with self.sessions() as session:
@@ -142,6 +184,14 @@ class UploadService:
         self, guild_id: int, user_id: int, filename: str, data: bytes, *, dry_run: bool = False
     ) -> UploadReport:
         """Check a file; unless a dry run, keep it pending until Import or Cancel."""
+        if self.worker is not None:
+            return await self.worker.pool.run(
+                _preview_job,
+                self.worker.database_url,
+                i18n.current(),
+                self.clock(),
+                (guild_id, user_id, filename, data, dry_run),
+            )
         if not dry_run:
             await self._check_quota(guild_id)
         parsed, planned, report = await self.check(guild_id, filename, data)
@@ -189,10 +239,19 @@ class UploadService:
             )
         if (pending or 0) >= limits.pending_uploads:
             raise UploadError(
-                f"This server already has {pending} uploads waiting for Import or Cancel; "
-                f"the limit is {limits.pending_uploads} pending uploads per server. "
-                "Import or cancel one of them first (an upload left for "
-                f"{PENDING_TTL.total_seconds() / 3600:.0f} hours no longer counts)."
+                ngettext(
+                    "This server already has {pending} upload waiting for Import or Cancel; "
+                    "the limit is {limit} pending uploads per server. Import or cancel it "
+                    "first (an upload left for {hours} hours no longer counts).",
+                    "This server already has {pending} uploads waiting for Import or Cancel; "
+                    "the limit is {limit} pending uploads per server. Import or cancel one of "
+                    "them first (an upload left for {hours} hours no longer counts).",
+                    pending or 0,
+                ).format(
+                    pending=pending,
+                    limit=limits.pending_uploads,
+                    hours=f"{PENDING_TTL.total_seconds() / 3600:.0f}",
+                )
             )
 
     # ------------------------------------------------------------------ importing
@@ -205,6 +264,14 @@ class UploadService:
         ``edited``: :data:`KEEP_EDITED` (default) leaves items a moderator edited in
         Discord as they are; :data:`OVERWRITE_EDITED` replaces them with the file's.
         """
+        if self.worker is not None:
+            return await self.worker.pool.run(
+                _confirm_job,
+                self.worker.database_url,
+                i18n.current(),
+                self.clock(),
+                (guild_id, upload_id, user_id, edited),
+            )
         async with self.sessions() as session:
             upload = await session.scalar(
                 select(Upload).where(Upload.id == upload_id, Upload.guild_id == guild_id)
@@ -212,10 +279,10 @@ class UploadService:
             entries = list(upload.items) if upload is not None else []
             created = upload.created_at if upload is not None else None
         if upload is None:
-            raise UploadError("This upload was already imported, cancelled, or is not yours.")
+            raise UploadError(_("This upload was already imported, cancelled, or is not yours."))
         if created is not None and created < self.clock() - PENDING_TTL:
             await self.cancel(guild_id, upload_id)
-            raise UploadError("This upload has expired; upload the file again.")
+            raise UploadError(_("This upload has expired; upload the file again."))
         incoming = await asyncio.to_thread(_incoming_from_entries, entries)
         return await self._import(
             guild_id, incoming, user_id, edited=edited, claim_upload=upload_id
@@ -226,7 +293,7 @@ class UploadService:
     ) -> ImportReport:
         """The command line: import a file :meth:`check` found importable, at once."""
         if parsed.problems:
-            raise UploadError("nothing imported: the file has problems")
+            raise UploadError(_("nothing imported: the file has problems"))
         return await self._import(scope, incoming_from(parsed), None, edited=edited)
 
     async def _import(
@@ -260,7 +327,7 @@ class UploadService:
                 )
                 if not claimed.rowcount:  # type: ignore[attr-defined]
                     raise UploadError(
-                        "This upload was already imported, cancelled, or is not yours."
+                        _("This upload was already imported, cancelled, or is not yours.")
                     )
             if await self._moved(session, scope, planned, touched):
                 planned = apply_edited_choice(await plan_import(session, scope, incoming), edited)
@@ -269,7 +336,9 @@ class UploadService:
             try:
                 await check_question_room(session, scope, new_questions)
             except QuotaExceeded as refusal:
-                raise UploadError(f"Nothing was imported. {refusal}") from None
+                raise UploadError(
+                    _("Nothing was imported. {reason}").format(reason=refusal)
+                ) from None
             return await write_prepared(session, scope, prepared, user_id=user_id)
 
     async def _moved(
@@ -345,12 +414,56 @@ class UploadService:
             )
             rows = [*questions, *prompts]
         items = await asyncio.to_thread(
-            lambda: [parse_item(data, require_sources=False) for data, _ in rows]
+            lambda: [parse_item(data, require_sources=False) for data, _status in rows]
         )
         statuses = {
-            item.id: status for item, (_, status) in zip(items, rows, strict=True) if status
+            item.id: status for item, (_data, status) in zip(items, rows, strict=True) if status
         }
         return items, {k: v for k, v in statuses.items() if v != "active"}
+
+
+# ---------------------------------------------------------------------- in the worker
+
+
+def _preview_job(
+    url: str, language: str, now: datetime, args: tuple[int, int, str, bytes, bool]
+) -> UploadReport:
+    guild_id, user_id, filename, data, dry_run = args
+    return _in_worker(
+        url,
+        language,
+        now,
+        lambda uploads: uploads.preview(guild_id, user_id, filename, data, dry_run=dry_run),
+    )
+
+
+def _confirm_job(
+    url: str, language: str, now: datetime, args: tuple[int, int, int, str | None]
+) -> ImportReport:
+    guild_id, upload_id, user_id, edited = args
+    return _in_worker(
+        url,
+        language,
+        now,
+        lambda uploads: uploads.confirm(guild_id, upload_id, user_id, edited=edited),
+    )
+
+
+def _in_worker(
+    url: str, language: str, now: datetime, call: Callable[[UploadService], Awaitable[T]]
+) -> T:
+    """Run ``call`` on an upload service of this process, on the bot's clock reading."""
+
+    async def main() -> T:
+        engine = create_engine(url, pool_size=1, max_overflow=0)
+        try:
+            uploads = UploadService(create_session_factory(engine), clock=lambda: now)
+            with i18n.use(language):
+                return await call(uploads)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
 
 
 def _is_prompt(planned: Planned) -> bool:
@@ -376,6 +489,7 @@ __all__ = [
     "UploadLimits",
     "UploadReport",
     "UploadService",
+    "UploadWorker",
     "build_report",
     "check_offline",
     "report_text",

@@ -50,7 +50,9 @@ def make_bot(fake: FakeDiscord, database: Database, clock: Clock, **settings: ob
         **settings,  # type: ignore[arg-type]
     )
     engine = create_engine(database.url)
-    services = Services.build(create_session_factory(engine), clock, random.Random(5))
+    services = Services.build(
+        create_session_factory(engine), clock, random.Random(5), database_url=database.url
+    )
     bot = QuizBot(
         config, services, pause_between_rounds=0, get_ready_seconds=0, guild_ready_timeout=0.05
     )

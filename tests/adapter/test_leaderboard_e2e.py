@@ -63,7 +63,7 @@ async def test_pages_show_everyone_and_my_place(fake_discord: FakeDiscord, tmp_p
         assert len(lines(board)) == 10 and lines(board)[0].startswith("🥇")
         assert f"<@{players[0].id}>" in lines(board)[0] and "5,000" in lines(board)[0]
         assert f"<@{last.id}>: **23rd** of 23" in field(board, "Your place")
-        assert "Page 1 of 3 · 23 player(s)" in board.embeds[0]["footer"]["text"]
+        assert "Page 1 of 3 · 23 players" in board.embeds[0]["footer"]["text"]
         assert board.buttons and [b["label"] for b in board.buttons] == ["Next ▶"]
         assert board.mentions_disabled
 
@@ -112,7 +112,7 @@ async def test_moderator_resets_a_period_after_confirming(
 
         asked = await fake.run_command(mod, channel, "leaderboard-reset", {"period": "week"})
         confirm = (await asked.response()).message
-        assert confirm.ephemeral and "clears the points of 2 member(s)" in confirm.content
+        assert confirm.ephemeral and "clears the points of 2 members" in confirm.content
         key = period_key("week", clock())
         assert confirm.custom_ids == [f"lbreset:week:{key}:yes", f"lbreset:week:{key}:no"]
 
@@ -125,7 +125,7 @@ async def test_moderator_resets_a_period_after_confirming(
         confirm = (await again.response()).message
         done = await fake.click(mod, confirm, f"lbreset:week:{key}:yes")
         await done.response()
-        assert "reset: 2 member(s), 9,950 points cleared" in confirm.content
+        assert "reset: 2 members, 9,950 points cleared" in confirm.content
         assert (await bot.services.stats.board_page(guild.id, "week")).total == 0
         assert (await bot.services.stats.board_page(guild.id, "all")).total == 2
 
@@ -139,7 +139,7 @@ async def test_moderator_resets_a_period_after_confirming(
         stale_confirm = (await stale.response()).message
         clock.advance(days=400)  # "all" never rolls over: this one still works
         await (await fake.click(mod, stale_confirm, "lbreset:all:all:yes")).response()
-        assert "reset: 2 member(s)" in stale_confirm.content
+        assert "reset: 2 members" in stale_confirm.content
 
     async with bot.services.sessions() as session:
         audit = (await session.execute(select(AuditEntry))).scalars().all()

@@ -225,11 +225,14 @@ class Guild:
     def text_channels(self) -> list[Channel]:
         return [c for c in self.channels.values() if not c.is_thread]
 
-    def payload(self, bot_member: dict[str, Any]) -> dict[str, Any]:
-        """The GUILD_CREATE body."""
+    def payload(self, bot_member: dict[str, Any], *, joined: bool = False) -> dict[str, Any]:
+        """The GUILD_CREATE body. At start-up (backfilling READY's unavailable guilds) it
+        says `"unavailable": false`; when the bot joins a new guild, Discord leaves the
+        field out (discord-api-docs #4518, #5124), and discord.py tells the two apart
+        by it (on_guild_available vs on_guild_join)."""
         members = [m.payload() for m in self.members.values()]
         members.append(bot_member)
-        return {
+        payload = {
             "id": str(self.id),
             "name": self.name,
             "icon": None,
@@ -273,6 +276,9 @@ class Guild:
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
         }
+        if joined:
+            del payload["unavailable"]
+        return payload
 
 
 @dataclass(eq=False)

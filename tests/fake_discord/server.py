@@ -305,7 +305,10 @@ class FakeDiscord:
         guild.roles[id] = everyone
         self.guilds[id] = guild
         self._emit(
-            guild, "GUILD_CREATE", INTENT_GUILDS, lambda: guild.payload(self._bot_member(guild))
+            guild,
+            "GUILD_CREATE",
+            INTENT_GUILDS,
+            lambda: guild.payload(self._bot_member(guild), joined=True),
         )
         self.notify()
         return guild

@@ -18,6 +18,7 @@ from bot.core.picture_data import PictureDataError, PictureSpec, parse_pictures
 from bot.core.scoring import PlayerResult, rank
 from bot.services import pictures
 from bot.services.pictures import Picture, PictureStore, bank_picture, podium
+from bot.services.workers import WorkerPool
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "questions"
 
@@ -209,8 +210,9 @@ async def test_podium_with_one_player_a_tie_and_nobody() -> None:
 async def test_drawn_in_a_thread_where_no_process_can_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pictures, "_drawing_pool", lambda: None)
-    monkeypatch.setattr(pictures, "_pool", None)
+    no_process = WorkerPool("drawing")
+    no_process.use_threads = True  # as when starting a process failed
+    monkeypatch.setattr(pictures, "DRAWING", no_process)
     picture = await _store(tmp_path, _spec()).for_item("place-pop-1989")
     assert picture is not None
     assert_real_png(picture.png)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.core.clock import ManualClock
 from bot.core.items import BaseItem, parse_item
 from bot.core.quotas import QuotaExceeded
+from bot.i18n import use
 from bot.services.bank import import_items
 from bot.services.discussions import DiscussionService
 from bot.services.quiz import QuizOptions, QuizService
@@ -165,3 +166,41 @@ async def test_an_owner_changes_a_limit_and_it_is_audited(sessions) -> None:  # 
         {"limit": "quiz_cooldown", "before": None, "after": 10},
         {"limit": "quiz_cooldown", "before": 10, "after": None},
     ]
+
+
+async def test_refusals_in_ukrainian_name_the_limit_with_its_plural(sessions, clock) -> None:  # type: ignore[no-untyped-def]
+    """One/few/many: 1 вікторина, 2 вікторини, 5 вікторин; numbers the Ukrainian way."""
+    await import_items(sessions, [mcq(f"q-{i}") for i in range(3)], rng=random.Random(1))
+    quiz = QuizService(sessions, clock, random.Random(7))
+    quotas = QuotaService(sessions)
+    refusals = {}
+    for limit in (1, 2, 5):
+        guild = GUILD + limit
+        await quotas.set_limit(guild, OWNER, "quizzes_per_member", limit)
+        for channel in range(limit):
+            await quiz.start(
+                guild, limit * 100 + channel, OLENA, QuizOptions(questions=1), as_member=True
+            )
+            clock.advance(minutes=1)
+        with use("uk"), pytest.raises(QuotaExceeded) as refused:
+            await quiz.start(
+                guild, limit * 100 + 99, OLENA, QuizOptions(questions=1), as_member=True
+            )
+        refusals[limit] = str(refused.value)
+    assert refusals[1].startswith(
+        "Досягнуто ліміту: одночасних вікторин, розпочатих одним учасником: 1. "
+        "У вас уже йде 1 вікторина. Зачекайте, поки одна з них завершиться"
+    )
+    assert "У вас уже йдуть 2 вікторини." in refusals[2]
+    assert "У вас уже йде 5 вікторин." in refusals[5]
+    assert "(`quizzes_per_member`, до 10)." in refusals[5]
+
+    await import_items(sessions, [mcq(f"own-{i}") for i in range(3)], guild_id=GUILD)
+    await quotas.set_limit(GUILD, OWNER, "questions_per_server", 4)
+    with use("uk"), pytest.raises(QuotaExceeded) as refused:
+        await quotas.check_question_room(GUILD, 21)
+    assert "тож 21 нове питання не вміститься (місця лишилося на 1). Нічого не додано." in str(
+        refused.value
+    )
+    with use("uk"), pytest.raises(QuotaExceeded, match="від 0 до 1\xa0000\xa0000"):
+        await quotas.set_limit(GUILD, OWNER, "questions_per_server", 2_000_000)

@@ -129,7 +129,7 @@ async def test_latest_by_default_recent_list_and_refusals(
     assert (await reports.report(GUILD)).run_id == second
     recent = await reports.recent(GUILD)
     assert [r.run_id for r in recent] == [second, first]  # the running one is not listed
-    assert recent[0].label.startswith(f"#{second} · ") and "2 question(s) · 3 player(s)" in (
+    assert recent[0].label.startswith(f"#{second} · ") and "2 questions · 3 players" in (
         recent[0].label
     )
     assert [r.run_id for r in await reports.recent(GUILD, f"#{first}")] == [first]

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bot.core.clock import ManualClock
+from bot.i18n import use
 from bot.services.scheduler import ChannelGone, Scheduler
 from bot.services.schedules import (
     Claim,
@@ -497,3 +498,17 @@ async def test_claim_query_uses_the_due_index(engine, sessions, clock: ManualClo
             await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)  # type: ignore[arg-type]
         ).all()
     assert any("ix_schedules_due" in str(row) for row in plan), plan
+
+
+async def test_refusals_read_in_ukrainian(service: ScheduleService) -> None:
+    """The field stays as the command names it; the words are the moderator's language."""
+    form = {"kind": "quiz", "time_hhmm": "19:30"}
+    with use("uk"):
+        with pytest.raises(ScheduleError, match=r"^timezone: Невідомий часовий пояс 'Europe/Kiyv'"):
+            await service.add(GUILD, CHANNEL, ALICE, days="mon", timezone="Europe/Kiyv", **form)
+        with pytest.raises(ScheduleError, match=r"^days: 'someday' — не день тижня; .* пн, вт"):
+            await service.add(GUILD, CHANNEL, ALICE, days="someday", timezone="UTC", **form)
+        with pytest.raises(ScheduleNotFound, match="на цьому сервері немає розкладу #404"):
+            await service.pause(GUILD, 404)
+    with pytest.raises(ScheduleNotFound, match="no schedule #404 in this server"):
+        await service.pause(GUILD, 404)

@@ -70,6 +70,22 @@ async def test_ready_payload(fake_discord: FakeDiscord, http) -> None:
     assert [c["name"] for c in g["channels"]] == ["general"]
     assert {r["name"] for r in g["roles"]} == {"@everyone", "mods"}
     assert {m["user"]["username"] for m in g["members"]} == {"m", fake.bot_user.username}
+    assert g["unavailable"] is False and g["preferred_locale"] == "en-US"
+    await gw.close()
+
+
+async def test_a_guild_joined_later_comes_without_unavailable(
+    fake_discord: FakeDiscord, http
+) -> None:
+    """As Discord does: discord.py reads the missing field as a join (on_guild_join)."""
+    fake = fake_discord
+    gw = RawGateway(fake, http)
+    await gw.identify()
+    joined = fake.create_guild("new", locale="uk")
+    create = await gw.event("GUILD_CREATE")
+    g = create["d"]
+    assert g["id"] == str(joined.id) and "unavailable" not in g
+    assert g["preferred_locale"] == "uk"
     await gw.close()
 
 

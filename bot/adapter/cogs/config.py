@@ -14,23 +14,40 @@ from bot.adapter.language import remember as remember_language
 from bot.adapter.limits import clip
 from bot.adapter.permissions import ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
+from bot.core.items import BASE_LANGUAGE
 from bot.core.quotas import BY_NAME, LIMITS, Limits, QuotaExceeded, describe
-from bot.i18n import _
+from bot.i18n import N_, _, pgettext
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
 
 LIMIT_CHOICES = [app_commands.Choice(name=limit.name, value=limit.name) for limit in LIMITS]
 
-INTRO = (
+INTRO = N_(
     "**Kupiansk quiz bot** — learn the recent history of Kupiansk, check an essay's claims, "
     "and discuss the contested parts fairly."
 )
 
 
-def command_lines(tree: app_commands.CommandTree[QuizBot], *, moderators: bool) -> list[str]:
+def shown_name(command: app_commands.Command | app_commands.Group, language: str) -> str:
+    """A command's full name as a member's Discord shows it: each part localised where
+    the catalog has it (the Translator sends the same names when commands are synced)."""
+    parts = []
+    node: app_commands.Command | app_commands.Group | None = command
+    while node is not None:
+        context = "group_name" if isinstance(node, app_commands.Group) else "command_name"
+        parts.append(pgettext(context, node.name, language))
+        node = node.parent
+    return " ".join(reversed(parts))
+
+
+def command_lines(
+    tree: app_commands.CommandTree[QuizBot], *, moderators: bool, names: str = BASE_LANGUAGE
+) -> list[str]:
     """Every slash command, from the tree itself, so the list is never out of date.
-    Commands whose default permissions need Manage Server are the moderators'."""
+    Commands whose default permissions need Manage Server are the moderators'. `names`:
+    the language the member's Discord shows command names in; descriptions are read
+    in the current language."""
     lines = []
     for top in sorted(tree.get_commands(), key=lambda c: c.name):
         if not isinstance(top, app_commands.Command | app_commands.Group):
@@ -43,17 +60,24 @@ def command_lines(tree: app_commands.CommandTree[QuizBot], *, moderators: bool) 
             if isinstance(top, app_commands.Group)
             else [top]
         )
-        lines += [f"`/{c.qualified_name}` — {c.description}" for c in leaves]
+        lines += [
+            f"`/{shown_name(c, names)}` — {pgettext('command_description', c.description)}"
+            for c in leaves
+        ]
     return lines
 
 
-def help_embed(tree: app_commands.CommandTree[QuizBot], *, moderator: bool) -> discord.Embed:
-    parts = [INTRO, "", "**Commands**", *command_lines(tree, moderators=False)]
+def help_embed(
+    tree: app_commands.CommandTree[QuizBot], *, moderator: bool, names: str = BASE_LANGUAGE
+) -> discord.Embed:
+    parts = [_(INTRO), "", _("**Commands**"), *command_lines(tree, moderators=False, names=names)]
     if moderator:
-        parts += ["", "**Moderators** (Manage Server, or the moderator role)"]
-        parts += command_lines(tree, moderators=True)
+        parts += ["", _("**Moderators** (Manage Server, or the moderator role)")]
+        parts += command_lines(tree, moderators=True, names=names)
     return discord.Embed(
-        title="Help", description=clip("\n".join(parts), 4096), colour=discord.Colour.blurple()
+        title=_("Help"),
+        description=clip("\n".join(parts), 4096),
+        colour=discord.Colour.blurple(),
     )
 
 
@@ -85,15 +109,15 @@ class ConfigCog(
         assert interaction.guild_id is not None
         # Changing who is a moderator is for Manage Server only, not for the role itself.
         if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
-            await reply(interaction, "Only members with **Manage Server** can change this.")
+            await reply(interaction, _("Only members with **Manage Server** can change this."))
             return
         await self.bot.services.guilds.update(
             interaction.guild_id, interaction.user.id, moderator_role_id=role.id if role else None
         )
         text = (
-            f"Moderator role set to {role.mention}."
+            _("Moderator role set to {role}.").format(role=role.mention)
             if role
-            else "Moderator role cleared: only members with Manage Server are moderators now."
+            else _("Moderator role cleared: only members with Manage Server are moderators now.")
         )
         await reply(interaction, text)
 
@@ -147,12 +171,17 @@ class ConfigCog(
             )
         else:
             settings = await self.bot.services.guilds.get(interaction.guild_id)
+        yes, no, on, off = _("yes"), _("no"), _("on"), _("off")
         await reply(
             interaction,
-            f"Answer change allowed: **{'yes' if settings.allow_answer_change else 'no'}** · "
-            f"streak bonus: **{'on' if settings.streak_bonus else 'off'}** · "
-            f"quizzes in a thread: **{'yes' if settings.quiz_in_thread else 'no'}** "
-            "(applies to quizzes started from now on).",
+            _(
+                "Answer change allowed: **{answer_change}** · streak bonus: **{streak_bonus}** · "
+                "quizzes in a thread: **{in_thread}** (applies to quizzes started from now on)."
+            ).format(
+                answer_change=yes if settings.allow_answer_change else no,
+                streak_bonus=on if settings.streak_bonus else off,
+                in_thread=yes if settings.quiz_in_thread else no,
+            ),
         )
 
     @app_commands.command(
@@ -183,7 +212,7 @@ class ConfigCog(
         quotas = self.bot.services.quotas
         if limit is None or (value is None and not reset):
             hint = (
-                f"Give `value` (or `reset`) to change `{limit.value}`.\n"
+                _("Give `value` (or `reset`) to change `{limit}`.").format(limit=limit.value) + "\n"
                 if limit is not None
                 else ""
             )
@@ -192,10 +221,12 @@ class ConfigCog(
             return
         # Quotas protect every server the bot serves; only Manage Server moves them.
         if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
-            await reply(interaction, "Only members with **Manage Server** can change the limits.")
+            await reply(
+                interaction, _("Only members with **Manage Server** can change the limits.")
+            )
             return
         if reset and value is not None:
-            await reply(interaction, "Give either a `value` or `reset`, not both.")
+            await reply(interaction, _("Give either a `value` or `reset`, not both."))
             return
         try:
             current = await quotas.set_limit(
@@ -207,16 +238,23 @@ class ConfigCog(
         changed = BY_NAME[limit.value]
         await reply(
             interaction,
-            f"`{changed.name}` is now **{changed.show(current[changed.name])}** on this server "
-            f"(default {changed.show(changed.default)}).\n" + limits_text(current),
+            _("`{name}` is now **{value}** on this server (default {default}).").format(
+                name=changed.name,
+                value=changed.show(current[changed.name]),
+                default=changed.show(changed.default),
+            )
+            + "\n"
+            + limits_text(current),
         )
 
 
 def limits_text(current: Limits) -> str:
-    return (
-        "**Limits on this server** (name · value · what · allowed range)\n"
-        + "\n".join(describe(current))
-        + "\nChange one: `/config limits limit:<name> value:<number>` (Manage Server)."
+    return "\n".join(
+        [
+            _("**Limits on this server** (name · value · what · allowed range)"),
+            *describe(current),
+            _("Change one: `/config limits limit:<name> value:<number>` (Manage Server)."),
+        ]
     )
 
 
@@ -229,8 +267,10 @@ class HelpCog(commands.Cog):
         moderator = interaction.guild_id is not None and await is_moderator(
             interaction, self.bot.services
         )
+        # Names as the member's own Discord shows them (its locale, not the server's).
+        names = i18n.language_of(str(interaction.locale)) or BASE_LANGUAGE
         await interaction.response.send_message(
-            embed=help_embed(self.bot.tree, moderator=moderator),
+            embed=help_embed(self.bot.tree, moderator=moderator, names=names),
             ephemeral=True,
             allowed_mentions=render.NO_MENTIONS,
         )

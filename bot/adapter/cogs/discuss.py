@@ -535,9 +535,11 @@ class DiscussCog(
             if row.status == "open":
                 state = _("open, ends {when}").format(when=render.relative(row.closes_at))
             else:
-                gain = row.result.gain_sentence() if row.result else ""
+                result = row.result_in(i18n.current())
+                gain = result.gain_sentence() if result else ""
                 state = _("closed · {result}").format(result=clip(gain, 120))
-            lines.append(f"• **{clip(row.question, 120)}** — {state} · {where}")
+            question = row.question_in(i18n.current())
+            lines.append(f"• **{clip(question, 120)}** — {state} · {where}")
         embed = discord.Embed(
             title=_("Discussions"),
             description=clip("\n".join(lines), 4096),

@@ -16,9 +16,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
+from bot.adapter.game_screen import ordinal
+from bot.adapter.language import Localized, public
 from bot.adapter.limits import EMBED_DESCRIPTION, clip
 from bot.adapter.permissions import NOT_MODERATOR, is_moderator
 from bot.adapter.replies import reply
+from bot.i18n import _, format_number, ngettext, pgettext
 from bot.services.quiz import period_key
 from bot.services.stats import BoardPage, BoardRow
 
@@ -33,27 +36,34 @@ PERIODS = [
 PERIOD_NAMES = {c.value: c.name for c in PERIODS}
 
 
+def period_name(period: str) -> str:
+    """ "this week", in the current language: the same words as the command's choice."""
+    name = PERIOD_NAMES.get(period)
+    return pgettext("choice_name", name) if name else period
+
+
 def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n:,}{suffix}"
+def score(points: int, correct: int, answered: int) -> str:
+    return _("**{points}** pts · {correct}/{answered} right").format(
+        points=format_number(points), correct=correct, answered=answered
+    )
 
 
 def board_line(row: BoardRow, me: int | None) -> str:
     place = render.MEDALS[row.rank - 1] if row.rank <= 3 else f"{row.rank}."
-    line = f"{place} <@{row.user_id}> — **{row.points:,}** pts · {row.correct}/{row.answered} right"
+    line = f"{place} <@{row.user_id}> — {score(row.points, row.correct, row.answered)}"
     return f"**▶** {line}" if row.user_id == me else line
 
 
 def board_embed(board: BoardPage, me: int | None) -> discord.Embed:
-    title = f"Leaderboard — {PERIOD_NAMES.get(board.period, board.period)}"
+    title = _("Leaderboard — {period}").format(period=period_name(board.period))
     if not board.rows:
         return discord.Embed(
             title=title,
-            description="No scores yet. Start one with /quiz start.",
+            description=_("No scores yet. Start one with /quiz start."),
             colour=render.QUIZ_COLOUR,
         )
     embed = discord.Embed(
@@ -64,20 +74,33 @@ def board_embed(board: BoardPage, me: int | None) -> discord.Embed:
     if board.me is not None:
         mine = board.me
         embed.add_field(
-            name="Your place",
-            value=f"<@{mine.user_id}>: **{ordinal(mine.rank)}** of {board.total:,} · "
-            f"{mine.points:,} pts · {mine.correct}/{mine.answered} right",
+            name=_("Your place"),
+            value=_(
+                "{member}: **{place}** of {total} · {points} pts · {correct}/{answered} right"
+            ).format(
+                member=f"<@{mine.user_id}>",
+                place=ordinal(mine.rank),
+                total=format_number(board.total),
+                points=format_number(mine.points),
+                correct=mine.correct,
+                answered=mine.answered,
+            ),
             inline=False,
         )
     elif me is not None:
         embed.add_field(
-            name="Your place",
-            value=f"<@{me}>: not on this board yet. Answer a quiz question to join.",
+            name=_("Your place"),
+            value=_("{member}: not on this board yet. Answer a quiz question to join.").format(
+                member=f"<@{me}>"
+            ),
             inline=False,
         )
     embed.set_footer(
-        text=f"Page {board.page} of {board.pages} · {board.total:,} player(s) · "
-        "ties broken by total answer time"
+        text=ngettext(
+            "Page {page} of {pages} · {n} player · ties broken by total answer time",
+            "Page {page} of {pages} · {n} players · ties broken by total answer time",
+            board.total,
+        ).format(page=board.page, pages=board.pages, n=format_number(board.total))
     )
     return embed
 
@@ -87,9 +110,9 @@ def board_view(board: BoardPage) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     if board.page > 1:
-        view.add_item(BoardPageButton(board.period, board.page - 1, "◀ Previous"))
+        view.add_item(BoardPageButton(board.period, board.page - 1, "◀ " + _("Previous")))
     if board.page < board.pages:
-        view.add_item(BoardPageButton(board.period, board.page + 1, "Next ▶"))
+        view.add_item(BoardPageButton(board.period, board.page + 1, _("Next") + " ▶"))
     return view
 
 
@@ -101,6 +124,7 @@ async def board_message(
 
 
 class BoardPageButton(
+    Localized,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"lb:(?P<period>week|month|all):(?P<page>\d+)",
 ):
@@ -139,6 +163,7 @@ class BoardPageButton(
 
 
 class ResetDecision(
+    Localized,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"lbreset:(?P<period>week|month|all):(?P<key>[\w-]+):(?P<do>yes|no)",
 ):
@@ -148,7 +173,9 @@ class ResetDecision(
     def __init__(self, period: str, key: str, do: bool) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Reset {PERIOD_NAMES[period]}" if do else "Cancel",
+                label=_("Reset: {period}").format(period=period_name(period))
+                if do
+                else _("Cancel"),
                 style=discord.ButtonStyle.danger if do else discord.ButtonStyle.secondary,
                 custom_id=f"lbreset:{period}:{key}:{'yes' if do else 'no'}",
             )
@@ -165,16 +192,18 @@ class ResetDecision(
         bot = _bot(interaction)
         assert interaction.guild_id is not None
         if not await is_moderator(interaction, bot.services):
-            await reply(interaction, NOT_MODERATOR)
+            await reply(interaction, _(NOT_MODERATOR))
             return
         if not self.do:
-            await interaction.response.edit_message(content="Nothing was reset.", view=None)
+            await interaction.response.edit_message(content=_("Nothing was reset."), view=None)
             return
-        name = PERIOD_NAMES[self.period]
+        name = period_name(self.period)
         if period_key(self.period, bot.services.clock()) != self.key:
             await interaction.response.edit_message(
-                content=f"The period has changed since you asked, so nothing was reset. "
-                f"Run /leaderboard-reset again to clear {name}.",
+                content=_(
+                    "The period has changed since you asked, so nothing was reset. "
+                    "Run /leaderboard-reset again to clear {period}."
+                ).format(period=name),
                 view=None,
             )
             return
@@ -182,8 +211,13 @@ class ResetDecision(
             interaction.guild_id, self.period, by=interaction.user.id
         )
         await interaction.response.edit_message(
-            content=f"Leaderboard for {name} reset: {done.members:,} member(s), "
-            f"{done.points:,} points cleared. Quiz answers and reports are kept.",
+            content=ngettext(
+                "Leaderboard for {period} reset: {n} member, {points} points cleared. "
+                "Quiz answers and reports are kept.",
+                "Leaderboard for {period} reset: {n} members, {points} points cleared. "
+                "Quiz answers and reports are kept.",
+                done.members,
+            ).format(period=name, n=format_number(done.members), points=format_number(done.points)),
             view=None,
         )
 
@@ -203,13 +237,14 @@ class LeaderboardCog(commands.Cog):
         page: app_commands.Range[int, 1, 100_000] = 1,
     ) -> None:
         assert interaction.guild_id is not None
-        embed, view = await board_message(
-            self.bot,
-            interaction.guild_id,
-            period.value if period else "all",
-            page,
-            interaction.user.id,
-        )
+        with public(interaction):  # everyone in the channel reads it
+            embed, view = await board_message(
+                self.bot,
+                interaction.guild_id,
+                period.value if period else "all",
+                page,
+                interaction.user.id,
+            )
         await interaction.response.send_message(
             embed=embed, view=view or discord.utils.MISSING, allowed_mentions=render.NO_MENTIONS
         )
@@ -226,20 +261,28 @@ class LeaderboardCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         if not await is_moderator(interaction, self.bot.services):
-            await reply(interaction, NOT_MODERATOR)
+            await reply(interaction, _(NOT_MODERATOR))
             return
         board = await self.bot.services.stats.board_page(interaction.guild_id, period.value)
+        name = period_name(period.value)
         if not board.total:
-            await reply(interaction, f"The board for {period.name} is already empty.")
+            await reply(
+                interaction, _("The board for {period} is already empty.").format(period=name)
+            )
             return
         view = discord.ui.View(timeout=None)
         view.add_item(ResetDecision(period.value, board.key, True))
         view.add_item(ResetDecision(period.value, board.key, False))
         await interaction.response.send_message(
-            f"Reset the leaderboard for **{period.name}**? This clears the points of "
-            f"{board.total:,} member(s) for {period.name} on this server, for everyone, and "
-            "cannot be undone. Quiz answers and reports are kept. The reset is recorded "
-            "in the audit log.",
+            ngettext(
+                "Reset the leaderboard for **{period}**? This clears the points of {n} member "
+                "for {period} on this server, for everyone, and cannot be undone. Quiz answers "
+                "and reports are kept. The reset is recorded in the audit log.",
+                "Reset the leaderboard for **{period}**? This clears the points of {n} members "
+                "for {period} on this server, for everyone, and cannot be undone. Quiz answers "
+                "and reports are kept. The reset is recorded in the audit log.",
+                board.total,
+            ).format(period=name, n=format_number(board.total)),
             view=view,
             ephemeral=True,
             allowed_mentions=render.NO_MENTIONS,

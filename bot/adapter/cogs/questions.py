@@ -11,7 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.adapter import render
+from bot.adapter.language import Localized
 from bot.adapter.limits import clip
 from bot.adapter.permissions import NOT_MODERATOR, ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
@@ -26,6 +28,8 @@ from bot.core.uploads.export import (
 )
 from bot.core.uploads.report import report_text
 from bot.core.uploads.templates import template
+from bot.i18n import N_, _, ngettext
+from bot.services.bank import ImportReport
 from bot.services.question_admin import AdminError, item_from_form
 from bot.services.question_list import Cursor
 from bot.services.uploads import KEEP_EDITED, OVERWRITE_EDITED, UploadError, UploadReport
@@ -34,6 +38,15 @@ if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
 
 SHOWN_PROBLEMS = 12
+# A question's status as a moderator reads it (the stored value is the English word).
+STATUS_WORDS = {"active": N_("active"), "draft": N_("draft"), "disabled": N_("disabled")}
+
+
+def status_word(status: str) -> str:
+    """The status in the moderator's words."""
+    return _(STATUS_WORDS.get(status, status)) if status else ""
+
+
 UPLOAD_FORMATS = [
     app_commands.Choice(name=name, value=value)
     for name, value in (
@@ -55,46 +68,58 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
 def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
     ok = report.importable
     if report.problems:
-        verdict = "Nothing will be imported: fix every problem below and upload again."
+        verdict = _("Nothing will be imported: fix every problem below and upload again.")
     elif not ok:
-        verdict = "Nothing new to import."
+        verdict = _("Nothing new to import.")
     elif dry_run:
-        verdict = "Dry run: this file would import as shown. Upload again without dry_run."
+        verdict = _("Dry run: this file would import as shown. Upload again without dry_run.")
     elif report.edited:
-        verdict = (
-            f"{len(report.edited)} question(s) edited here in Discord would change (see "
-            "below): **keep your edits** or **overwrite** them. Nothing is imported until then."
-        )
+        verdict = ngettext(
+            "{n} question edited here in Discord would change (see below): **keep your "
+            "edits** or **overwrite** them. Nothing is imported until then.",
+            "{n} questions edited here in Discord would change (see below): **keep your "
+            "edits** or **overwrite** them. Nothing is imported until then.",
+            len(report.edited),
+        ).format(n=len(report.edited))
     else:
-        verdict = "Press **Import** to add these, or **Cancel**. Nothing is imported until then."
+        verdict = _("Press **Import** to add these, or **Cancel**. Nothing is imported until then.")
     if report.skipped and not report.problems:
-        verdict += f" {len(report.skipped)} question(s) will be skipped (see Skipped)."
+        verdict += " " + ngettext(
+            "{n} question will be skipped (see Skipped).",
+            "{n} questions will be skipped (see Skipped).",
+            len(report.skipped),
+        ).format(n=len(report.skipped))
     embed = discord.Embed(
-        title=clip(f"Upload check: {report.filename} ({report.format})", 256),
+        title=clip(
+            _("Upload check: {filename} ({format})").format(
+                filename=report.filename, format=report.format
+            ),
+            256,
+        ),
         description=verdict,
         colour=discord.Colour.green() if ok else discord.Colour.orange(),
     )
     counts = (
-        ("New", len(report.new)),
-        ("Updated", len(report.updated)),
-        ("Unchanged", len(report.unchanged)),
-        ("Duplicates", len(report.duplicates)),
-        ("Invalid", report.invalid),
-        ("Drafts", len(report.drafts)),
-        ("Skipped", len(report.skipped)),
+        (_("New"), len(report.new)),
+        (_("Updated"), len(report.updated)),
+        (_("Unchanged"), len(report.unchanged)),
+        (_("Duplicates"), len(report.duplicates)),
+        (_("Invalid"), report.invalid),
+        (_("Drafts"), len(report.drafts)),
+        (_("Skipped"), len(report.skipped)),
     )
     for name, count in counts:
-        embed.add_field(name=name, value=str(count))
+        embed.add_field(name=name, value=i18n.format_number(count))
     if report.problems:
         shown = "\n".join(f"• {clip(p, 150)}" for p in report.problems[:SHOWN_PROBLEMS])
         more = len(report.problems) - SHOWN_PROBLEMS
         if more > 0:
-            shown += f"\n… and {more} more (all in report.txt)"
-        embed.add_field(name="Problems", value=clip(shown, 1024), inline=False)
+            shown += "\n" + _("… and {n} more (all in report.txt)").format(n=more)
+        embed.add_field(name=_("Problems"), value=clip(shown, 1024), inline=False)
     if report.drafts:
         lines = [f"• {k}: {', '.join(v)}" for k, v in list(report.drafts.items())[:8]]
         embed.add_field(
-            name="Imported as drafts (not drawn until completed)",
+            name=_("Imported as drafts (not drawn until completed)"),
             value=clip("\n".join(lines), 1024),
             inline=False,
         )
@@ -104,40 +129,60 @@ def report_embed(report: UploadReport, *, dry_run: bool) -> discord.Embed:
             for item_id, diff in list(report.edited.items())[:6]
         ]
         embed.add_field(
-            name="Edited in Discord since the last import (this file would change them)",
+            name=_("Edited in Discord since the last import (this file would change them)"),
             value=clip("\n".join(lines), 1024),
             inline=False,
         )
     if report.skipped:
         embed.add_field(
-            name="Skipped (not imported; the rest can be)",
+            name=_("Skipped (not imported; the rest can be)"),
             value=clip("\n".join(f"• {s}" for s in report.skipped[:8]), 1024),
             inline=False,
         )
     if report.duplicates:
         embed.add_field(
-            name="Duplicates (already here, not imported)",
+            name=_("Duplicates (already here, not imported)"),
             value=clip(", ".join(report.duplicates[:30]), 1024),
             inline=False,
         )
     return render.fit_embed(embed)
 
 
+def import_summary(report: ImportReport) -> str:
+    """What an import did, in the moderator's words (the command line prints
+    :meth:`ImportReport.summary`, in English)."""
+    parts = [
+        ngettext("{n} new", "{n} new", len(report.new)).format(n=len(report.new)),
+        ngettext("{n} updated", "{n} updated", len(report.updated)).format(n=len(report.updated)),
+        ngettext("{n} unchanged", "{n} unchanged", len(report.unchanged)).format(
+            n=len(report.unchanged)
+        ),
+    ]
+    if report.retired:
+        parts.append(
+            ngettext("{n} retired", "{n} retired", len(report.retired)).format(
+                n=len(report.retired)
+            )
+        )
+    return ", ".join(parts)
+
+
 class UploadDecision(
+    Localized,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"upl:(?P<id>\d+):(?P<choice>ok|no|keep|over)",
 ):
     LABELS = {
-        "ok": "Import",
-        "keep": "Import, keep my edits",
-        "over": "Import and overwrite my edits",
-        "no": "Cancel",
+        "ok": N_("Import"),
+        "keep": N_("Import, keep my edits"),
+        "over": N_("Import and overwrite my edits"),
+        "no": N_("Cancel"),
     }
 
     def __init__(self, upload_id: int, choice: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label=self.LABELS[choice],
+                label=_(self.LABELS[choice]),
                 style=discord.ButtonStyle.secondary
                 if choice == "no"
                 else discord.ButtonStyle.danger
@@ -157,14 +202,16 @@ class UploadDecision(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         if not await is_moderator(interaction, bot.services):
-            await reply(interaction, NOT_MODERATOR)
+            await reply(interaction, _(NOT_MODERATOR))
             return
         assert interaction.guild_id is not None
         uploads = bot.services.uploads
         if self.choice == "no":
             cancelled = await uploads.cancel(interaction.guild_id, self.upload_id)
             text = (
-                "Cancelled: nothing imported." if cancelled else "This upload was already decided."
+                _("Cancelled: nothing imported.")
+                if cancelled
+                else _("This upload was already decided.")
             )
             await _decided(interaction, text)
             return
@@ -180,8 +227,9 @@ class UploadDecision(
             return
         await _decided(
             interaction,
-            f"Imported: {report.summary()}. They can be drawn in quizzes now "
-            "(drafts once completed).",
+            _(
+                "Imported: {summary}. They can be drawn in quizzes now (drafts once completed)."
+            ).format(summary=import_summary(report)),
         )
 
 
@@ -193,42 +241,51 @@ async def _decided(interaction: discord.Interaction, text: str) -> None:
     await interaction.response.edit_message(content=text, embeds=embeds, view=None)
 
 
-class QuestionForm(discord.ui.Modal):
-    """Add or edit one question; the answer line rules are in the placeholder."""
+class QuestionForm(Localized, discord.ui.Modal):
+    """Add or edit one question; the answer line rules are in the placeholder. Built in
+    the moderator's language (the command's), and answers in it on submit."""
 
     def __init__(self, *, slug: str | None = None, defaults: dict[str, str] | None = None) -> None:
-        super().__init__(title="Edit question" if slug else "New question", timeout=1800)
+        super().__init__(title=_("Edit question") if slug else _("New question"), timeout=1800)
         self.slug = slug
         d = defaults or {}
         self.text = discord.ui.TextInput(
-            label="Question",
+            label=_("Question"),
             style=discord.TextStyle.paragraph,
             max_length=1000,
             default=d.get("text"),
         )
         self.answers = discord.ui.TextInput(
-            label="Answers: right one first",
+            label=_("Answers: right one first"),
             style=discord.TextStyle.paragraph,
             max_length=400,
-            placeholder="Right answer, then wrong ones, one per line. Or: true / false. "
-            "Or one line of accepted answers a | b",
+            placeholder=clip(
+                _(
+                    "Right answer, then wrong ones, one per line. Or: true / false. "
+                    "Or one line of accepted answers a | b"
+                ),
+                100,  # Discord's limit for a placeholder, in every language
+            ),
             default=d.get("answers"),
         )
         self.explanation = discord.ui.TextInput(
-            label="Explanation (shown after the answer)",
+            label=_("Explanation (shown after the answer)"),
             style=discord.TextStyle.paragraph,
             max_length=1000,
             required=False,
             default=d.get("explanation"),
         )
         self.source = discord.ui.TextInput(
-            label="Source: title | publisher | url",
+            label=_("Source: title | publisher | url"),
             max_length=400,
             required=False,
             default=d.get("source"),
         )
         self.tags = discord.ui.TextInput(
-            label="Tags (comma-separated)", max_length=200, required=False, default=d.get("tags")
+            label=_("Tags (comma-separated)"),
+            max_length=200,
+            required=False,
+            default=d.get("tags"),
         )
         for item in (self.text, self.answers, self.explanation, self.source, self.tags):
             self.add_item(item)
@@ -236,7 +293,7 @@ class QuestionForm(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         if not await is_moderator(interaction, bot.services):
-            await reply(interaction, NOT_MODERATOR)
+            await reply(interaction, _(NOT_MODERATOR))
             return
         assert interaction.guild_id is not None
         slug = (
@@ -248,7 +305,7 @@ class QuestionForm(discord.ui.Modal):
             if not self.slug:
                 await bot.services.quotas.check_question_room(interaction.guild_id, 1)
         except QuotaExceeded as error:
-            await reply(interaction, f"Not saved: {error}")
+            await reply(interaction, _("Not saved: {reason}").format(reason=error))
             return
         try:
             item, drafts = item_from_form(
@@ -263,12 +320,17 @@ class QuestionForm(discord.ui.Modal):
                 interaction.guild_id, interaction.user.id, item, drafts, editing=bool(self.slug)
             )
         except AdminError as error:
-            await reply(interaction, f"Not saved:\n{clip(str(error), 1800)}")
+            await reply(
+                interaction, _("Not saved:\n{reasons}").format(reasons=clip(str(error), 1800))
+            )
             return
-        note = (
-            f" It is a **draft** ({', '.join(drafts)}): complete it to publish." if drafts else ""
-        )
-        await reply(interaction, f"Saved as `{view.slug}` (#{view.id}).{note}")
+        saved = _("Saved as `{slug}` (#{id}).").format(slug=view.slug, id=view.id)
+        if drafts:
+            reasons = ", ".join(_(d) for d in drafts)  # N_-marked words (question_admin)
+            saved += " " + _("It is a **draft** ({reasons}): complete it to publish.").format(
+                reasons=reasons
+            )
+        await reply(interaction, saved)
 
 
 SEARCH_MAX = 60  # what fits in a button's custom_id next to the page and the key
@@ -289,36 +351,41 @@ async def question_page(
         guild_id, search, after=after, before=before, page=page
     )
     lines = [
-        f"`#{q.id}` {'🏠' if q.guild_id else '📚'} {q.status if q.status != 'active' else ''} "
-        f"{clip(q.text, 90)}"
+        f"`#{q.id}` {'🏠' if q.guild_id else '📚'} "
+        f"{status_word(q.status) if q.status != 'active' else ''} {clip(q.text, 90)}"
         for q in found.items
     ]
     plus = "+" if found.more else ""
     embed = discord.Embed(
-        title=f"Questions · page {found.page} of {found.pages:,}{plus} ({found.total:,}{plus})",
-        description=clip("\n".join(lines) or "No questions match.", 4096),
+        title=_("Questions · page {page} of {pages} ({total})").format(
+            page=found.page,
+            pages=i18n.format_number(found.pages) + plus,
+            total=i18n.format_number(found.total) + plus,
+        ),
+        description=clip("\n".join(lines) or _("No questions match."), 4096),
         colour=render.QUIZ_COLOUR,
     )
-    short = " · a search under 3 letters matches tags only" if 0 < len(search.strip()) < 3 else ""
-    embed.set_footer(
-        text=f"🏠 this server's · 📚 shipped · /questions show <id> for details{short}"
-    )
+    footer = _("🏠 this server's · 📚 shipped · /questions show <id> for details")
+    if 0 < len(search.strip()) < 3:
+        footer += " · " + _("a search under 3 letters matches tags only")
+    embed.set_footer(text=footer)
     view = discord.ui.View(timeout=None)
     term = search[:SEARCH_MAX]
     if found.previous is not None:
-        view.add_item(PageButton(found.page - 1, "p", found.previous, term, "◀ Previous"))
+        view.add_item(PageButton(found.page - 1, "p", found.previous, term, _("◀ Previous")))
     if found.next is not None:
-        view.add_item(PageButton(found.page + 1, "n", found.next, term, "Next ▶"))
+        view.add_item(PageButton(found.page + 1, "n", found.next, term, _("Next ▶")))
     return embed, view
 
 
 class PageButton(
+    Localized,
     discord.ui.DynamicItem[discord.ui.Button],
     # qlist:<page>:<n|p><key>:<search>; the older qlist:<page>:<search> opens page 1.
     template=r"qlist:(?P<page>\d+):(?:(?P<step>[np])(?P<key>[os]\d+):)?(?P<search>.*)",
 ):
     def __init__(
-        self, page: int, step: str, key: Cursor | None, search: str, label: str = "Page"
+        self, page: int, step: str, key: Cursor | None, search: str, label: str = "…"
     ) -> None:
         where = f"{step}{key.encode()}:" if key is not None else ""
         super().__init__(
@@ -336,12 +403,12 @@ class PageButton(
     ) -> PageButton:
         key = Cursor.decode(match["key"]) if match["key"] else None
         page = int(match["page"]) if key is not None else 1
-        return cls(page, match["step"] or "n", key, match["search"], item.label or "Page")
+        return cls(page, match["step"] or "n", key, match["search"], item.label or "…")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         if not await is_moderator(interaction, bot.services):
-            await reply(interaction, NOT_MODERATOR)
+            await reply(interaction, _(NOT_MODERATOR))
             return
         assert interaction.guild_id is not None
         embed, view = await question_page(
@@ -366,7 +433,7 @@ def question_detail(view: object) -> discord.Embed:
     )
     if view.choices:
         embed.add_field(
-            name="Choices",
+            name=_("Choices"),
             value=clip(
                 "\n".join(
                     ("✅ " if i == view.correct_index else "▫️ ") + c
@@ -377,14 +444,20 @@ def question_detail(view: object) -> discord.Embed:
             inline=False,
         )
     else:
-        embed.add_field(name="Accepted", value=clip(" | ".join(view.accepted_answers), 1024))
-    embed.add_field(name="Explanation", value=clip(view.explanation or "—", 1024), inline=False)
+        embed.add_field(
+            name=_("Accepted answers"), value=clip(" | ".join(view.accepted_answers), 1024)
+        )
+    embed.add_field(name=_("Explanation"), value=clip(view.explanation or "—", 1024), inline=False)
     if view.sources:
-        embed.add_field(name="Source", value=render.source_lines(view.sources), inline=False)
+        embed.add_field(name=_("Source"), value=render.source_lines(view.sources), inline=False)
     if view.image:
         embed.set_image(url=view.image)
-    owner = "shipped bank (read-only)" if view.guild_id == 0 else "this server"
-    embed.set_footer(text=f"{view.kind} · {view.status} · {owner} · tags: {', '.join(view.tags)}")
+    owner = _("shipped bank (read-only)") if view.guild_id == 0 else _("this server")
+    embed.set_footer(
+        text=_("{kind} · {status} · {owner} · tags: {tags}").format(
+            kind=view.kind, status=status_word(view.status), owner=owner, tags=", ".join(view.tags)
+        )
+    )
     return embed
 
 
@@ -411,7 +484,12 @@ class QuestionsCog(
     ) -> None:
         assert interaction.guild_id is not None
         if file.size > MAX_UPLOAD_BYTES:
-            await reply(interaction, f"{file.filename} is over the 2 MiB limit; split it up.")
+            await reply(
+                interaction,
+                _("{filename} is over the 2 MiB limit; split it up.").format(
+                    filename=file.filename
+                ),
+            )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
@@ -446,7 +524,7 @@ class QuestionsCog(
     ) -> None:
         name, data = template(format.value if format else "yaml")
         await interaction.response.send_message(
-            "Fill this in and upload it with `/questions upload`.",
+            _("Fill this in and upload it with `/questions upload`."),
             file=discord.File(io.BytesIO(data), filename=name),
             ephemeral=True,
         )
@@ -460,7 +538,7 @@ class QuestionsCog(
         fmt = format.value if format else "yaml"
         items, statuses = await self.bot.services.uploads.export_records(interaction.guild_id)
         if not items:
-            await reply(interaction, "This server has no questions of its own yet.")
+            await reply(interaction, _("This server has no questions of its own yet."))
             return
         kept, left = exportable(items, fmt)
         try:
@@ -469,8 +547,9 @@ class QuestionsCog(
             await reply(interaction, str(error))
             return
         note = left_out_note(left, fmt, kept)
+        text = ngettext("{n} item.", "{n} items.", len(kept)).format(n=len(kept))
         await interaction.response.send_message(
-            clip(f"{len(kept)} items." + (f"\n{note}" if note else ""), 2000),
+            clip(text + (f"\n{note}" if note else ""), 2000),
             file=discord.File(io.BytesIO(data), filename=export_filename(fmt)),
             ephemeral=True,
         )

@@ -29,6 +29,7 @@ from bot.adapter.pictures import (
     screen_picture,
 )
 from bot.adapter.replies import reply
+from bot.adapter.topics import named_like, topic_names
 from bot.adapter.transient import is_transient_discord
 from bot.i18n import N_, _, ngettext
 from bot.services.questions import QuestionView, known_tags, tag_suggestions
@@ -545,7 +546,7 @@ def quiz_intro(questions: int, seconds: int, tags: Sequence[str]) -> str:
         "{n} question, {seconds} s each.", "{n} questions, {seconds} s each.", questions
     ).format(n=questions, seconds=seconds)
     title = (
-        _("**Quiz starting on {topics}!**").format(topics=clip(", ".join(tags), 200))
+        _("**Quiz starting on {topics}!**").format(topics=clip(topic_names(tags), 200))
         if tags
         else _("**Quiz starting!**")
     )
@@ -640,12 +641,20 @@ class QuizCog(
     ) -> list[app_commands.Choice[str]]:
         *done, typing = [t.strip() for t in current.split(",")] if current else [""]
         prefix = ", ".join(d for d in done if d)
+        guild = interaction.guild_id or 0
         async with self.bot.services.sessions() as session:
-            tags = await tag_suggestions(session, interaction.guild_id or 0, typing)
+            tags = await tag_suggestions(session, guild, typing)
+            # Typed in the member's language ("окуп"): the tags whose names match.
+            named = [t for t in named_like(typing, i18n.current()) if t not in tags]
+            if named:
+                tags += sorted(await known_tags(session, guild, named))
+        # The member reads topic names in their language; the value stays the tags.
+        shown = topic_names(d for d in done if d)
         choices = []
         for tag in tags[:AUTOCOMPLETE_CHOICES]:
             value = f"{prefix}, {tag}" if prefix else tag
-            choices.append(app_commands.Choice(name=clip(value, 100), value=clip(value, 100)))
+            name = f"{shown}, {topic_names([tag])}" if shown else topic_names([tag])
+            choices.append(app_commands.Choice(name=clip(name, 100), value=clip(value, 100)))
         return choices
 
     @app_commands.command(name="stop", description="End the quiz in this channel now")

@@ -16,12 +16,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.adapter import render
 from bot.adapter.limits import CHOICE_NAME, clip
 from bot.adapter.member_names import display_names
 from bot.adapter.permissions import NOT_MODERATOR, is_moderator
 from bot.adapter.replies import reply
-from bot.services.reports import QuizReport, ReportError, ReportService, report_csv
+from bot.i18n import _, ngettext
+from bot.services.reports import SHORT_DATE, QuizReport, ReportError, ReportService, report_csv
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -43,25 +45,37 @@ def parse_quiz_number(text: str | None) -> int | None:
         return None
     head = text.strip().lstrip("#").split(" ", 1)[0]
     if not head.isdigit():
-        raise ReportError("Pick a quiz from the list, or type its number (like 12).")
+        raise ReportError(_("Pick a quiz from the list, or type its number (like 12)."))
     return int(head)
 
 
 def summary(report: QuizReport) -> str:
     """The message beside the file: which quiz, and the question most got wrong."""
     ended = report.finished_at or report.created_at
-    text = (
-        f"Report of quiz **#{report.run_id}** (ended {ended:%d %b %Y %H:%M} UTC): "
-        f"{len(report.questions)} question(s), {len(report.members)} player(s)."
+    questions = ngettext("{n} question", "{n} questions", len(report.questions)).format(
+        n=len(report.questions)
+    )
+    players = ngettext("{n} player", "{n} players", len(report.members)).format(
+        n=len(report.members)
+    )
+    text = _("Report of quiz **#{number}** (ended {ended} UTC): {questions}, {players}.").format(
+        number=report.run_id,
+        ended=i18n.format_datetime(ended, pattern=SHORT_DATE),
+        questions=questions,
+        players=players,
     )
     answered = [q for q in report.questions if q.answered]
     if answered:
         hardest = min(answered, key=lambda q: (q.right_rate or 0.0, q.number))
-        text += (
-            f"\nHardest: question {hardest.number}, {hardest.right_rate or 0:.0%} right "
-            f"(“{clip(hardest.text, 120)}”)."
+        text += "\n" + _("Hardest: question {number}, {rate} right (“{text}”).").format(
+            number=hardest.number,
+            rate=i18n.format_percent(hardest.right_rate or 0),
+            text=clip(hardest.text, 120),
         )
-    text += "\nOpens in any spreadsheet: questions, every choice's count, then each member."
+    text += "\n" + _(
+        "Opens in any spreadsheet: questions, every choice's count, then each member "
+        "(its headings stay in English, the same on every server)."
+    )
     return text
 
 
@@ -94,7 +108,7 @@ class ReportsCog(commands.Cog):
     async def report(self, interaction: discord.Interaction, quiz: str | None = None) -> None:
         assert interaction.guild_id is not None
         if not await is_moderator(interaction, self.bot.services):
-            await reply(interaction, NOT_MODERATOR)
+            await reply(interaction, _(NOT_MODERATOR))
             return
         try:
             run_id = parse_quiz_number(quiz)

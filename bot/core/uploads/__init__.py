@@ -12,6 +12,7 @@ aliases refused; Discord mention syntax refused everywhere.
 
 from __future__ import annotations
 
+from bot.core.translate import _
 from bot.core.uploads.detect import decode, detect, extension_format
 from bot.core.uploads.formats.base import FILE, FileRefused, RawParse, finish
 from bot.core.uploads.formats.csv_table import parse_csv
@@ -65,11 +66,12 @@ def parse_upload(
     except FileRefused as exc:
         return UploadParse(fmt, [], [UploadProblem(exc.location, None, None, exc.message)], [])
     except RecursionError:
-        return _refused(fmt, "the file is nested too deeply")
+        return _refused(fmt, _("the file is nested too deeply"))
     except MemoryError:
-        return _refused(fmt, "the file is too large to read")
+        return _refused(fmt, _("the file is too large to read"))
     except Exception as exc:  # the last guard: a bug must not reach the moderator as a crash
-        return _refused(fmt, f"the file could not be read ({type(exc).__name__})")
+        message = _("the file could not be read ({error})").format(error=type(exc).__name__)
+        return _refused(fmt, message)
 
 
 def _refused(fmt: str, message: str) -> UploadParse:

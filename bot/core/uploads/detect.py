@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import Node
 
 from bot.core.bank_files import BankYamlError, _compose
+from bot.core.translate import _
 from bot.core.uploads.formats.base import FileRefused, value_error
 from bot.core.uploads.formats.csv_table import looks_like_header
 from bot.core.uploads.formats.gift import looks_like_gift
@@ -64,21 +65,28 @@ def decode(data: bytes) -> str:
     """UTF-8 text (a BOM is dropped). Raises :class:`FileRefused` otherwise."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise FileRefused(
-            f"the file is {len(data):,} bytes; at most {MAX_UPLOAD_BYTES:,} bytes (2 MiB) "
-            "(nothing was imported)"
+            _(
+                "the file is {size} bytes; at most {most} bytes (2 MiB) (nothing was imported)"
+            ).format(size=f"{len(data):,}", most=f"{MAX_UPLOAD_BYTES:,}")
         )
     for bom, name in _BOMS:
         if data.startswith(bom):
-            raise FileRefused(f"the file is {name} text; save it as UTF-8 and upload it again")
+            raise FileRefused(
+                _("the file is {encoding} text; save it as UTF-8 and upload it again").format(
+                    encoding=name
+                )
+            )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileRefused(
-            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
-            f"{exc.start}); save it as UTF-8 and upload it again"
+            _(
+                "the file is not UTF-8 text (byte {byte} at position {position}); "
+                "save it as UTF-8 and upload it again"
+            ).format(byte=f"0x{data[exc.start]:02x}", position=exc.start)
         ) from None
     if "\x00" in text:
-        raise FileRefused("the file holds NUL characters: it is not a text file")
+        raise FileRefused(_("the file holds NUL characters: it is not a text file"))
     return text
 
 
@@ -101,18 +109,26 @@ def compose_yaml(text: str) -> Node | None:
         line = event.start_mark.line + 1 if event.start_mark is not None else None
         if isinstance(event, yaml.AliasEvent):
             raise BankYamlError(
-                f"YAML aliases (*{event.anchor}) are not allowed in bank files; "
-                "write the value out",
+                _(
+                    "YAML aliases ({alias}) are not allowed in bank files; write the value out"
+                ).format(alias=f"*{event.anchor}"),
                 line,
             )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise BankYamlError(f"YAML anchors (&{anchor}) are not allowed in bank files", line)
+            raise BankYamlError(
+                _("YAML anchors ({anchor}) are not allowed in bank files").format(
+                    anchor=f"&{anchor}"
+                ),
+                line,
+            )
         if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
                 raise BankYamlError(
-                    f"nested more than {MAX_YAML_DEPTH} levels deep; this is not a question file",
+                    _("nested more than {most} levels deep; this is not a question file").format(
+                        most=MAX_YAML_DEPTH
+                    ),
                     line,
                 )
         elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
@@ -130,18 +146,21 @@ def _yaml_error(exc: Exception) -> FileRefused:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else "file"
-        return FileRefused(f"YAML error: {exc.problem or exc.context}", where)
+        reason = exc.problem or exc.context
+        return FileRefused(_("YAML error: {reason}").format(reason=reason), where)
     if isinstance(exc, RecursionError):
-        return FileRefused("the file is nested too deeply")
-    return FileRefused(f"YAML error: {exc}")
+        return FileRefused(_("the file is nested too deeply"))
+    return FileRefused(_("YAML error: {reason}").format(reason=exc))
 
 
 def _json_error(exc: Exception) -> FileRefused:
     if isinstance(exc, RecursionError):
-        return FileRefused("the file is nested too deeply")
+        return FileRefused(_("the file is nested too deeply"))
     lineno = getattr(exc, "lineno", None)
     msg = getattr(exc, "msg", None) or value_error(exc)
-    return FileRefused(f"JSON error: {msg}", f"line {lineno}" if lineno else "file")
+    return FileRefused(
+        _("JSON error: {reason}").format(reason=msg), f"line {lineno}" if lineno else "file"
+    )
 
 
 def detect(text: str, filename: str) -> Detection:
@@ -149,7 +168,7 @@ def detect(text: str, filename: str) -> Detection:
     by_ext = extension_format(filename)
     stripped = text.lstrip()
     if not stripped:
-        return Detection(by_ext or "yaml", error=FileRefused("the file is empty"))
+        return Detection(by_ext or "yaml", error=FileRefused(_("the file is empty")))
 
     json_error: FileRefused | None = None
     if stripped[0] in "[{":
@@ -202,8 +221,10 @@ def detect(text: str, filename: str) -> Detection:
     return Detection(
         by_ext or "yaml",
         error=FileRefused(
-            "could not recognise the format: expected our YAML/JSON bank format, CSV with "
-            "a header row, a Red-DiscordBot trivia list, an Open Trivia DB response or GIFT"
+            _(
+                "could not recognise the format: expected our YAML/JSON bank format, CSV with "
+                "a header row, a Red-DiscordBot trivia list, an Open Trivia DB response or GIFT"
+            )
         ),
     )
 
@@ -211,7 +232,7 @@ def detect(text: str, filename: str) -> Detection:
 def _is_ours(root: Node | None) -> bool:
     """A mapping with ``items`` or ``theme``, or a list of mappings."""
     if isinstance(root, yaml.MappingNode):
-        keys = {getattr(k, "value", None) for k, _ in root.value}
+        keys = {getattr(k, "value", None) for k, _value in root.value}
         return bool(keys & {"items", "theme"})
     if isinstance(root, yaml.SequenceNode):
         return all(isinstance(n, yaml.MappingNode) for n in root.value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.translate import _
 from bot.core.uploads.export import _KEY_ORDER
 
 CLIP = 80
@@ -17,7 +18,7 @@ CLIP = 80
 
 def _short(value: Any) -> str:
     if value is None:
-        return "(none)"
+        return _("(none)")
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     return repr(text if len(text) <= CLIP else text[: CLIP - 1] + "…")

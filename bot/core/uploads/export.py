@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from bot.core.items import BankItem
+from bot.core.translate import _, ngettext
 from bot.core.uploads.formats.csv_table import CSV_KINDS, write_csv
 
 EXPORT_FORMATS: tuple[str, ...] = ("yaml", "json", "csv")
@@ -91,7 +92,10 @@ def exportable(items: Iterable[BankItem], fmt: str) -> tuple[list[BankItem], lis
 
 
 def _listed(ids: list[str]) -> str:
-    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    shown = ", ".join(ids[:5])
+    if len(ids) <= 5:
+        return shown
+    return _("{ids} and {count} more").format(ids=shown, count=len(ids) - 5)
 
 
 def left_out_note(left: list[BankItem], fmt: str, kept: Iterable[BankItem] = ()) -> str | None:
@@ -102,9 +106,13 @@ def left_out_note(left: list[BankItem], fmt: str, kept: Iterable[BankItem] = ())
         translated = [i.id for i in kept if getattr(i, "translations", None)]
         if translated:
             notes.append(
-                f"CSV has no columns for translations: {len(translated)} item(s) "
-                f"({_listed(translated)}) are written in English only; export YAML or JSON "
-                "to keep their other languages."
+                ngettext(
+                    "CSV has no columns for translations: {count} item ({ids}) is written in "
+                    "English only; export YAML or JSON to keep its other languages.",
+                    "CSV has no columns for translations: {count} items ({ids}) are written in "
+                    "English only; export YAML or JSON to keep their other languages.",
+                    len(translated),
+                ).format(count=len(translated), ids=_listed(translated))
             )
     if not left:
         return " ".join(notes) or None
@@ -116,8 +124,10 @@ def left_out_note(left: list[BankItem], fmt: str, kept: Iterable[BankItem] = ())
         parts.append(f"{len(ids)} {kind.replace('_', ' ')} ({_listed(ids)})")
     notes.insert(
         0,
-        f"Left out of this {fmt.upper()} file: {'; '.join(parts)}. "
-        f"{fmt.upper()} cannot hold these kinds; export YAML or JSON to keep them.",
+        _(
+            "Left out of this {format} file: {parts}. "
+            "{format} cannot hold these kinds; export YAML or JSON to keep them."
+        ).format(format=fmt.upper(), parts="; ".join(parts)),
     )
     return " ".join(notes)
 
@@ -138,14 +148,21 @@ def export_items(
     """
     items = list(items)
     if fmt not in EXPORT_FORMATS:
-        raise ExportError(f"cannot export as {fmt!r}; one of {', '.join(EXPORT_FORMATS)}")
+        raise ExportError(
+            _("cannot export as {format}; one of {formats}").format(
+                format=repr(fmt), formats=", ".join(EXPORT_FORMATS)
+            )
+        )
     if fmt == "csv":
-        _, refused = exportable(items, fmt)
+        refused = exportable(items, fmt)[1]
         if refused:
             kinds = sorted({i.kind for i in refused})
             raise ExportError(
-                f"{len(refused)} items ({', '.join(kinds)}) cannot be written as CSV; "
-                "export YAML or JSON"
+                ngettext(
+                    "{count} item ({kinds}) cannot be written as CSV; export YAML or JSON",
+                    "{count} items ({kinds}) cannot be written as CSV; export YAML or JSON",
+                    len(refused),
+                ).format(count=len(refused), kinds=", ".join(kinds))
             )
         return write_csv(items, statuses).encode("utf-8")
     status_of = statuses or {}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.translate import _, ngettext
+
 EDITED_DIFF_LINES = 6  # per item, in the report
 
 
@@ -63,53 +65,88 @@ class UploadReport:
 
 def _listed(ids: list[str], limit: int = 40) -> str:
     shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    if len(ids) <= limit:
+        return shown
+    return _("{ids} and {count} more").format(ids=shown, count=len(ids) - limit)
 
 
 def report_text(report: UploadReport) -> str:
     """The full report, plain text, one finding per line (no verdict: each front end
-    says what happens next in its own terms)."""
+    says what happens next in its own terms). In the current language: the command
+    line's is English."""
     lines = [
-        f"{report.filename} ({report.format}): {len(report.new)} new, "
-        f"{len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-        f"{len(report.duplicates)} duplicates, {len(report.skipped)} skipped, "
-        f"{report.invalid} problems, {len(report.drafts)} drafts"
+        _(
+            "{filename} ({format}): {new} new, {updated} updated, {unchanged} unchanged, "
+            "{duplicates} duplicates, {skipped} skipped, {problems} problems, {drafts} drafts"
+        ).format(
+            filename=report.filename,
+            format=report.format,
+            new=len(report.new),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            duplicates=len(report.duplicates),
+            skipped=len(report.skipped),
+            problems=report.invalid,
+            drafts=len(report.drafts),
+        )
     ]
     if report.problems:
         lines.append("")
-        lines.append(f"Problems ({len(report.problems)}): nothing can be imported until fixed")
+        lines.append(
+            _("Problems ({count}): nothing can be imported until fixed").format(
+                count=len(report.problems)
+            )
+        )
         lines.extend(f"  {p}" for p in report.problems)
     if report.skipped:
         lines.append("")
-        lines.append(f"Skipped ({len(report.skipped)}): not imported, the rest can be")
+        lines.append(
+            _("Skipped ({count}): not imported, the rest can be").format(count=len(report.skipped))
+        )
         lines.extend(f"  {s}" for s in report.skipped)
     if report.edited:
         lines.append("")
         lines.append(
-            f"Edited in Discord since the last import ({len(report.edited)}): "
-            "this file would change them"
+            _(
+                "Edited in Discord since the last import ({count}): this file would change them"
+            ).format(count=len(report.edited))
         )
         for item_id, diff in report.edited.items():
             lines.append(f"  {item_id}:")
             lines.extend(f"    {d}" for d in diff[:EDITED_DIFF_LINES])
             if len(diff) > EDITED_DIFF_LINES:
-                lines.append(f"    ... and {len(diff) - EDITED_DIFF_LINES} more differences")
+                more = len(diff) - EDITED_DIFF_LINES
+                lines.append(
+                    "    "
+                    + ngettext(
+                        "... and {count} more difference", "... and {count} more differences", more
+                    ).format(count=more)
+                )
     if report.drafts:
         lines.append("")
-        lines.append(f"Drafts ({len(report.drafts)}): not drawn until a moderator completes them")
+        lines.append(
+            _("Drafts ({count}): not drawn until a moderator completes them").format(
+                count=len(report.drafts)
+            )
+        )
         lines.extend(f"  {k}: {', '.join(v)}" for k, v in report.drafts.items())
     if report.disabled:
         lines.append("")
-        lines.append(f"Disabled ({len(report.disabled)}): {_listed(report.disabled)}")
+        lines.append(
+            _("Disabled ({count}): {ids}").format(
+                count=len(report.disabled), ids=_listed(report.disabled)
+            )
+        )
     if report.duplicates:
         lines.append("")
         lines.append(
-            f"Duplicates ({len(report.duplicates)}), already here, not imported: "
-            f"{_listed(report.duplicates)}"
+            _("Duplicates ({count}), already here, not imported: {ids}").format(
+                count=len(report.duplicates), ids=_listed(report.duplicates)
+            )
         )
     if report.notes:
         lines.append("")
-        lines.append(f"Notes ({len(report.notes)})")
+        lines.append(_("Notes ({count})").format(count=len(report.notes)))
         lines.extend(f"  {n}" for n in report.notes)
     return "\n".join(lines) + "\n"
 

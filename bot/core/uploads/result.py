@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.core.items import BankItem
+from bot.core.translate import N_, _
 
 FORMATS: tuple[str, ...] = ("yaml", "json", "csv", "redbot", "opentdb", "gift")
 # Formats other tools write: an item there that cannot be played is skipped with its reason
@@ -25,10 +27,11 @@ STATUSES: tuple[str, ...] = ("active", "draft", "disabled")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # 2 MiB
 MAX_UPLOAD_ITEMS = 5000
 
-# Draft reasons (things the content guide requires that a foreign format lacks).
-NO_SOURCE = "no source"
-NO_EXPLANATION = "no explanation"
-MARKED_DRAFT = "marked as a draft in the file"
+# Draft reasons (things the content guide requires that a foreign format lacks): marked
+# here, translated where a reason is added to an item (bot.core.uploads.formats.base).
+NO_SOURCE = N_("no source")
+NO_EXPLANATION = N_("no explanation")
+MARKED_DRAFT = N_("marked as a draft in the file")
 PLACEHOLDER_EXPLANATION = "No explanation was supplied with this uploaded question."
 # Explanations that stand in for a missing one (uploads, the /questions add form): an item
 # carrying one is a draft, also when it comes back in an exported file.
@@ -36,6 +39,23 @@ PLACEHOLDER_EXPLANATIONS: tuple[str, ...] = (
     PLACEHOLDER_EXPLANATION,
     "No explanation was given yet.",
 )
+
+
+_PLACE = re.compile(r"^(line|item) (\d+)$")
+
+
+def place(location: str) -> str:
+    """A location (``"line 12"``, ``"item 3"``, ``"file"``: kept in English, as keys to
+    sort and compare by) in the reader's words."""
+    if location == "file":
+        return _("file")
+    match = _PLACE.match(location)
+    if match is None:
+        return location
+    number = match.group(2)
+    if match.group(1) == "line":
+        return _("line {number}").format(number=number)
+    return _("item {number}").format(number=number)
 
 
 @dataclass(frozen=True)
@@ -52,9 +72,9 @@ class UploadProblem:
     message: str
 
     def __str__(self) -> str:
-        head = self.location
+        head = place(self.location)
         if self.item_id:
-            head += f", item {self.item_id}"
+            head += ", " + _("item {id}").format(id=self.item_id)
         parts = [head]
         if self.field:
             parts.append(self.field)
@@ -126,4 +146,5 @@ __all__ = [
     "ParsedItem",
     "UploadParse",
     "UploadProblem",
+    "place",
 ]

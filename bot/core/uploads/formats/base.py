@@ -28,6 +28,7 @@ from bot.core.items import (
     normalise_text,
     parse_item,
 )
+from bot.core.translate import _
 from bot.core.uploads.result import (
     FOREIGN_FORMATS,
     MARKED_DRAFT,
@@ -39,6 +40,7 @@ from bot.core.uploads.result import (
     ParsedItem,
     UploadParse,
     UploadProblem,
+    place,
 )
 
 UPLOADED_TAG = "uploaded"
@@ -88,20 +90,30 @@ class RawParse:
         self.problems.append(UploadProblem(location, item_id, fld, message))
 
     def skip(self, location: str, kind: str, item_id: str | None = None) -> None:
+        """A question of a type the bot does not play (``kind``: its name, marked N_)."""
         self.skipped.append(
-            UploadProblem(location, item_id, None, f"{kind} questions are not supported")
+            UploadProblem(
+                location,
+                item_id,
+                None,
+                _("{kind} questions are not supported").format(kind=_(kind)),
+            )
         )
 
     def cannot_play(self, location: str, reason: str, item_id: str | None = None) -> None:
         """An item the bot cannot play: skipped with its reason, the rest imports."""
-        self.skipped.append(UploadProblem(location, item_id, None, f"cannot be played: {reason}"))
+        self.skipped.append(
+            UploadProblem(
+                location, item_id, None, _("cannot be played: {reason}").format(reason=reason)
+            )
+        )
 
 
 def value_error(exc: Exception) -> str:
     """A ValueError from reading a value, in a moderator's words."""
     text = str(exc)
     if "integer string conversion" in text:
-        return "a number has more than 4,300 digits"
+        return _("a number has more than 4,300 digits")
     return text[:160]
 
 
@@ -109,8 +121,10 @@ def check_count(count: int) -> None:
     """Refuse a file with too many items before parsing them."""
     if count > MAX_UPLOAD_ITEMS:
         raise FileRefused(
-            f"the file holds more than {MAX_UPLOAD_ITEMS:,} items; split it into files of "
-            f"at most {MAX_UPLOAD_ITEMS:,} (nothing was imported)"
+            _(
+                "the file holds more than {most} items; split it into files of "
+                "at most {most} (nothing was imported)"
+            ).format(most=f"{MAX_UPLOAD_ITEMS:,}")
         )
 
 
@@ -186,9 +200,8 @@ def mention_problems(data: Any) -> list[tuple[str | None, str]]:
         match = MENTION_RE.search(text)
         if match:
             path = path.replace(".[", "[")
-            found.append(
-                (path or None, f"contains Discord mention syntax {match.group(0)!r}; remove it")
-            )
+            message = _("contains Discord mention syntax {mention}; remove it")
+            found.append((path or None, message.format(mention=repr(match.group(0)))))
     return found
 
 
@@ -224,32 +237,32 @@ def validation_problems(
 
 
 def _draft_reasons(item: Any, given: list[str], status: str | None = None) -> list[str]:
-    reasons = list(given)
+    reasons = [_(reason) for reason in given]  # constants marked with N_
 
     def add(reason: str) -> None:
         if reason not in reasons:
             reasons.append(reason)
 
     if status == "draft":
-        add(MARKED_DRAFT)
+        add(_(MARKED_DRAFT))
     explanation = getattr(item, "explanation", None)
     if (
         isinstance(explanation, str)
         and len(explanation) <= _PLACEHOLDER_MAX
         and normalise_text(explanation) in _PLACEHOLDERS
     ):
-        add(NO_EXPLANATION)
+        add(_(NO_EXPLANATION))
 
     if not item.has_sources and item.kind != "discussion":
-        add(NO_SOURCE)
+        add(_(NO_SOURCE))
     if item.kind == "discussion":
         if not item.has_sources and any(vp.source is None for vp in item.viewpoints):
-            add(NO_SOURCE)
+            add(_(NO_SOURCE))
         for i, vp in enumerate(item.viewpoints):
             if vp.source is None:
-                add(f"viewpoint {i + 1} has no source")
+                add(_("viewpoint {number} has no source").format(number=i + 1))
     for issue in language.check_item_detailed(item):
-        add(f"language: {issue}")
+        add(_("language: {issue}").format(issue=issue))
     return reasons
 
 
@@ -266,14 +279,15 @@ def finish(
                 FILE,
                 None,
                 None,
-                f"the file holds {len(raw.candidates):,} items; at most {MAX_UPLOAD_ITEMS:,} "
-                "per file (nothing was imported)",
+                _(
+                    "the file holds {count} items; at most {most} per file (nothing was imported)"
+                ).format(count=f"{len(raw.candidates):,}", most=f"{MAX_UPLOAD_ITEMS:,}"),
             )
         )
         return UploadParse(fmt, [], problems, list(raw.skipped), list(raw.notes))
 
     if not raw.candidates and not problems and not raw.skipped:
-        problems.append(UploadProblem(FILE, None, None, "the file holds no questions"))
+        problems.append(UploadProblem(FILE, None, None, _("the file holds no questions")))
 
     # Derived ids must be unique within the file: suffix repeats.
     used: set[str] = {i for c in raw.candidates if not c.derived_id and (i := _raw_id(c.raw))}
@@ -302,14 +316,15 @@ def finish(
             return
         for p in found:
             what = f"{p.field}: {p.message}" if p.field else p.message
-            skipped.append(UploadProblem(p.location, p.item_id, None, f"cannot be played: {what}"))
+            message = _("cannot be played: {reason}").format(reason=what)
+            skipped.append(UploadProblem(p.location, p.item_id, None, message))
 
     for cand in raw.candidates:
         item_id = _raw_id(cand.raw)
         try:
             if not isinstance(cand.raw, dict):
                 problems.append(
-                    UploadProblem(cand.location, None, None, "an item must be a mapping")
+                    UploadProblem(cand.location, None, None, _("an item must be a mapping"))
                 )
                 continue
             status = cand.status
@@ -322,7 +337,9 @@ def finish(
                             where or cand.location,
                             item_id,
                             "status",
-                            f"must be one of {', '.join(STATUSES)}, got {str(status)[:40]!r}",
+                            _("must be one of {statuses}, got {value}").format(
+                                statuses=", ".join(STATUSES), value=repr(str(status)[:40])
+                            ),
                         )
                     )
                     continue
@@ -343,28 +360,33 @@ def finish(
                         cand.location,
                         item.id,
                         "id",
-                        f"duplicate id (also at {seen_ids[item.id]})",
+                        _("duplicate id (also at {place})").format(place=place(seen_ids[item.id])),
                     )
                 )
                 continue
             digest = item.content_hash()
             if digest in seen_hashes:
                 other_id, other_loc = seen_hashes[digest]
-                message = f"same content as item {other_id} ({other_loc})"
+                message = _("same content as item {id} ({place})").format(
+                    id=other_id, place=place(other_loc)
+                )
                 if foreign:
-                    message += "; imported once"
+                    message = _("{problem}; imported once").format(problem=message)
                     skipped.append(UploadProblem(cand.location, item.id, None, message))
                 else:
                     problems.append(UploadProblem(cand.location, item.id, None, message))
                 continue
             reasons = _draft_reasons(item, cand.draft_reasons, status)
         except (RecursionError, MemoryError):
-            problems.append(UploadProblem(cand.location, item_id, None, "item is too deep"))
+            problems.append(UploadProblem(cand.location, item_id, None, _("item is too deep")))
             continue
         except Exception as exc:  # never let one item sink the file
             problems.append(
                 UploadProblem(
-                    cand.location, item_id, None, f"could not be read ({type(exc).__name__})"
+                    cand.location,
+                    item_id,
+                    None,
+                    _("could not be read ({error})").format(error=type(exc).__name__),
                 )
             )
             continue

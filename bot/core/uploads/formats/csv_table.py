@@ -47,6 +47,7 @@ import io
 from typing import Any
 
 from bot.core.items import normalise_text
+from bot.core.translate import _
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
     UPLOADED_TAG,
@@ -172,7 +173,7 @@ def _row_item(cells: dict[str, str], location: str, out: RawParse) -> Candidate 
     if not kind:
         out.problem(
             location,
-            "missing; one of multiple_choice, true_false, short_answer",
+            _("missing; one of {kinds}").format(kinds=", ".join(CSV_KINDS)),
             given_id or None,
             "kind",
         )
@@ -180,8 +181,9 @@ def _row_item(cells: dict[str, str], location: str, out: RawParse) -> Candidate 
     if kind not in CSV_KINDS:
         out.problem(
             location,
-            f"{kind!r} cannot be written as CSV (only {', '.join(CSV_KINDS)}); "
-            "upload YAML or JSON for it",
+            _("{kind} cannot be written as CSV (only {kinds}); upload YAML or JSON for it").format(
+                kind=repr(kind), kinds=", ".join(CSV_KINDS)
+            ),
             given_id or None,
             "kind",
         )
@@ -215,8 +217,10 @@ def _row_item(cells: dict[str, str], location: str, out: RawParse) -> Candidate 
         if not (len(titles) == len(publishers) == len(urls)):
             out.problem(
                 location,
-                f"source_title, source_publisher and source_url must list the same number "
-                f"of sources ({len(titles)}, {len(publishers)}, {len(urls)})",
+                _(
+                    "source_title, source_publisher and source_url must list the same number "
+                    "of sources ({titles}, {publishers}, {urls})"
+                ).format(titles=len(titles), publishers=len(publishers), urls=len(urls)),
                 item_id,
                 "sources",
             )
@@ -258,23 +262,29 @@ def parse_csv(text: str) -> RawParse:
         except StopIteration:
             break
         except csv.Error as exc:
-            out.problem(f"line {start}", f"CSV error: {exc}; the rest of the file was not read")
+            message = _("CSV error: {error}; the rest of the file was not read")
+            out.problem(f"line {start}", message.format(error=exc))
             break
         if header is None:
             header = [c.strip().lstrip("\ufeff").lower() for c in row]
             if not any(header):
-                raise FileRefused("the first row must be the header row", f"line {start}")
+                raise FileRefused(_("the first row must be the header row"), f"line {start}")
             seen: set[str] = set()
             for name in header:
                 if name and name not in COLUMNS:
                     raise FileRefused(
-                        f"unknown column {name!r}; the columns are: {HEADER}", f"line {start}"
+                        _("unknown column {name}; the columns are: {header}").format(
+                            name=repr(name), header=HEADER
+                        ),
+                        f"line {start}",
                     )
                 if name and name in seen:
-                    raise FileRefused(f"column {name!r} appears twice", f"line {start}")
+                    raise FileRefused(
+                        _("column {name} appears twice").format(name=repr(name)), f"line {start}"
+                    )
                 seen.add(name)
             if "text" not in seen:
-                raise FileRefused("the header has no 'text' column", f"line {start}")
+                raise FileRefused(_("the header has no 'text' column"), f"line {start}")
             continue
         if not any(c.strip() for c in row):
             continue
@@ -284,7 +294,8 @@ def parse_csv(text: str) -> RawParse:
         if len(row) > len(header):
             extra = row[len(header) :]
             if any(c.strip() for c in extra):
-                out.problem(location, f"the row has {len(row)} cells; the header has {len(header)}")
+                message = _("the row has {cells} cells; the header has {columns}")
+                out.problem(location, message.format(cells=len(row), columns=len(header)))
                 continue
         cells = {
             name: unneutralise(value).strip()
@@ -294,12 +305,14 @@ def parse_csv(text: str) -> RawParse:
         try:
             cand = _row_item(cells, location, out)
         except Exception as exc:  # defensive: one row never sinks the file
-            out.problem(location, f"could not be read ({type(exc).__name__})")
+            out.problem(location, _("could not be read ({error})").format(error=type(exc).__name__))
             continue
         if cand is not None:
             out.candidates.append(cand)
     if header is None:
-        raise FileRefused(f"the file is empty; the first row must be the header: {HEADER}")
+        raise FileRefused(
+            _("the file is empty; the first row must be the header: {header}").format(header=HEADER)
+        )
     return out
 
 
@@ -313,7 +326,7 @@ def item_row(item: Any, status: str = "active") -> list[str]:
     the ``status`` column says ``draft``, so the item comes back a draft.
     """
     if item.kind not in CSV_KINDS:
-        raise ValueError(f"{item.kind} items cannot be written as CSV")
+        raise ValueError(_("{kind} items cannot be written as CSV").format(kind=item.kind))
     cells = {
         "id": item.id,
         "kind": item.kind,

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.translate import N_, _
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
     Candidate,
@@ -36,7 +37,7 @@ from bot.core.uploads.formats.base import (
     id_from_title,
     upload_tags,
 )
-from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION
+from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION, place
 
 _SENTINELS = {
     "~": "\ue000",
@@ -183,10 +184,10 @@ class _Titles:
             while numbered(n) in self.seen:
                 n += 1
             unique = numbered(n)
-            self.out.notes.append(
-                f"{location}: the title {title!r} repeats {self.seen[item_id]}; "
-                f"imported with id {unique}"
+            note = _("the title {title} repeats {place}; imported with id {id}").format(
+                title=repr(title), place=place(self.seen[item_id]), id=unique
             )
+            self.out.notes.append(f"{place(location)}: {note}")
             item_id = unique
         self.seen[item_id] = location
         return item_id, False
@@ -206,7 +207,8 @@ def parse_gift(text: str) -> RawParse:
         try:
             _question(block, category, titles, out)
         except Exception as exc:  # defensive: one question never sinks the file
-            out.problem(f"line {block.start}", f"could not be read ({type(exc).__name__})")
+            message = _("could not be read ({error})").format(error=type(exc).__name__)
+            out.problem(f"line {block.start}", message)
     return out
 
 
@@ -220,8 +222,10 @@ def _brace_error(esc: str, block: _Block, item_hint: str | None, out: RawParse) 
             if depth:
                 out.problem(
                     f"line {block.line_at(esc, offset)}",
-                    f"'{{' inside the answer block opened on line {block.line_at(esc, opened)}; "
-                    "write \\{ for a literal brace",
+                    _(
+                        "'{{' inside the answer block opened on line {line}; "
+                        "write \\{{ for a literal brace"
+                    ).format(line=block.line_at(esc, opened)),
                     item_hint,
                 )
                 return True
@@ -231,8 +235,10 @@ def _brace_error(esc: str, block: _Block, item_hint: str | None, out: RawParse) 
             if not depth:
                 out.problem(
                     f"line {block.line_at(esc, offset)}",
-                    "'}' without its '{': the answer block has no opening brace "
-                    "(write \\} for a literal brace)",
+                    _(
+                        "'}' without its '{': the answer block has no opening brace "
+                        "(write \\} for a literal brace)"
+                    ),
                     item_hint,
                 )
                 return True
@@ -240,7 +246,7 @@ def _brace_error(esc: str, block: _Block, item_hint: str | None, out: RawParse) 
     if depth:
         out.problem(
             f"line {block.line_at(esc, opened)}",
-            "an answer block '{' has no closing '}'",
+            _("an answer block '{' has no closing '}'"),
             item_hint,
         )
         return True
@@ -261,15 +267,15 @@ def _question(block: _Block, category: str | None, titles: _Titles, out: RawPars
         return
     open_at = rest.find("{")
     if open_at < 0:
-        out.skip(location, "description", item_hint)
+        out.skip(location, N_("description"), item_hint)
         return
     close_at = rest.find("}", open_at + 1)
     before, inside, after = rest[:open_at], rest[open_at + 1 : close_at], rest[close_at + 1 :]
     if "{" in after:
-        out.skip(location, "cloze (several answer blocks)", item_hint)
+        out.skip(location, N_("cloze (several answer blocks)"), item_hint)
         return
     if after.strip():
-        out.skip(location, "missing word", item_hint)
+        out.skip(location, N_("missing word"), item_hint)
         return
     before, marker = _format(before)
     is_html = bool(marker)
@@ -289,10 +295,10 @@ def _question(block: _Block, category: str | None, titles: _Titles, out: RawPars
         raw["image"] = image
     feedback = ""
     if not body:
-        out.skip(location, "essay", item_hint)
+        out.skip(location, N_("essay"), item_hint)
         return
     if body.startswith("#"):
-        out.skip(location, "numerical", item_hint)
+        out.skip(location, N_("numerical"), item_hint)
         return
     tf = _TF_RE.fullmatch(body)
     if tf:
@@ -302,28 +308,28 @@ def _question(block: _Block, category: str | None, titles: _Titles, out: RawPars
         # Moodle: the first feedback is shown for a wrong answer, the second for a right one.
         feedback = parts[1] if len(parts) > 1 and parts[1].strip() else (parts[0] if parts else "")
     elif "->" in body:
-        out.skip(location, "matching", item_hint)
+        out.skip(location, N_("matching"), item_hint)
         return
     elif not re.search(r"[=~]", body):
         # {One}: Moodle reads an answer without a mark as the one right short answer.
-        text, _, feedback = body.partition("#")
+        text, _hash, feedback = body.partition("#")
         raw["kind"] = "short_answer"
         raw["accepted"] = [_restore(text, is_html)]
     else:
         answers = _answers(body)
         if answers is None:
             out.problem(
-                location, "each answer must start with '=' (right) or '~' (wrong)", item_hint
+                location, _("each answer must start with '=' (right) or '~' (wrong)"), item_hint
             )
             return
         weighted = [a for a in answers if a.weight is not None]
         right = [a for a in answers if a.mark == "=" or (a.weight or 0) > 0]
         if any(a.mark == "~" for a in answers):
             if len(right) != 1:
-                out.skip(location, "multiple answer", item_hint)
+                out.skip(location, N_("multiple answer"), item_hint)
                 return
             if right[0].weight not in (None, 100.0):
-                out.skip(location, "weighted answer", item_hint)
+                out.skip(location, N_("weighted answer"), item_hint)
                 return
             raw["kind"] = "multiple_choice"
             raw["choices"] = [_restore(a.text, is_html) for a in answers]
@@ -331,7 +337,7 @@ def _question(block: _Block, category: str | None, titles: _Titles, out: RawPars
             feedback = right[0].feedback or ""
         else:
             if any(a.weight not in (None, 100.0) for a in weighted):
-                out.skip(location, "weighted answer", item_hint)
+                out.skip(location, N_("weighted answer"), item_hint)
                 return
             raw["kind"] = "short_answer"
             raw["accepted"] = [_restore(a.text, is_html) for a in answers]

@@ -14,6 +14,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from bot.core.bank_files import BankYamlError, _construct, _locate, _mapping_get
+from bot.core.translate import _
 from bot.core.uploads.formats.base import (
     FILE,
     Candidate,
@@ -34,7 +35,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise DuplicateJsonKey(f"duplicate key {key!r} in the same object")
+            raise DuplicateJsonKey(
+                _("duplicate key {key} in the same object").format(key=repr(key))
+            )
         out[key] = value
     return out
 
@@ -52,23 +55,24 @@ def parse_yaml(root: Node | None) -> RawParse:
     """Candidates from a composed YAML document (see :func:`bot.core.bank_files._compose`)."""
     out = RawParse()
     if root is None:
-        raise FileRefused("the file is empty")
+        raise FileRefused(_("the file is empty"))
     items_node: Node | None
     if isinstance(root, MappingNode):
-        for key_node, _ in root.value:
+        for key_node, _value in root.value:
             key = getattr(key_node, "value", None)
             if key not in TOP_KEYS:
-                out.problem(_line(key_node), f"unknown top-level key {key!r}", fld=str(key))
+                message = _("unknown top-level key {key}").format(key=repr(key))
+                out.problem(_line(key_node), message, fld=str(key))
         found = _mapping_get(root, "items")
         if found is None:
-            raise FileRefused("expected a mapping with 'items' (a list of items) or a list")
+            raise FileRefused(_("expected a mapping with 'items' (a list of items) or a list"))
         items_node = found[1]
         if not isinstance(items_node, SequenceNode):
-            raise FileRefused("items must be a list", _line(found[0]))
+            raise FileRefused(_("items must be a list"), _line(found[0]))
     elif isinstance(root, SequenceNode):
         items_node = root
     else:
-        raise FileRefused("expected a mapping with 'items' (a list of items) or a list")
+        raise FileRefused(_("expected a mapping with 'items' (a list of items) or a list"))
     check_count(len(items_node.value))
     for node in items_node.value:
         try:
@@ -77,10 +81,12 @@ def parse_yaml(root: Node | None) -> RawParse:
             out.problem(f"line {exc.line}" if exc.line else _line(node), exc.message)
             continue
         except yaml.YAMLError as exc:
-            out.problem(_line(node), f"YAML error: {getattr(exc, 'problem', None) or exc}")
+            reason = getattr(exc, "problem", None) or exc
+            out.problem(_line(node), _("YAML error: {reason}").format(reason=reason))
             continue
         except ValueError as exc:  # e.g. an integer of thousands of digits
-            out.problem(_line(node), f"a value cannot be read: {value_error(exc)}")
+            message = _("a value cannot be read: {reason}").format(reason=value_error(exc))
+            out.problem(_line(node), message)
             continue
 
         def locate(loc: tuple[Any, ...], node: Node = node) -> str | None:
@@ -96,16 +102,17 @@ def parse_json(data: Any) -> RawParse:
     if isinstance(data, dict):
         for key in data:
             if key not in TOP_KEYS:
-                out.problem(FILE, f"unknown top-level key {key!r}", fld=str(key))
+                message = _("unknown top-level key {key}").format(key=repr(key))
+                out.problem(FILE, message, fld=str(key))
         if "items" not in data:
-            raise FileRefused("expected an object with 'items' (a list of items) or a list")
+            raise FileRefused(_("expected an object with 'items' (a list of items) or a list"))
         items = data["items"]
         if not isinstance(items, list):
-            raise FileRefused("items must be a list")
+            raise FileRefused(_("items must be a list"))
     elif isinstance(data, list):
         items = data
     else:
-        raise FileRefused("expected an object with 'items' (a list of items) or a list")
+        raise FileRefused(_("expected an object with 'items' (a list of items) or a list"))
     check_count(len(items))
     for i, raw in enumerate(items, start=1):
         out.candidates.append(Candidate(raw, f"item {i}"))

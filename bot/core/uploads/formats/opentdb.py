@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, unquote_plus
 
+from bot.core.translate import N_, _
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
     FILE,
@@ -35,11 +36,11 @@ from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION
 TYPES = ("multiple", "boolean")
 DIFFICULTIES = {"easy": 1, "medium": 2, "hard": 3}
 RESPONSE_CODES = {
-    1: "no results",
-    2: "invalid parameter",
-    3: "token not found",
-    4: "token empty",
-    5: "rate limited",
+    1: N_("no results"),
+    2: N_("invalid parameter"),
+    3: N_("token not found"),
+    4: N_("token empty"),
+    5: N_("rate limited"),
 }
 _PERCENT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -91,26 +92,29 @@ def _decode(value: Any, decode: Callable[[str], str]) -> Any:
 def parse_opentdb(data: Any) -> RawParse:
     out = RawParse()
     if not is_opentdb(data):
-        raise FileRefused("expected an Open Trivia DB response with response_code and results")
+        raise FileRefused(_("expected an Open Trivia DB response with response_code and results"))
     code = data.get("response_code")
     if code != 0:
-        meaning = RESPONSE_CODES.get(code, "unknown") if isinstance(code, int) else "unknown"
-        out.problem(FILE, f"response_code is {code!r} ({meaning}), not 0")
+        meaning = (
+            RESPONSE_CODES.get(code, N_("unknown")) if isinstance(code, int) else N_("unknown")
+        )
+        message = _("response_code is {code} ({meaning}), not 0")
+        out.problem(FILE, message.format(code=repr(code), meaning=_(meaning)))
     results = data.get("results")
     if not isinstance(results, list):
-        raise FileRefused("results must be a list")
+        raise FileRefused(_("results must be a list"))
     check_count(len(results))
     url = _url_decoder(results)
     for i, entry in enumerate(results, start=1):
         location = f"item {i}"
         if not isinstance(entry, dict):
-            out.cannot_play(location, "a result must be an object")
+            out.cannot_play(location, _("a result must be an object"))
             continue
         try:
             decode = _decoder(entry, url)
             fields = {k: _decode(v, decode) for k, v in entry.items()}
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            out.cannot_play(location, "could not decode the result (bad base64 or URL encoding)")
+            out.cannot_play(location, _("could not decode the result (bad base64 or URL encoding)"))
             continue
         kind = fields.get("type")
         question = fields.get("question")
@@ -118,10 +122,10 @@ def parse_opentdb(data: Any) -> RawParse:
             if isinstance(kind, str) and kind:
                 out.skip(location, repr(kind)[:40])
             else:
-                out.cannot_play(location, "type: must be 'multiple' or 'boolean'")
+                out.cannot_play(location, "type: " + _("must be 'multiple' or 'boolean'"))
             continue
         if not isinstance(question, str):
-            out.cannot_play(location, "question: required text")
+            out.cannot_play(location, "question: " + _("required text"))
             continue
         correct = fields.get("correct_answer")
         incorrect = fields.get("incorrect_answers", [])
@@ -145,7 +149,7 @@ def parse_opentdb(data: Any) -> RawParse:
         else:
             raw["kind"] = "multiple_choice"
             if not isinstance(incorrect, list):
-                out.cannot_play(location, "incorrect_answers: must be a list")
+                out.cannot_play(location, "incorrect_answers: " + _("must be a list"))
                 continue
             raw["choices"] = [correct, *incorrect]
             raw["answer"] = correct

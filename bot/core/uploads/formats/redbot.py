@@ -34,6 +34,7 @@ from bot.core.items import (
     normalise_text,
 )
 from bot.core.matching import normalize_answer
+from bot.core.translate import _, ngettext
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
     Candidate,
@@ -43,7 +44,7 @@ from bot.core.uploads.formats.base import (
     derived_id,
     upload_tags,
 )
-from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION
+from bot.core.uploads.result import NO_EXPLANATION, PLACEHOLDER_EXPLANATION, place
 
 SPECIAL_KEYS = ("AUTHOR", "DESCRIPTION", "CONFIG", "$SCHEMA")
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -113,13 +114,11 @@ def _reveal_fits(text: str) -> bool:
 def parse_redbot(root: Node | None, list_name: str | None = None) -> RawParse:
     out = RawParse()
     if not isinstance(root, MappingNode):
-        raise FileRefused("a trivia list must be a mapping of question to answers")
-    for key_node, _ in root.value:
+        raise FileRefused(_("a trivia list must be a mapping of question to answers"))
+    for key_node, _value in root.value:
         if isinstance(key_node, ScalarNode) and key_node.value.upper() == "CONFIG":
-            out.notes.append(
-                f"{_line(key_node)}: the trivia list's CONFIG was not applied "
-                "(the server's quiz settings apply)"
-            )
+            note = _("the trivia list's CONFIG was not applied (the server's quiz settings apply)")
+            out.notes.append(f"{place(_line(key_node))}: {note}")
     # A repeated question: Red (PyYAML) keeps the last value.
     last: dict[str, tuple[Node, Node]] = {}
     order: list[str] = []
@@ -130,15 +129,15 @@ def parse_redbot(root: Node | None, list_name: str | None = None) -> RawParse:
         if key in last:
             earlier_key, earlier_value = last[key]
             same = _answer_texts(earlier_value) == _answer_texts(value_node)
-            out.notes.append(
-                f"{_line(key_node)}: the question {key[:60]!r} repeats "
-                f"{_line(earlier_key)}"
-                + (
-                    " with the same answers; kept once"
-                    if same
-                    else "; the last one is kept, as Red-DiscordBot does"
+            note = (
+                _("the question {question} repeats {place} with the same answers; kept once")
+                if same
+                else _(
+                    "the question {question} repeats {place}; the last one is kept, "
+                    "as Red-DiscordBot does"
                 )
-            )
+            ).format(question=repr(key[:60]), place=place(_line(earlier_key)))
+            out.notes.append(f"{place(_line(key_node))}: {note}")
             order.remove(key)
         last[key] = (key_node, value_node)
         order.append(key)
@@ -159,7 +158,7 @@ def _answer_texts(node: Node) -> list[str] | None:
 def _question(key_node: Node, value_node: Node, list_name: str | None, out: RawParse) -> None:
     location = _line(key_node)
     if not isinstance(key_node, ScalarNode):
-        out.cannot_play(location, "the question must be text")
+        out.cannot_play(location, _("the question must be text"))
         return
     question = key_node.value
     if isinstance(value_node, ScalarNode):
@@ -167,7 +166,7 @@ def _question(key_node: Node, value_node: Node, list_name: str | None, out: RawP
     elif isinstance(value_node, SequenceNode):
         answer_nodes = list(value_node.value)
     else:
-        out.cannot_play(location, "the answers must be a list")
+        out.cannot_play(location, _("the answers must be a list"))
         return
     answers: list[str] = []
     lines: list[Node] = []
@@ -176,7 +175,7 @@ def _question(key_node: Node, value_node: Node, list_name: str | None, out: RawP
     reveal: str | None = None
     for index, node in enumerate(answer_nodes):
         if not isinstance(node, ScalarNode):
-            out.cannot_play(_line(node), "an answer must be text, not a list or mapping")
+            out.cannot_play(_line(node), _("an answer must be text, not a list or mapping"))
             return
         if node.tag == _NULL_TAG and node.value in ("", "~", "null", "Null", "NULL"):
             continue
@@ -196,24 +195,31 @@ def _question(key_node: Node, value_node: Node, list_name: str | None, out: RawP
             answers.append(text)
             lines.append(node)
     if reveal is not None:
-        out.notes.append(
-            f"{location}: the first answer is over {ACCEPTED_MAX} characters; it is shown "
-            "at the reveal (as Red-DiscordBot shows it) and the shorter answers are typed"
-        )
+        note = _(
+            "the first answer is over {most} characters; it is shown at the reveal "
+            "(as Red-DiscordBot shows it) and the shorter answers are typed"
+        ).format(most=ACCEPTED_MAX)
+        out.notes.append(f"{place(location)}: {note}")
     if too_long:
-        out.notes.append(
-            f"{location}: {too_long} answer(s) over {ACCEPTED_MAX} characters cannot be "
-            "typed and were left out"
-        )
+        note = ngettext(
+            "{count} answer over {most} characters cannot be typed and was left out",
+            "{count} answers over {most} characters cannot be typed and were left out",
+            too_long,
+        ).format(count=too_long, most=ACCEPTED_MAX)
+        out.notes.append(f"{place(location)}: {note}")
     if not answers:
         out.cannot_play(
-            location, f"no answer of at most {ACCEPTED_MAX} characters that a player could type"
+            location,
+            _("no answer of at most {most} characters that a player could type").format(
+                most=ACCEPTED_MAX
+            ),
         )
         return
     if len(answers) > ACCEPTED_COUNT_MAX:
-        out.notes.append(
-            f"{location}: {len(answers)} different answers; the first {ACCEPTED_COUNT_MAX} are kept"
+        note = _("{count} different answers; the first {kept} are kept").format(
+            count=len(answers), kept=ACCEPTED_COUNT_MAX
         )
+        out.notes.append(f"{place(location)}: {note}")
         answers, lines = answers[:ACCEPTED_COUNT_MAX], lines[:ACCEPTED_COUNT_MAX]
     raw: dict[str, Any] = {
         "kind": "short_answer",
