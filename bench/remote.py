@@ -120,15 +120,25 @@ async def remote_bot(
 
 
 def round_after(channel: Channel, after_id: int) -> Message | None:
-    """The newest round message (answer buttons) posted after message `after_id`."""
+    """The newest round message posted after message `after_id`, once its answer buttons
+    can be clicked."""
     for message in reversed(channel.messages_list[-30:]):
         if message.id <= after_id:
             return None
         if message.ephemeral or message.deleted:
             continue
         if any(ROUND_BUTTON.match(c) for c in message.custom_ids):
-            return message
+            # A question is shown first with its buttons disabled ("get ready"), then
+            # enabled: members can click only then (Discord refuses a disabled button).
+            return message if _clickable(message) else None
     return None
+
+
+def _clickable(message: Message) -> bool:
+    return any(
+        ROUND_BUTTON.match(c.get("custom_id", "")) and not c.get("disabled")
+        for c in message.walk_components()
+    )
 
 
 async def next_round(channel: Channel, after_id: int, timeout: float = 30.0) -> Message:  # noqa: ASYNC109

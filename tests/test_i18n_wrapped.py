@@ -64,7 +64,31 @@ TRANSLATED = (
     "bot/services/schedules.py",
     "bot/core/quotas.py",
     "bot/services/quotas.py",
+    # Pass 2 (c): pictures, the podium, question of the day, discussion results.
+    "bot/services/pictures.py",
+    "bot/services/picture_drawing.py",
+    "bot/adapter/pictures.py",
+    "bot/adapter/member_names.py",
+    "bot/services/qotd.py",
+    "bot/services/practice.py",
+    "bot/services/stats.py",
+    "bot/services/charts.py",
+    "bot/core/discussion_result.py",
+    "bot/core/schedule_math.py",
 )
+
+# A core ValueError that only a programming mistake raises (no member, moderator or
+# command can reach it: the callers pass aware datetimes and valid positions) stays
+# English. Each is named exactly, by file and words, and must still exist, so the list
+# cannot hide a new message or outlive the one it names.
+DEVELOPER_ERRORS = {
+    "bot/core/schedule_math.py": (
+        "must be timezone-aware, got naive",
+        "n must be >= 0, got",
+        "grace must not be negative, got",
+    ),
+    "bot/core/discussion_result.py": ("no viewpoint at position",),
+}
 
 # Calls whose arguments a member reads.
 SHOWN = {
@@ -213,7 +237,11 @@ def unwrapped(source: str, filename: str = "<code>") -> list[str]:
 
 @pytest.mark.parametrize("path", TRANSLATED)
 def test_every_visible_string_is_translated(path: str) -> None:
-    assert unwrapped((ROOT / path).read_text(encoding="utf-8"), path) == []
+    found = unwrapped((ROOT / path).read_text(encoding="utf-8"), path)
+    allowed = DEVELOPER_ERRORS.get(path, ())
+    assert [f for f in found if not any(words in f for words in allowed)] == []
+    for words in allowed:
+        assert sum(words in f for f in found) == 1, f"{path}: {words!r} is gone or repeated"
 
 
 def test_the_check_finds_an_unwrapped_string_and_spares_ids_and_logs() -> None:

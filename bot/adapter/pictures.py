@@ -4,6 +4,10 @@ that shows it, with its alt text and its source.
 The drawing and the data are in :mod:`bot.services.pictures`; here they only
 become discord.py objects, within Discord's limits (a gallery item's
 description is at most 1,024 characters).
+
+Pictures of a quiz are public: they speak the language the presenter posts in (the
+server's, set by the quiz cog around each post), read here with ``i18n.current()`` and
+handed to the drawing explicitly.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 
 import discord
 
+from bot import i18n
 from bot.adapter import game_screen
 from bot.adapter.limits import clip
 from bot.adapter.member_names import display_names
@@ -57,18 +62,23 @@ def picture_source(picture: Picture) -> str | None:
     return clip(picture.source, SOURCE_TEXT) if picture.source else None
 
 
-async def podium_picture(client: discord.Client, results: Results) -> Picture:
-    """The podium of a finished quiz, with the top three's display names."""
+async def podium_picture(
+    client: discord.Client, results: Results, language: str | None = None
+) -> Picture:
+    """The podium of a finished quiz, with the top three's display names, in ``language``
+    (default: the current one, the server's where the quiz cog posts)."""
+    language = language or i18n.current()
     top = [r.user_id for r in results.ranking[:3]]
     names = await display_names(client, results.run.guild_id, top)
-    return await podium(results.ranking, names)
+    return await podium(results.ranking, names, language=language)
 
 
-async def reveal_picture(question: QuestionView) -> Picture | None:
-    """The picture for a question's reveal, or None; a picture that cannot be drawn is
-    logged and left out, never a reason for the reveal itself to fail."""
+async def reveal_picture(question: QuestionView, language: str | None = None) -> Picture | None:
+    """The picture for a question's reveal in ``language`` (default: the current one), or
+    None; a picture that cannot be drawn is logged and left out, never a reason for the
+    reveal itself to fail."""
     try:
-        return await question_picture(question)
+        return await question_picture(question, language or i18n.current())
     except Exception:
         log.exception("could not draw the picture of %s", question.slug)
         return None
@@ -79,7 +89,7 @@ async def results_podium(client: discord.Client, results: Results) -> Picture | 
     if not results.ranking:
         return None
     try:
-        return await podium_picture(client, results)
+        return await podium_picture(client, results, i18n.current())
     except Exception:
         log.exception("could not draw the podium of quiz %s", results.run.run_id)
         return None
@@ -88,6 +98,6 @@ async def results_podium(client: discord.Client, results: Results) -> Picture | 
 def prefetch(question: QuestionView) -> None:
     """Start drawing the reveal's picture while members are still answering, so the
     reveal finds it drawn (the cache shares one drawing)."""
-    task = asyncio.get_running_loop().create_task(reveal_picture(question))
+    task = asyncio.get_running_loop().create_task(reveal_picture(question, i18n.current()))
     _prefetching.add(task)
     task.add_done_callback(_prefetching.discard)

@@ -30,7 +30,9 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-UNDECIDED_LABEL = "Undecided"
+from bot.core.translate import N_, _
+
+UNDECIDED_LABEL = N_("Undecided")  # shown translated (the adapter's localized_result)
 VOTE_GRACE = timedelta(seconds=30)
 MIN_DURATION = timedelta(minutes=10)
 MAX_DURATION = timedelta(days=7)
@@ -54,21 +56,27 @@ class Stage(StrEnum):
 
 
 def validate_duration(duration: timedelta) -> timedelta:
-    """The duration, or ValueError with a message a member can read."""
+    """The duration, or ValueError with a message a member can read (in their language)."""
     if not MIN_DURATION <= duration <= MAX_DURATION:
         raise ValueError(
-            "A discussion lasts between 10 minutes and 7 days "
-            f"(asked for {format_duration(duration)})."
+            _("A discussion lasts between 10 minutes and 7 days (asked for {duration}).").format(
+                duration=format_duration(duration)
+            )
         )
     return duration
 
 
 def format_duration(duration: timedelta) -> str:
+    """A duration in short units of the current language: "7 d 1 h", "7 дн. 1 год"."""
     minutes = int(duration.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins)
-    return " ".join(parts) or f"{int(duration.total_seconds())} s"
+    parts = (
+        [_("{n} d").format(n=days)] * bool(days)
+        + [_("{n} h").format(n=hours)] * bool(hours)
+        + [_("{n} min").format(n=mins)] * bool(mins)
+    )
+    return " ".join(parts) or _("{n} s").format(n=int(duration.total_seconds()))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,11 @@
 """Drawing the bank's pictures and the end-of-quiz podium with matplotlib (synchronous).
 
-CPU-bound and blocking: only :mod:`bot.services.pictures` calls these, through a
-worker thread. Like :mod:`bot.services.charts`, each picture is its own
+CPU-bound and blocking: only :mod:`bot.services.pictures` calls these, in the drawing
+process (or a thread). Each drawing function takes the language explicitly and speaks
+it for its own words ("Sources:", "As of", "points", numbers and dates): the language
+context variable does not cross into another process. The spec it gets is already in
+that language (:meth:`PictureSpec.in_language`). DejaVu Sans, matplotlib's bundled
+font, has the Cyrillic glyphs. Like :mod:`bot.services.charts`, each picture is its own
 ``Figure`` on an Agg canvas (no pyplot, no global figure registry), and the one
 matplotlib lock serialises drawing, because matplotlib's font and text layout
 caches are shared module state.
@@ -20,10 +24,12 @@ import textwrap
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot.core.picture_data import PictureSpec
+from bot import i18n
+from bot.core.picture_data import BarPoint, PictureSpec, TimelineEvent
+from bot.i18n import _, ngettext
 from bot.services.charts import _RENDER_LOCK  # one lock for all matplotlib drawing
 
 WIDTH_IN = 9.0
@@ -86,34 +92,77 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
+def date_text(day: date, pattern: str = "d MMM y") -> str:
+    """A date in the current language: "27 Feb 2022", "27 лют. 2022"."""
+    return i18n.format_datetime(datetime.combine(day, time()), pattern=pattern)
+
+
+def event_date(event: TimelineEvent) -> str:
+    """An event's date as shown: its own text for a month-only date, else the day."""
+    return event.shown or date_text(event.date)
+
+
+def sources_line(listed: Sequence[str]) -> str:
+    """ "Source: ..." or "Sources: a; b", in the current language."""
+    if len(listed) > 1:
+        return _("Sources: {sources}").format(sources="; ".join(listed))
+    return _("Source: {sources}").format(sources="; ".join(listed))
+
+
+def number_text(value: float) -> str:
+    """A figure in the current language's digits: "35,001" / "35 001", "8.4" / "8,4"."""
+    return i18n.format_number(round(value, 1))
+
+
+def amount_text(point: BarPoint, unit: str | None) -> str:
+    """A bar's value with its unit and qualifier, in words: "about 11,000 people",
+    "близько 11 000 осіб". Ukrainian plurals follow the whole number."""
+    number = number_text(point.value)
+    count = int(point.value)
+    if unit == "%":
+        amount = f"{number}%"
+    elif unit == "people":
+        amount = ngettext("{n} person", "{n} people", count).format(n=number)
+    elif unit == "votes":
+        amount = ngettext("{n} vote", "{n} votes", count).format(n=number)
+    else:
+        amount = number
+    if point.qualifier == "about":
+        return _("about {amount}").format(amount=amount)
+    if point.qualifier == "almost":
+        return _("almost {amount}").format(amount=amount)
+    return amount
+
+
 def _footer_lines(spec: PictureSpec) -> list[str]:
     lines: list[str] = []
     if spec.note:
         lines.append(spec.note)
     if spec.as_of:
-        lines.append(f"As of {spec.as_of.day} {spec.as_of:%B %Y}.")
-    sources = "Sources: " if len(spec.sources) > 1 else "Source: "
-    sources += "; ".join(
-        f"[{i}] {s.publisher}, {s.url}" if len(spec.sources) > 1 else f"{s.publisher}, {s.url}"
-        for i, s in enumerate(spec.sources, start=1)
+        lines.append(_("As of {date}.").format(date=date_text(spec.as_of, "d MMMM y")))
+    many = len(spec.sources) > 1
+    lines.append(
+        sources_line(
+            [
+                f"[{i}] {s.publisher}, {s.url}" if many else f"{s.publisher}, {s.url}"
+                for i, s in enumerate(spec.sources, start=1)
+            ]
+        )
     )
-    lines.append(sources)
     return [w for line in lines for w in textwrap.wrap(line, FOOTER_WRAP, break_on_hyphens=False)]
-
-
-def _value_text(value: float, unit: str | None) -> str:
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    if unit == "%":
-        return f"{number}%"
-    return number
 
 
 def _source_mark(spec: PictureSpec, source: int | None) -> str:
     return f" [{source}]" if source is not None and len(spec.sources) > 1 else ""
 
 
-def render_bars(spec: PictureSpec) -> bytes:
+def render_bars(spec: PictureSpec, language: str) -> bytes:
     """Horizontal bars, one per point, coloured by group, value written at the bar's end."""
+    with i18n.use(language):
+        return _render_bars(spec)
+
+
+def _render_bars(spec: PictureSpec) -> bytes:
     points = spec.points
     labels = [textwrap.fill(p.label + _source_mark(spec, p.source), LABEL_WRAP) for p in points]
     rows = sum(max(1, label.count("\n") + 1) * 0.24 + 0.2 for label in labels)
@@ -135,12 +184,7 @@ def render_bars(spec: PictureSpec) -> bytes:
         bars = ax.barh(ys, [p.value for p in points], color=colours, height=0.62)
         ax.bar_label(
             bars,
-            labels=[
-                f"{p.qualifier} {_value_text(p.value, spec.unit)}"
-                if p.qualifier
-                else _value_text(p.value, spec.unit)
-                for p in points
-            ],
+            labels=[amount_text(p, "%" if spec.unit == "%" else None) for p in points],
             padding=4,
             fontsize=9,
             color=INK,
@@ -150,10 +194,9 @@ def render_bars(spec: PictureSpec) -> bytes:
         most = max(p.value for p in points) or 1
         ax.set_xlim(0, most * 1.22)
         ax.tick_params(axis="x", labelsize=8, colors=MUTED)
-        if spec.unit == "%":
-            ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0f}%")
-        else:
-            ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:,.0f}")
+        # Matplotlib calls the formatter while saving, still inside this language.
+        percent = "%" if spec.unit == "%" else ""
+        ax.xaxis.set_major_formatter(lambda x, _pos: f"{number_text(round(x))}{percent}")
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="x", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
@@ -203,8 +246,13 @@ def _stagger(days: Sequence[int], gap: int) -> list[int]:
     return levels
 
 
-def render_timeline(spec: PictureSpec) -> bytes:
+def render_timeline(spec: PictureSpec, language: str) -> bytes:
     """A dated strip with shaded spans and numbered markers, then the numbered events."""
+    with i18n.use(language):
+        return _render_timeline(spec)
+
+
+def _render_timeline(spec: PictureSpec) -> bytes:
     events = sorted(spec.events, key=lambda e: e.date)
     first = min([e.date for e in events] + [s.from_ for s in spec.spans])
     last = max([e.date for e in events] + [s.to for s in spec.spans] + [spec.as_of or first])
@@ -213,7 +261,7 @@ def render_timeline(spec: PictureSpec) -> bytes:
     footer = _footer_lines(spec)
     entries = [
         textwrap.wrap(
-            f"{e.date_text} · {e.label}{_source_mark(spec, e.source)}",
+            f"{event_date(e)} · {e.label}{_source_mark(spec, e.source)}",
             100,
             subsequent_indent="    ",
         )
@@ -316,13 +364,33 @@ def render_timeline(spec: PictureSpec) -> bytes:
         return _png(fig)
 
 
-def render_spec(spec: PictureSpec) -> bytes:
-    """The picture of one entry of pictures.yaml, as PNG bytes."""
-    return render_timeline(spec) if spec.kind == "timeline" else render_bars(spec)
+def render_spec(spec: PictureSpec, language: str = i18n.BASE_LANGUAGE) -> bytes:
+    """The picture of one entry of pictures.yaml in ``language``, as PNG bytes."""
+    local = spec.in_language(language)
+    if spec.kind == "timeline":
+        return render_timeline(local, language)
+    return render_bars(local, language)
 
 
-def render_podium(places: Sequence[PodiumPlace], title: str) -> bytes:
-    """Blocks of heights 3-2-1 (first in the middle), each winner's name, points and rights."""
+def points_text(points: int) -> str:
+    """ "2,350 points", "2 350 балів", with the language's plural form."""
+    return ngettext("{n} point", "{n} points", points).format(n=i18n.format_number(points))
+
+
+def rights_text(place: PodiumPlace) -> str:
+    return _("{correct} of {answered} right").format(correct=place.correct, answered=place.answered)
+
+
+def render_podium(
+    places: Sequence[PodiumPlace], title: str | None = None, language: str = i18n.BASE_LANGUAGE
+) -> bytes:
+    """Blocks of heights 3-2-1 (first in the middle), each winner's name, points and rights;
+    ``title``: the language's "The podium" unless given."""
+    with i18n.use(language):
+        return _render_podium(places, title or _("The podium"))
+
+
+def _render_podium(places: Sequence[PodiumPlace], title: str) -> bytes:
     height = 4.2
     with _RENDER_LOCK:
         fig, ax = _figure(height)
@@ -344,7 +412,7 @@ def render_podium(places: Sequence[PodiumPlace], title: str) -> bytes:
             ax.text(
                 4.5,
                 2.0,
-                "Nobody answered this time.",
+                _("Nobody answered this time."),
                 ha="center",
                 va="center",
                 fontsize=12,
@@ -381,7 +449,7 @@ def render_podium(places: Sequence[PodiumPlace], title: str) -> bytes:
             ax.text(
                 x + 1.2,
                 0.25 + block + 0.42,
-                f"{place.points:,} points",
+                points_text(place.points),
                 ha="center",
                 va="bottom",
                 fontsize=10,
@@ -390,7 +458,7 @@ def render_podium(places: Sequence[PodiumPlace], title: str) -> bytes:
             ax.text(
                 x + 1.2,
                 0.25 + block + 0.1,
-                f"{place.correct} of {place.answered} right",
+                rights_text(place),
                 ha="center",
                 va="bottom",
                 fontsize=9,

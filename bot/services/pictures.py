@@ -15,16 +15,20 @@ before it (``python -m bench --only pictures`` measures the loop's lag). Where a
 process cannot be started, drawing falls back to a worker thread.
 
 Bank pictures are cached in memory by the content hash of their entry in
-questions/pictures/pictures.yaml: drawn once per process, at first use or by
-:meth:`PictureStore.warm` at start, and drawn again only when their data
-changes. Concurrent requests for one picture share one drawing.
+questions/pictures/pictures.yaml and the language: drawn once per process and
+language, at first use or by :meth:`PictureStore.warm` at start, and drawn again
+only when their data changes. Concurrent requests for one picture share one drawing.
+
+Languages: a bank picture speaks the language it is asked for (the server's, for a
+quiz's reveal), and so does the podium; the caller passes it (default: the current
+one), and it is passed on to the drawing process explicitly, since context variables
+do not cross processes. The alt text is in the same language.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +36,21 @@ from typing import Any
 
 import yaml
 
+from bot import i18n
+from bot.core.items import LANGUAGES
 from bot.core.picture_data import PictureBook, PictureSpec, parse_pictures
 from bot.core.scoring import RankedResult
+from bot.i18n import _
 from bot.services.picture_drawing import (
     PodiumPlace,
+    amount_text,
+    event_date,
     lower_priority,
+    points_text,
     render_podium,
     render_spec,
+    rights_text,
+    sources_line,
     warm_up,
 )
 from bot.services.questions import QuestionView
@@ -49,7 +61,6 @@ log = logging.getLogger(__name__)
 
 PICTURES_FILE = Path(__file__).resolve().parents[2] / "questions" / "pictures" / "pictures.yaml"
 ALT_LIMIT = 1000  # Discord allows 1,024 characters of description on a gallery item
-PODIUM_TITLE = "The podium"
 
 
 # The one drawing process (matplotlib's imports and fonts stay warm there).
@@ -78,79 +89,96 @@ class Picture:
 
 
 def _alt(text: str) -> str:
-    return textwrap.shorten(text, ALT_LIMIT, placeholder=" …")
+    """At most ALT_LIMIT characters, cut at a word. Not ``textwrap.shorten``: it turns the
+    no-break spaces inside Ukrainian numbers ("2 351") into plain ones."""
+    if len(text) <= ALT_LIMIT:
+        return text
+    cut = text[: ALT_LIMIT - 1]
+    return cut[: cut.rfind(" ")].rstrip(" ,;.") + " …" if " " in cut else cut + "…"
 
 
-def describe(spec: PictureSpec) -> str:
-    """The alt text: the title and every figure, in words."""
-    if spec.kind == "timeline":
-        body = "; ".join(
-            f"{e.date_text}: {e.label}" for e in sorted(spec.events, key=lambda e: e.date)
-        )
-    else:
-        unit = "%" if spec.unit == "%" else f" {spec.unit}" if spec.unit else ""
-        body = "; ".join(
-            f"{p.label}: {p.qualifier + ' ' if p.qualifier else ''}{p.value:,g}{unit}"
-            for p in spec.points
-        )
-    note = f" {spec.note}" if spec.note else ""
-    return _alt(f"{spec.title}. {body}.{note}")
+def describe(spec: PictureSpec, language: str | None = None) -> str:
+    """The alt text in ``language`` (default: the current one): the title and every
+    figure, in words."""
+    with i18n.use(language or i18n.current()):
+        local = spec.in_language(i18n.current())
+        if local.kind == "timeline":
+            body = "; ".join(
+                f"{event_date(e)}: {e.label}" for e in sorted(local.events, key=lambda e: e.date)
+            )
+        else:
+            body = "; ".join(f"{p.label}: {amount_text(p, local.unit)}" for p in local.points)
+        note = f" {local.note}" if local.note else ""
+        return _alt(f"{local.title}. {body}.{note}")
 
 
-def source_text(spec: PictureSpec) -> str:
-    word = "Sources" if len(spec.sources) > 1 else "Source"
-    return f"{word}: " + "; ".join(f"{s.title} ({s.publisher}, {s.url})" for s in spec.sources)
+def source_text(spec: PictureSpec, language: str | None = None) -> str:
+    """The sources as a line under the picture; titles as published, words in ``language``."""
+    with i18n.use(language or i18n.current()):
+        return sources_line([f"{s.title} ({s.publisher}, {s.url})" for s in spec.sources])
 
 
 class PictureStore:
-    """The bank's pictures from one pictures file, drawn once and kept by content hash."""
+    """The bank's pictures from one pictures file, drawn once per language and kept by
+    content hash. ``require_languages``: every picture must carry every language (the
+    shipped file does; a test's own file may not, and then draws its own words)."""
 
-    def __init__(self, path: Path = PICTURES_FILE) -> None:
+    def __init__(self, path: Path = PICTURES_FILE, *, require_languages: bool = True) -> None:
         self.path = path
+        self.require_languages = require_languages
         self._book: PictureBook | None = None
-        self._drawn: dict[str, Picture] = {}
-        self._drawing: dict[str, asyncio.Future[Picture]] = {}
+        self._drawn: dict[tuple[str, str], Picture] = {}
+        self._drawing: dict[tuple[str, str], asyncio.Future[Picture]] = {}
 
     def book(self) -> PictureBook:
         """The parsed file, read once."""
         if self._book is None:
-            self._book = parse_pictures(yaml.safe_load(self.path.read_text(encoding="utf-8")))
+            self._book = parse_pictures(
+                yaml.safe_load(self.path.read_text(encoding="utf-8")),
+                require_languages=self.require_languages,
+            )
         return self._book
 
     def spec_for(self, slug: str) -> PictureSpec | None:
         """Which picture shows this item, without drawing it."""
         return self.book().for_item(slug)
 
-    async def for_item(self, slug: str) -> Picture | None:
+    async def for_item(self, slug: str, language: str | None = None) -> Picture | None:
         if self._book is None:
             await asyncio.to_thread(self.book)  # the first read parses YAML: not on the loop
         spec = self.spec_for(slug)
-        return None if spec is None else await self.draw(spec)
+        return None if spec is None else await self.draw(spec, language)
 
-    async def draw(self, spec: PictureSpec) -> Picture:
-        key = spec.content_hash
+    async def draw(self, spec: PictureSpec, language: str | None = None) -> Picture:
+        """The picture in ``language`` (default: the current one)."""
+        lang = language if language in LANGUAGES else i18n.current()
+        key = (spec.content_hash, lang)
         if (done := self._drawn.get(key)) is not None:
             return done
         pending = self._drawing.get(key)
         if pending is None or pending.get_loop() is not asyncio.get_running_loop():
-            pending = asyncio.ensure_future(self._draw(spec))
+            pending = asyncio.ensure_future(self._draw(spec, lang))
             self._drawing[key] = pending
         return await asyncio.shield(pending)
 
-    async def _draw(self, spec: PictureSpec) -> Picture:
-        key = spec.content_hash
+    async def _draw(self, spec: PictureSpec, language: str) -> Picture:
+        key = (spec.content_hash, language)
         try:
-            png = await render(render_spec, spec)
-            picture = Picture(f"{spec.id}.png", png, describe(spec), source_text(spec))
+            png = await render(render_spec, spec, language)
+            picture = Picture(
+                f"{spec.id}.png", png, describe(spec, language), source_text(spec, language)
+            )
             self._drawn[key] = picture
             return picture
         finally:
             self._drawing.pop(key, None)
 
-    async def warm(self) -> int:
-        """Draw every picture now (at start), one after another; returns how many."""
+    async def warm(self, languages: Sequence[str] = LANGUAGES) -> int:
+        """Draw every picture in each language now (at start), one after another;
+        returns how many pictures."""
         for spec in self.book().pictures:
-            await self.draw(spec)
+            for language in languages:
+                await self.draw(spec, language)
         return len(self.book().pictures)
 
 
@@ -162,17 +190,17 @@ def store() -> PictureStore:
     return _store
 
 
-async def bank_picture(slug: str) -> Picture | None:
-    """The shipped picture that shows this bank item's answer, or None."""
-    return await _store.for_item(slug)
+async def bank_picture(slug: str, language: str | None = None) -> Picture | None:
+    """The shipped picture that shows this bank item's answer, in ``language``, or None."""
+    return await _store.for_item(slug, language)
 
 
-async def question_picture(question: QuestionView) -> Picture | None:
+async def question_picture(question: QuestionView, language: str | None = None) -> Picture | None:
     """The picture for a round's reveal: shipped items only (a server's own item that
     happens to reuse a shipped id is not illustrated with the shipped data)."""
     if question.guild_id != SHIPPED:
         return None
-    return await bank_picture(question.slug)
+    return await bank_picture(question.slug, language)
 
 
 def podium_places(ranking: Sequence[RankedResult], names: Mapping[int, str]) -> list[PodiumPlace]:
@@ -180,7 +208,7 @@ def podium_places(ranking: Sequence[RankedResult], names: Mapping[int, str]) -> 
     return [
         PodiumPlace(
             rank=r.rank,
-            name=names.get(r.user_id) or f"member …{str(r.user_id)[-4:]}",
+            name=names.get(r.user_id) or _("member …{digits}").format(digits=str(r.user_id)[-4:]),
             points=r.points,
             correct=r.result.correct,
             answered=r.result.answered,
@@ -190,22 +218,33 @@ def podium_places(ranking: Sequence[RankedResult], names: Mapping[int, str]) -> 
 
 
 def podium_alt(places: Sequence[PodiumPlace]) -> str:
+    """The podium in words, in the current language."""
     if not places:
-        return "Podium: nobody answered this time."
+        return _("Podium: nobody answered this time.")
     return _alt(
-        "Podium: "
-        + "; ".join(
-            f"{p.rank}. {p.name}, {p.points:,} points, {p.correct} of {p.answered} right"
-            for p in places
+        _("Podium: {places}.").format(
+            places="; ".join(
+                _("{rank}. {name}, {points}, {rights}").format(
+                    rank=p.rank, name=p.name, points=points_text(p.points), rights=rights_text(p)
+                )
+                for p in places
+            )
         )
-        + "."
     )
 
 
 async def podium(
-    ranking: Sequence[RankedResult], names: Mapping[int, str], *, title: str = PODIUM_TITLE
+    ranking: Sequence[RankedResult],
+    names: Mapping[int, str],
+    *,
+    title: str | None = None,
+    language: str | None = None,
 ) -> Picture:
-    """The podium of a finished quiz (top 3, points, rights), drawn off the loop."""
-    places = podium_places(ranking, names)
-    png = await render(render_podium, places, title)
-    return Picture("podium.png", png, podium_alt(places), None)
+    """The podium of a finished quiz (top 3, points, rights) in ``language`` (default:
+    the current one), drawn off the loop."""
+    with i18n.use(language or i18n.current()):
+        lang = i18n.current()
+        places = podium_places(ranking, names)
+        alt = podium_alt(places)
+    png = await render(render_podium, places, title, lang)
+    return Picture("podium.png", png, alt, None)

@@ -55,6 +55,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
+from bot.i18n import _
 from bot.services.quiz import (
     MAX_SECONDS,
     NoQuestions,
@@ -210,7 +211,7 @@ class QotdService:
         rnd = await self.quiz.open_next_round(run.run_id)
         if rnd is None:
             await self.quiz.finish(run.run_id, stopped=True)
-            raise NoQuestions("No questions match those options for the question of the day.")
+            raise NoQuestions(_("No questions match those options for the question of the day."))
         return QotdOpened(replace(run, seconds=open_seconds), rnd, day, zone.key)
 
     async def open_from_claim(self, claim: Claim) -> QotdOpened:

@@ -132,7 +132,7 @@ def _spec(**changes: object) -> dict[str, object]:
 def _store(tmp_path: Path, *specs: dict[str, object]) -> PictureStore:
     path = tmp_path / "pictures.yaml"
     path.write_text(yaml.safe_dump({"pictures": list(specs)}), encoding="utf-8")
-    return PictureStore(path)
+    return PictureStore(path, require_languages=False)
 
 
 async def test_drawn_once_per_content_even_when_asked_at_once(
@@ -141,9 +141,9 @@ async def test_drawn_once_per_content_even_when_asked_at_once(
     calls: list[str] = []
     real = pictures.render
 
-    async def counting(fn, spec: PictureSpec) -> bytes:  # type: ignore[no-untyped-def]
+    async def counting(fn, spec: PictureSpec, language: str) -> bytes:  # type: ignore[no-untyped-def]
         calls.append(spec.id)
-        return await real(fn, spec)
+        return await real(fn, spec, language)
 
     monkeypatch.setattr(pictures, "render", counting)
     store = _store(tmp_path, _spec())
@@ -216,3 +216,158 @@ async def test_drawn_in_a_thread_where_no_process_can_start(
     picture = await _store(tmp_path, _spec()).for_item("place-pop-1989")
     assert picture is not None
     assert_real_png(picture.png)
+
+
+# ----------------------------------------------------------------------------- languages
+
+
+@pytest.fixture(scope="module")
+def drawn_uk() -> dict[str, Picture]:
+    store = PictureStore()
+
+    async def draw_all() -> dict[str, Picture]:
+        return {s.id: await store.draw(s, "uk") for s in store.book().pictures}
+
+    return asyncio.run(draw_all())
+
+
+CYRILLIC = re.compile("[а-яієїґ]", re.IGNORECASE)
+
+
+def test_every_shipped_picture_renders_in_ukrainian_within_limits(
+    drawn: dict[str, Picture], drawn_uk: dict[str, Picture]
+) -> None:
+    for spec in pictures.store().book().pictures:
+        uk, en = drawn_uk[spec.id], drawn[spec.id]
+        assert_real_png(uk.png)
+        assert uk.png != en.png, spec.id  # drawn anew in Ukrainian, not the English one
+        assert uk.filename == en.filename == f"{spec.id}.png"
+        title = spec.in_language("uk").title
+        assert title != spec.title and CYRILLIC.search(title), spec.id
+        assert uk.alt.startswith(f"{title}. ") and len(uk.alt) <= 1024, spec.id
+        assert spec.title not in uk.alt
+        assert uk.source is not None and uk.source.startswith(("Джерело: ", "Джерела: "))
+        for source in spec.sources:  # titles as published, shared by both languages
+            assert f"{source.title} ({source.publisher}, {source.url})" in uk.source
+
+
+def test_the_drawing_font_has_every_ukrainian_character() -> None:
+    """The picture's own words in Ukrainian and the drawn interface words (a missing glyph
+    draws as an empty box, with a warning the drawing silences for display names)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from bot import i18n
+    from bot.services.picture_drawing import amount_text, date_text, points_text
+
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    assert "DejaVu" in font.family_name
+    have = set(font.get_charmap())
+    texts = []
+    for spec in pictures.store().book().pictures:
+        uk = spec.in_language("uk")
+        texts += [uk.title, uk.note or "", *(e.label for e in uk.events)]
+        texts += [e.shown or "" for e in uk.events] + [s.label for s in uk.spans]
+        texts += [p.label for p in uk.points] + [p.group or "" for p in uk.points]
+        with i18n.use("uk"):
+            texts += [amount_text(p, uk.unit) for p in uk.points]
+            texts += [date_text(e.date) for e in uk.events] + [points_text(2351)]
+            texts += [i18n._("The podium"), i18n._("Nobody answered this time.")]
+    missing = {ch for text in texts for ch in text if ord(ch) not in have and ch.strip()}
+    assert not missing, sorted(missing)
+
+
+def test_amounts_are_worded_with_ukrainian_plurals() -> None:
+    from bot import i18n
+    from bot.core.picture_data import BarPoint
+    from bot.services.picture_drawing import amount_text
+
+    def worded(value: float, unit: str | None, qualifier: str | None = None) -> str:
+        with i18n.use("uk"):
+            return amount_text(BarPoint(label="x", value=value, qualifier=qualifier), unit)
+
+    assert worded(11000, "people", "about") == "близько 11\xa0000 осіб"
+    assert worded(4000, "people", "almost") == "майже 4\xa0000 осіб"
+    assert worded(1, "votes") == "1 голос"
+    assert worded(143, "votes") == "143 голоси"
+    assert worded(35, "votes") == "35 голосів"
+    assert worded(11, "votes") == "11 голосів"
+    assert worded(8.4, "%") == "8,4%"
+    with i18n.use("en"):
+        assert amount_text(BarPoint(label="x", value=11000, qualifier="about"), "people") == (
+            "about 11,000 people"
+        )
+
+
+async def test_podium_in_ukrainian_with_plural_forms() -> None:
+    names = {1000: "Олена", 1001: "Петро", 1002: "Ірина"}
+    picture = await podium(_ranking(2351, 1802, 905), names, language="uk")
+    assert_real_png(picture.png, min_height=300)
+    assert picture.alt == (
+        "П'єдестал: 1. Олена, 2\xa0351 бал, 0 з 4 правильно; 2. Петро, 1\xa0802 бали, "
+        "1 з 4 правильно; 3. Ірина, 905 балів, 2 з 4 правильно."
+    )
+    english = await podium(_ranking(2351), {}, language="en")
+    assert english.alt == "Podium: 1. member …1000, 2,351 points, 0 of 4 right."
+    nobody = await podium([], {}, language="uk")
+    assert nobody.alt == "П'єдестал: цього разу ніхто не відповів."
+
+
+async def test_drawn_once_per_content_and_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, str]] = []
+    real = pictures.render
+
+    async def counting(fn, spec: PictureSpec, language: str) -> bytes:  # type: ignore[no-untyped-def]
+        calls.append((spec.id, language))
+        return await real(fn, spec, language)
+
+    monkeypatch.setattr(pictures, "render", counting)
+    store = _store(
+        tmp_path, _spec(translations={"uk": {"title": "Тест", "points": ["один", "два"]}})
+    )
+    en = await store.for_item("place-pop-1989", "en")
+    uk = await store.for_item("place-pop-1989", "uk")
+    assert en is not None and uk is not None and en.png != uk.png
+    assert uk.alt == "Тест. один: 3; два: 5." and en.alt == "Test figures. one: 3; two: 5."
+    assert await store.for_item("place-pop-1989", "uk") is uk
+    assert calls == [("test-bars", "en"), ("test-bars", "uk")]
+
+
+def test_translations_must_match_the_picture_and_cover_every_language() -> None:
+    whole = {"title": "Тест", "points": ["один", "два"]}
+    assert parse_pictures({"pictures": [_spec(translations={"uk": whole})]}, require_languages=True)
+    with pytest.raises(PictureDataError, match="needs every language; missing: uk"):
+        parse_pictures({"pictures": [_spec()]}, require_languages=True)
+    with pytest.raises(PictureDataError, match="points: 1 given, the picture has 2"):
+        parse_pictures({"pictures": [_spec(translations={"uk": {**whole, "points": ["один"]}})]})
+    with pytest.raises(PictureDataError, match="note: given exactly when"):
+        parse_pictures({"pictures": [_spec(translations={"uk": {**whole, "note": "Примітка"}})]})
+    grouped = _spec(
+        points=[
+            {"label": "a", "value": 1, "group": "for"},
+            {"label": "b", "value": 2, "group": "for"},
+        ]
+    )
+    with pytest.raises(PictureDataError, match="'for' is translated two ways"):
+        parse_pictures(
+            {
+                "pictures": [
+                    {
+                        **grouped,
+                        "translations": {
+                            "uk": {
+                                "title": "Т",
+                                "points": [
+                                    {"label": "а", "group": "за"},
+                                    {"label": "б", "group": "за!"},
+                                ],
+                            }
+                        },
+                    }
+                ]
+            }
+        )
+    with pytest.raises(PictureDataError, match="group: given exactly when"):
+        parse_pictures({"pictures": [{**grouped, "translations": {"uk": whole}}]})
