@@ -76,7 +76,10 @@ class Remote:
 async def remote_bot(
     fake: FakeDiscord, workdir: Path, kind: str, database_url: str = "", **options: Any
 ) -> AsyncIterator[Remote]:
-    """Start the bot in a child process pointed at `fake`; stop (SIGKILL) it afterwards."""
+    """Start the bot in a child process pointed at `fake`; stop (SIGKILL) it afterwards.
+    `BENCH_JSON=orjson` sets discord.py's JSON library for every bot a run starts (the
+    closed loop compares both itself)."""
+    options.setdefault("json", os.environ.get("BENCH_JSON", "stdlib"))
     config = BotConfig(
         kind=kind,
         api_base=fake.api_base,
