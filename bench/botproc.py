@@ -41,6 +41,9 @@ class BotConfig:
     token: str
     database_url: str = ""
     gc: str = "default"  # "default" or "freeze" (gc.freeze() once connected)
+    # discord.py's JSON library: "stdlib" (json) or "orjson" (discord.py[speed]; the
+    # other speed extras change nothing against the fake: no DNS, no compression).
+    json: str = "stdlib"
     # The isolation benchmark: import this upload into this guild after a delay.
     import_file: str = ""
     import_guild: int = 0
@@ -141,7 +144,24 @@ async def import_later(bot: Any, config: BotConfig) -> None:
     )
 
 
+def use_json(library: str) -> None:
+    """Make discord.py encode and decode with `library`, whichever it found installed."""
+    utils = discord.utils
+    if library == "orjson":
+        import orjson
+
+        utils._to_json = lambda obj: orjson.dumps(obj).decode("utf-8")
+        utils._from_json = orjson.loads
+    elif library == "stdlib":
+        utils._to_json = lambda obj: json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
+        utils._from_json = json.loads
+    else:
+        raise ValueError(f"unknown JSON library {library!r}")
+    utils.HAS_ORJSON = library == "orjson"
+
+
 async def main(config: BotConfig) -> None:
+    use_json(config.json)
     Route.BASE = config.api_base
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
     bot = FloorBot() if config.kind == "floor" else make_quizbot(config)

@@ -334,20 +334,7 @@ async def bench_burst(section: Section, quick: bool, workdir: Path) -> None:
         + "."
     )
     section.add()
-    section.table(
-        ["round close (no Discord)", *[f"{b}, {n:,} members" for b, n in closes]],
-        [
-            [step, *(f"{t[step] * 1000:.0f} ms" for t in closes.values())]
-            for step in ("round 1", "round 2", "finish")
-        ],
-    )
-    section.add(
-        "Round close: two rounds where every member answered (two thirds right, so round 2 "
-        "gives streak bonuses), answers bulk-loaded, then `QuizService.close_round` (claim, "
-        "read the answers, streaks, participants' totals, score totals for three periods) "
-        "and `finish` timed."
-    )
-    section.add()
+    _close_table(section, closes)
 
     for (kind, backend), rs in results.items():
         if kind != "quizbot":
@@ -385,6 +372,27 @@ async def bench_burst(section: Section, quick: bool, workdir: Path) -> None:
             missing == 0 and all(r.confirmed > 0 for r in killed.values()),
         )
     )
+    _close_target(section, closes)
+
+
+def _close_table(section: Section, closes: dict[tuple[str, int], dict[str, float]]) -> None:
+    section.table(
+        ["round close (no Discord)", *[f"{b}, {n:,} members" for b, n in closes]],
+        [
+            [step, *(f"{t[step] * 1000:.0f} ms" for t in closes.values())]
+            for step in ("round 1", "round 2", "finish")
+        ],
+    )
+    section.add(
+        "Round close: two rounds where every member answered (two thirds right, so round 2 "
+        "gives streak bonuses), answers bulk-loaded, then `QuizService.close_round` (claim, "
+        "score the answers: streaks, participants' totals, score totals for three periods; "
+        "read the reveal) and `finish` timed."
+    )
+    section.add()
+
+
+def _close_target(section: Section, closes: dict[tuple[str, int], dict[str, float]]) -> None:
     if ("postgresql", 10_000) in closes:
         t = closes[("postgresql", 10_000)]
         worst = max(t["round 1"], t["round 2"])
@@ -396,3 +404,20 @@ async def bench_burst(section: Section, quick: bool, workdir: Path) -> None:
                 worst < 1.0,
             )
         )
+
+
+async def bench_close(section: Section, quick: bool, workdir: Path) -> None:
+    """Only the burst's round-close part (`--only close`), `repeat` times each."""
+    backends = ["sqlite"] + (["postgresql"] if await pg_available() else [])
+    sizes = [2000] if quick else [2000, 10_000]
+    repeat = 1 if quick else 3
+    closes: dict[tuple[str, int], dict[str, float]] = {}
+    for b in backends:
+        for n in sizes:
+            runs = [await close_big_round(workdir, b, n) for _ in range(repeat)]
+            # The median of each step over the repeats.
+            closes[(b, n)] = {k: sorted(r[k] for r in runs)[len(runs) // 2] for k in runs[0]}
+    section.add(f"Median of {repeat} run(s) per column.")
+    section.add()
+    _close_table(section, closes)
+    _close_target(section, closes)

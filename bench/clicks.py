@@ -14,6 +14,7 @@ own cost that the bot keeps. Runs are interleaved and repeated; ranges are repor
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class LoopRun:
     kind: str
     backend: str
     gc: str
+    json: str = "stdlib"
     clicks: list[Click] = field(default_factory=list)
     cpu: float = 0.0
     wall: float = 0.0
@@ -62,9 +64,10 @@ async def closed_loop(
     quizzes: int,
     members: int,
     rounds: int,
+    json: str = "stdlib",
 ) -> LoopRun:
     url = await prepare_database(workdir, backend) if kind == "quizbot" else ""
-    run = LoopRun(kind, backend, gc)
+    run = LoopRun(kind, backend, gc, json)
     async with new_fake() as fake:
         world: list[tuple[Channel, list[Member]]] = []
         for q in range(quizzes):
@@ -73,7 +76,7 @@ async def closed_loop(
             world.append(
                 (channel, [fake.create_member(guild, f"m{q}-{i}") for i in range(members)])
             )
-        async with remote_bot(fake, workdir, kind, url, gc=gc) as bot:
+        async with remote_bot(fake, workdir, kind, url, gc=gc, json=json) as bot:
             if kind == "quizbot":
                 for channel, people in world:
                     started = await fake.run_command(
@@ -133,18 +136,23 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
     quizzes, members, rounds = (6, 10, 3) if quick else (16, 25, 8)
     runs = 1 if quick else RUNS
     variants = [
-        ("floor", "none", "freeze"),
-        ("quizbot", "sqlite", "freeze"),
-        ("floor", "none", "default"),
-        ("quizbot", "sqlite", "default"),
+        ("floor", "none", "freeze", "stdlib"),
+        ("quizbot", "sqlite", "freeze", "stdlib"),
+        ("floor", "none", "default", "stdlib"),
+        ("quizbot", "sqlite", "default", "stdlib"),
     ]
+    if importlib.util.find_spec("orjson") is not None:  # discord.py[speed] installed
+        variants += [
+            ("floor", "none", "freeze", "orjson"),
+            ("quizbot", "sqlite", "freeze", "orjson"),
+        ]
     if not quick and await pg_available():
-        variants.append(("quizbot", "postgresql", "freeze"))
-    results: dict[tuple[str, str, str], list[LoopRun]] = {v: [] for v in variants}
+        variants.append(("quizbot", "postgresql", "freeze", "stdlib"))
+    results: dict[tuple[str, str, str, str], list[LoopRun]] = {v: [] for v in variants}
     for _ in range(runs):  # interleaved: a busy spell on the machine hits every variant
-        for kind, backend, gc in variants:
-            results[(kind, backend, gc)].append(
-                await closed_loop(workdir, kind, backend, gc, quizzes, members, rounds)
+        for kind, backend, gc, json in variants:
+            results[(kind, backend, gc, json)].append(
+                await closed_loop(workdir, kind, backend, gc, quizzes, members, rounds, json)
             )
 
     clicks = quizzes * members * rounds
@@ -156,19 +164,21 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         "all threads) from the first click until it is idle after the last, divided by the "
         "clicks, includes the round turnovers. The floor is a bare discord.py bot that only "
         "acknowledges, run with the same runtime settings. 'gc freeze': `gc.collect()` and "
-        "`gc.freeze()` once connected, in both bots. "
+        "`gc.freeze()` once connected, in both bots. 'json': the JSON library discord.py "
+        "uses in both bots (stdlib `json`, or `orjson` from `discord.py[speed]`). "
         f"{runs} runs per row, interleaved; ranges over the runs."
     )
     section.add()
     rows = []
-    for (kind, backend, gc), rs in results.items():
-        floor = results.get(("floor", "none", gc), [])
+    for (kind, backend, gc, json), rs in results.items():
+        floor = results.get(("floor", "none", gc, json), [])
         ratio = [f.cpu_ms() / o.cpu_ms() for f, o in zip(floor, rs, strict=False) if o.cpu_ms()]
         late = [sum(1 for c in r.clicks if not c.in_time()) for r in rs]
         rows.append(
             [
                 "floor (bare ack)" if kind == "floor" else f"QuizBot, {backend}",
                 gc,
+                json,
                 _range([r.cpu_ms() for r in rs]),
                 "-" if kind == "floor" else _range([x * 100 for x in ratio], "{:.0f}") + " %",
                 _range([len(r.clicks) / r.wall for r in rs], "{:.0f}"),
@@ -178,18 +188,28 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
             ]
         )
     section.table(
-        ["bot", "gc", "CPU ms/click", "floor/ours", "clicks/s", "p50", "p99", "late (> 3 s)"],
+        [
+            "bot",
+            "gc",
+            "json",
+            "CPU ms/click",
+            "floor/ours",
+            "clicks/s",
+            "p50",
+            "p99",
+            "late (> 3 s)",
+        ],
         rows,
     )
     ok = True
     stored = []
-    for (kind, backend, gc), rs in results.items():
+    for (kind, backend, gc, json), rs in results.items():
         if kind != "quizbot":
             continue
         for r in rs:
             ok = ok and r.missing == 0 and r.rows == r.distinct
         stored.append(
-            f"{backend} ({gc}): rows {_range([float(r.rows) for r in rs], '{:,.0f}')}, "
+            f"{backend} ({gc}, {json}): rows {_range([float(r.rows) for r in rs], '{:,.0f}')}, "
             f"confirmed {_range([float(r.confirmed) for r in rs], '{:,.0f}')}"
         )
     section.add(
@@ -197,8 +217,8 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         "here is bounded by round 1's timer and the round turnovers, not a capacity figure."
     )
     section.add()
-    main = results[("quizbot", "sqlite", "freeze")]
-    floor = results[("floor", "none", "freeze")]
+    main = results[("quizbot", "sqlite", "freeze", "stdlib")]
+    floor = results[("floor", "none", "freeze", "stdlib")]
     ratios = [f.cpu_ms() / o.cpu_ms() for f, o in zip(floor, main, strict=True)]
     section.targets += [
         Target(

@@ -76,7 +76,10 @@ class Remote:
 async def remote_bot(
     fake: FakeDiscord, workdir: Path, kind: str, database_url: str = "", **options: Any
 ) -> AsyncIterator[Remote]:
-    """Start the bot in a child process pointed at `fake`; stop (SIGKILL) it afterwards."""
+    """Start the bot in a child process pointed at `fake`; stop (SIGKILL) it afterwards.
+    `BENCH_JSON=orjson` sets discord.py's JSON library for every bot a run starts (the
+    closed loop compares both itself)."""
+    options.setdefault("json", os.environ.get("BENCH_JSON", "stdlib"))
     config = BotConfig(
         kind=kind,
         api_base=fake.api_base,
@@ -120,21 +123,25 @@ async def remote_bot(
 
 
 def round_after(channel: Channel, after_id: int) -> Message | None:
-    """The newest round message (answer buttons) posted after message `after_id`."""
+    """The newest round message posted after message `after_id`, once its answer buttons
+    can be clicked."""
     for message in reversed(channel.messages_list[-30:]):
         if message.id <= after_id:
             return None
         if message.ephemeral or message.deleted:
             continue
-        # Its answers unlocked: a question is posted with them locked for the get-ready
-        # beat (0 s here, but still a post and then an edit), and a member can click an
-        # answer only once it is unlocked (the fake refuses a disabled button).
-        if any(
-            ROUND_BUTTON.match(b.get("custom_id", "")) and not b.get("disabled")
-            for b in message.buttons
-        ):
-            return message
+        if any(ROUND_BUTTON.match(c) for c in message.custom_ids):
+            # A question is shown first with its buttons disabled ("get ready"), then
+            # enabled: members can click only then (Discord refuses a disabled button).
+            return message if _clickable(message) else None
     return None
+
+
+def _clickable(message: Message) -> bool:
+    return any(
+        ROUND_BUTTON.match(c.get("custom_id", "")) and not c.get("disabled")
+        for c in message.walk_components()
+    )
 
 
 async def next_round(channel: Channel, after_id: int, timeout: float = 30.0) -> Message:  # noqa: ASYNC109

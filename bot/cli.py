@@ -281,7 +281,7 @@ def questions_export(
     except OSError as error:
         raise fail(f"{path}: cannot write it ({error.strerror or error})") from None
     typer.echo(f"wrote {len(kept)} items to {path}")
-    note = left_out_note(left, fmt, kept)
+    note = left_out_note(left, fmt)
     if note:
         typer.echo(note)
 

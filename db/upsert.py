@@ -107,7 +107,7 @@ async def upsert_add(
     stmt = dialect_insert(session, table)
     set_: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in add}
     for name in greatest:
-        set_[name] = _max(session, table.c[name], stmt.excluded[name])
+        set_[name] = greatest(session, table.c[name], stmt.excluded[name])
     stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=set_)
     await conn.execute(stmt, [dict(r) for r in ordered])
 
@@ -214,9 +214,9 @@ def _pg_update_sql(
     )
 
 
-def _max(session: AsyncSession, left: Any, right: Any) -> Any:
+def greatest(session: AsyncSession, left: Any, right: Any) -> Any:
+    """The larger of two values: PostgreSQL's greatest(), SQLite's two-argument max()."""
     from sqlalchemy import func
 
-    # SQLite's scalar max() and PostgreSQL's greatest() are the same thing.
     name = _dialect_name(session)
     return func.greatest(left, right) if name == "postgresql" else func.max(left, right)

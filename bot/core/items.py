@@ -341,7 +341,7 @@ class Translation(BaseModel):
 
     text: _Str(TEXT_MAX) | None = None
     choices: list[_Str(CHOICE_MAX)] | None = None
-    accepted: list[_Str(ACCEPTED_MAX)] | None = None
+    accepted: Annotated[list[_Str(ACCEPTED_MAX)], Field(min_length=1)] | None = None
     events: list[_Str(CHOICE_MAX)] | None = None
     claim: _Str(CLAIM_MAX) | None = None
     explanation: _Str(EXPLANATION_MAX) | None = None
@@ -375,6 +375,39 @@ def _check_translation(lang: str, translation: Translation, shape: dict[str, int
                     given=len(value), want=want
                 )
             )
+        if name in ("choices", "events"):  # a player must tell the buttons apart
+            _check_distinct(f"translations.{lang}.{name}", value)
+
+
+def _check_same_order(path: str, own: list[str], translated: list[str] | None) -> None:
+    """A choice written the same in both languages (a year, a name) stands at the same
+    place: the right answer is found by position, so a reordered translation would
+    mark a wrong choice right."""
+    where = {normalise_text(c): i for i, c in enumerate(own)}
+    for i, choice in enumerate(translated or ()):
+        other = where.get(normalise_text(choice))
+        if other is not None and other != i:
+            raise ValueError(
+                f"{path}: "
+                + _(
+                    "{choice} is choice {other} in the item's own language but choice "
+                    "{number} here; give the choices in the same order"
+                ).format(choice=repr(choice), other=other + 1, number=i + 1)
+            )
+
+
+def _check_distinct(path: str, choices: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for i, choice in enumerate(choices):
+        key = normalise_text(choice)
+        if key in seen:
+            raise ValueError(
+                f"{path}: "
+                + _("choice {number} repeats choice {other} ({choice})").format(
+                    number=i + 1, other=seen[key] + 1, choice=repr(choice)
+                )
+            )
+        seen[key] = i
 
 
 # --------------------------------------------------------------------------- base item
@@ -459,8 +492,16 @@ class BaseItem(BaseModel):
 
     @model_validator(mode="after")
     def _translations_match(self, info: ValidationInfo) -> BaseItem:
+        own_lists = {
+            "choices": list(getattr(self, "choices", None) or ())
+            if self.kind == "multiple_choice"
+            else [],
+            "events": [e.text for e in getattr(self, "events", None) or ()],
+        }
         for lang, translation in self.translations.items():
             _check_translation(lang, translation, self.translation_shape())
+            for name, own in own_lists.items():
+                _check_same_order(f"translations.{lang}.{name}", own, getattr(translation, name))
         missing = [lang for lang in LANGUAGES[1:] if lang not in self.translations]
         if (info.context or {}).get("require_languages") and missing:  # the shipped bank
             raise ValueError(

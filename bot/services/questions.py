@@ -6,13 +6,25 @@ never another guild's.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, exists, func, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
@@ -152,7 +164,7 @@ def question_from_snapshot(
     return QuestionView(id=question_id, guild_id=guild_id, slug=slug, status=status, **values)
 
 
-def visible_scopes(guild_id: int) -> tuple[Any, Any]:
+def visible_scopes(guild_id: int | BindParameter[int]) -> tuple[Any, Any]:
     """The two halves of `visible_to`: shipped items not hidden, the guild's own items."""
     hidden = exists().where(
         HiddenQuestion.guild_id == guild_id, HiddenQuestion.question_id == Question.id
@@ -160,43 +172,115 @@ def visible_scopes(guild_id: int) -> tuple[Any, Any]:
     return and_(Question.guild_id == SHIPPED, ~hidden), Question.guild_id == guild_id
 
 
-def visible_to(guild_id: int) -> Any:
+def visible_to(guild_id: int | BindParameter[int]) -> Any:
     """Shipped items the guild has not hidden, and the guild's own items."""
     return or_(*visible_scopes(guild_id))
 
 
-def _draw_filter(
+class _Shape(NamedTuple):
+    """Which optional filters a draw or count has. The statement of each shape is built
+    once and cached, its values passed as parameters: building and cache-keying a fresh
+    statement cost more CPU than the database spent on the draw (issue 18)."""
+
+    tags: bool
+    difficulty: bool
+    kinds: bool
+    exclude: bool
+    unseen: bool
+
+
+def _draw_params(
     guild_id: int,
     tags: Sequence[str],
     difficulty: int | None,
     kinds: Sequence[str],
     exclude: Sequence[int],
     unseen_by: int | None = None,
-    *,
-    scoped: bool = True,
-) -> list[Any]:
-    conditions: list[Any] = [Question.status == "active"]
-    if scoped:
-        conditions.insert(0, visible_to(guild_id))
+) -> tuple[_Shape, dict[str, Any]]:
+    """The shape of a filter and the values of its parameters (named as in `_filters`)."""
+    params: dict[str, Any] = {"guild_id": guild_id}
+    if tags:
+        params["tags"] = list(tags)
+    if difficulty is not None:
+        params["difficulty"] = difficulty
+    if kinds:
+        params["kinds"] = list(kinds)
+    if exclude:
+        params["exclude"] = list(exclude)
     if unseen_by is not None:
+        params["unseen_by"] = unseen_by
+    shape = _Shape(*(k in params for k in ("tags", "difficulty", "kinds", "exclude", "unseen_by")))
+    return shape, params
+
+
+def _filters(shape: _Shape) -> list[Any]:
+    """A draw's conditions besides the guild's scope, on bound parameters."""
+    conditions: list[Any] = [Question.status == "active"]
+    if shape.unseen:
         conditions.append(
             ~exists().where(
-                PracticeItem.guild_id == guild_id,
-                PracticeItem.user_id == unseen_by,
+                PracticeItem.guild_id == bindparam("guild_id"),
+                PracticeItem.user_id == bindparam("unseen_by"),
                 PracticeItem.question_id == Question.id,
             )
         )
-    if difficulty is not None:
-        conditions.append(Question.difficulty == difficulty)
-    if kinds:
-        conditions.append(Question.kind.in_(list(kinds)))
-    if exclude:
-        conditions.append(Question.id.not_in(list(exclude)))
-    if tags:
+    if shape.difficulty:
+        conditions.append(Question.difficulty == bindparam("difficulty"))
+    if shape.kinds:
+        conditions.append(Question.kind.in_(bindparam("kinds", expanding=True)))
+    if shape.exclude:
+        conditions.append(Question.id.not_in(bindparam("exclude", expanding=True)))
+    if shape.tags:
         conditions.append(
-            exists().where(QuestionTag.question_id == Question.id, QuestionTag.tag.in_(list(tags)))
+            exists().where(
+                QuestionTag.question_id == Question.id,
+                QuestionTag.tag.in_(bindparam("tags", expanding=True)),
+            )
         )
     return conditions
+
+
+@functools.lru_cache(maxsize=64)
+def _draw_statement(shape: _Shape) -> Select[tuple[Question]]:
+    """The draw as one statement: four index seeks, the lowest key wins.
+
+    For each scope (shipped items, the guild's own) and each half of the key
+    range (at or after the random point, then before it: the wrap), the first
+    matching row in `rand_key` order. With `guild_id = X OR guild_id = Y` in
+    one seek neither SQLite nor PostgreSQL can walk the (guild_id, status,
+    rand_key) index in key order; they would sort every visible row instead.
+    A row at or after the point beats any row before it, so the result is
+    exactly "the first key at or after the point, wrapping to the start", in
+    one round trip even when the draw wraps.
+    """
+    guild = bindparam("guild_id")
+    point = bindparam("point")
+    conditions = _filters(shape)
+    arms = []
+    for wrapped, key_condition in ((0, Question.rand_key >= point), (1, Question.rand_key < point)):
+        for scope in visible_scopes(guild):
+            first = (
+                select(
+                    literal_column(str(wrapped)).label("wrapped"),
+                    Question.rand_key,
+                    Question.id,
+                )
+                .where(scope, *conditions, key_condition)
+                .order_by(Question.rand_key)
+                .limit(1)
+                .subquery()
+            )
+            arms.append(select(first.c.wrapped, first.c.rand_key, first.c.id))
+    seeks = union_all(*arms).subquery()
+    winner = select(seeks.c.id).order_by(seeks.c.wrapped, seeks.c.rand_key, seeks.c.id).limit(1)
+    return select(Question).where(Question.id == winner.scalar_subquery())
+
+
+@functools.lru_cache(maxsize=64)
+def _count_statement(shape: _Shape) -> Select[tuple[int]]:
+    return select(func.count(Question.id)).where(
+        visible_to(bindparam("guild_id")), *_filters(shape)
+    )
 
 
 async def draw_question(
@@ -210,38 +294,17 @@ async def draw_question(
     unseen_by: int | None = None,
     rng: random.Random | None = None,
 ) -> Question | None:
-    """A uniformly-ish random matching question in two index seeks.
+    """A uniformly-ish random matching question, in one statement of index seeks.
 
     Every row carries a random `rand_key`; we seek to the first key at or
     after a random point, wrapping to the start. No ORDER BY RANDOM() over
-    the whole table.
-
-    The seek runs once per scope (shipped items, the guild's own; both
-    seeks in one statement) and keeps the lower key: with `guild_id = X OR
-    guild_id = Y` in one query neither SQLite nor PostgreSQL can walk the
-    (guild_id, status, rand_key) index in key order, and they sort every
-    visible row instead (25-70 ms at 20,000 items; see BENCHMARKS.md).
+    the whole table. See `_draw_statement` for how.
     """
     point = (rng or random).random()
-    conditions = _draw_filter(guild_id, tags, difficulty, kinds, exclude, unseen_by, scoped=False)
-    for key_condition in (Question.rand_key >= point, Question.rand_key < point):
-        firsts = [
-            select(Question.id, Question.rand_key)
-            .where(scope, *conditions, key_condition)
-            .order_by(Question.rand_key)
-            .limit(1)
-            .subquery()
-            for scope in visible_scopes(guild_id)
-        ]
-        both = union_all(*(select(f.c.id, f.c.rand_key) for f in firsts)).subquery()
-        first = select(both.c.id).order_by(both.c.rand_key, both.c.id).limit(1)
-        stmt: Select[tuple[Question]] = select(Question).where(
-            Question.id == first.scalar_subquery()
-        )
-        row = (await session.execute(stmt)).scalar_one_or_none()
-        if row is not None:
-            return row
-    return None
+    shape, params = _draw_params(guild_id, tags, difficulty, kinds, exclude, unseen_by)
+    params["point"] = point
+    result = await session.execute(_draw_statement(shape), params)
+    return result.scalar_one_or_none()
 
 
 async def count_matching(
@@ -252,8 +315,8 @@ async def count_matching(
     difficulty: int | None = None,
     kinds: Sequence[str] = (),
 ) -> int:
-    conditions = _draw_filter(guild_id, tags, difficulty, kinds, ())
-    return (await session.execute(select(func.count(Question.id)).where(*conditions))).scalar_one()
+    shape, params = _draw_params(guild_id, tags, difficulty, kinds, ())
+    return (await session.execute(_count_statement(shape), params)).scalar_one()
 
 
 async def tag_suggestions(

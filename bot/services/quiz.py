@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
 from bot.core.judge import judge
-from bot.core.scoring import PlayerResult, RankedResult, rank, streak_bonus
+from bot.core.scoring import PlayerResult, RankedResult, rank
 from bot.i18n import _
 from bot.services.guilds import ensure_guild
 from bot.services.questions import (
@@ -35,6 +35,7 @@ from bot.services.questions import (
 )
 from bot.services.quotas import check_quiz_start
 from bot.services.revisions import question_revision
+from bot.services.round_scoring import count_quiz, score_round
 from db.models import (
     Question,
     QuestionRevision,
@@ -42,9 +43,8 @@ from db.models import (
     QuizParticipant,
     QuizRound,
     QuizRun,
-    ScoreTotal,
 )
-from db.upsert import insert_ignore, update_many, upsert_add
+from db.upsert import insert_ignore
 
 # One letter per answer button: up to four choices, five for a claim check's verdicts.
 LETTERS = "ABCDE"
@@ -186,14 +186,6 @@ class Drawn:
 
 class LeaseLost(Exception):
     """Another process drives this run now: this one stops driving it, quietly."""
-
-
-class _RunKeys(NamedTuple):
-    """What scoring needs of a run, from what the runner holds (no ORM load)."""
-
-    id: int
-    guild_id: int
-    streak_bonus: bool
 
 
 @dataclass(frozen=True)
@@ -872,27 +864,47 @@ class QuizService:
         """
         now = self.clock()
         async with self.sessions.begin() as session:
-            keys: QuizRun | _RunKeys
             row: QuizRound | None = None
+            found: QuizRun | None = None
             if run is not None and rnd is not None:
-                keys = _RunKeys(run.run_id, run.guild_id, run.streak_bonus)
+                run_id, guild_id, bonus_on, number = (
+                    run.run_id,
+                    run.guild_id,
+                    run.streak_bonus,
+                    rnd.number,
+                )
             else:
                 row = await session.get(QuizRound, round_id)
                 if row is None:
                     return None
                 found = await session.get(QuizRun, row.run_id)
                 assert found is not None
-                keys = found
+                run_id, guild_id, bonus_on, number = (
+                    found.id,
+                    found.guild_id,
+                    found.streak_bonus,
+                    row.number,
+                )
             claimed = await session.execute(
                 update(QuizRound)
                 .where(QuizRound.id == round_id, QuizRound.closed_at.is_(None))
                 .values(closed_at=now)
                 .execution_options(synchronize_session=False)
             )
+            if claimed.rowcount:  # type: ignore[attr-defined]
+                await score_round(
+                    session,
+                    run_id=run_id,
+                    guild_id=guild_id,
+                    round_id=round_id,
+                    round_number=number,
+                    streak_bonus_on=bonus_on,
+                    periods=score_periods(now),
+                )
             # Plain rows, not ORM objects: a big server's round has thousands of answers.
             answers: list[_AnswerRow] = [
-                _AnswerRow(*row)
-                for row in (
+                _AnswerRow(*answer)
+                for answer in (
                     await session.execute(
                         select(
                             QuizAnswer.id,
@@ -908,89 +920,13 @@ class QuizService:
                     )
                 )
             ]
-            if claimed.rowcount:  # type: ignore[attr-defined]
-                answers = await self._score_round(session, keys, answers, now)
             if row is None:
                 assert rnd is not None
                 return _reveal(replace(rnd, closed=True), rnd.choice_order, answers)
-            assert isinstance(keys, QuizRun)
+            assert found is not None
             await session.refresh(row)
-            info = _round_info(row, keys, await _shown_question(session, row))
+            info = _round_info(row, found, await _shown_question(session, row))
             return _reveal(info, row.choice_order, answers)
-
-    async def _score_round(
-        self,
-        session: AsyncSession,
-        run: QuizRun | _RunKeys,
-        answers: list[_AnswerRow],
-        now: datetime,
-    ) -> list[_AnswerRow]:
-        """Streaks, participants' totals and score totals for a closed round.
-
-        Every write is one batched statement whose parameter count does not grow
-        with members (see `db.upsert`). Returns the answers with their streak bonus
-        added.
-        """
-        by_user = {a.user_id: a for a in answers}
-        players = await session.execute(
-            select(
-                QuizParticipant.user_id, QuizParticipant.streak, QuizParticipant.best_streak
-            ).where(QuizParticipant.run_id == run.id)
-        )
-        player_rows: list[dict[str, object]] = []
-        bonus_rows: list[dict[str, object]] = []
-        totals: list[dict[str, object]] = []
-        periods = score_periods(now)
-        scored: dict[int, _AnswerRow] = {}
-        for user_id, old_streak, old_best in players:
-            answer = by_user.get(user_id)
-            right = answer is not None and answer.correct
-            streak = old_streak + 1 if right else 0
-            best = max(old_best, streak)
-            if answer is None:
-                if streak != old_streak:  # only a broken streak changes a silent player
-                    player_rows.append(_player_update(run.id, user_id, streak, best))
-                continue
-            points = answer.points
-            if right and run.streak_bonus:
-                bonus = streak_bonus(streak)
-                if bonus:
-                    points += bonus
-                    bonus_rows.append({"id": answer.id, "points": points})
-                    scored[user_id] = answer._replace(points=points)
-            player_rows.append(_player_update(run.id, user_id, streak, best, answer, points=points))
-            for period in periods:
-                totals.append(
-                    {
-                        "guild_id": run.guild_id,
-                        "period": period,
-                        "user_id": user_id,
-                        "points": points,
-                        "correct": int(answer.correct),
-                        "answered": 1,
-                        "answer_time_ms": answer.elapsed_ms,
-                        "quizzes": 0,
-                        "best_streak": best,
-                    }
-                )
-        await update_many(session, QuizAnswer, bonus_rows, key=("id",), assign=("points",))
-        await update_many(
-            session,
-            QuizParticipant,
-            player_rows,
-            key=("run_id", "user_id"),
-            add=("points", "correct", "answered", "total_time_ms"),
-            assign=("streak", "best_streak"),
-        )
-        await upsert_add(
-            session,
-            ScoreTotal,
-            totals,
-            key=("guild_id", "period", "user_id"),
-            add=("points", "correct", "answered", "answer_time_ms"),
-            greatest=("best_streak",),
-        )
-        return [scored.get(a.user_id, a) for a in answers] if scored else answers
 
     async def finish(
         self, run_id: int, *, stopped: bool = False, all_closed: bool = False
@@ -1040,27 +976,8 @@ class QuizService:
                 )
             ]
             if ended is not None and players:
-                await upsert_add(
-                    session,
-                    ScoreTotal,
-                    [
-                        {
-                            "guild_id": run.guild_id,
-                            "period": period,
-                            "user_id": p.user_id,
-                            "points": 0,
-                            "correct": 0,
-                            "answered": 0,
-                            "answer_time_ms": 0,
-                            "quizzes": 1,
-                            "best_streak": p.best_streak,
-                        }
-                        for p in players
-                        for period in score_periods(now)
-                    ],
-                    key=("guild_id", "period", "user_id"),
-                    add=("quizzes",),
-                    greatest=("best_streak",),
+                await count_quiz(
+                    session, run_id=run_id, guild_id=run.guild_id, periods=score_periods(now)
                 )
             # Every round opened counted itself in current_round, in its own transaction.
             return Results(_run_info(run), rank(players), run.current_round, ended is not None)
@@ -1115,27 +1032,6 @@ class _AnswerRow(NamedTuple):
     correct: bool
     elapsed_ms: int
     points: int
-
-
-def _player_update(
-    run_id: int,
-    user_id: int,
-    streak: int,
-    best: int,
-    answer: _AnswerRow | None = None,
-    *,
-    points: int = 0,
-) -> dict[str, object]:
-    return {
-        "run_id": run_id,
-        "user_id": user_id,
-        "points": points,
-        "correct": int(answer.correct) if answer else 0,
-        "answered": 1 if answer else 0,
-        "total_time_ms": answer.elapsed_ms if answer else 0,
-        "streak": streak,
-        "best_streak": best,
-    }
 
 
 async def _shown_question(session: AsyncSession, rnd: QuizRound) -> QuestionView:

@@ -39,7 +39,6 @@ from bot.core.quotas import QuotaExceeded
 from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
 from bot.core.uploads.export import item_to_dict
 from bot.core.uploads.report import UploadReport, report_text
-from bot.core.uploads.result import UNCARRIED
 from bot.i18n import _, format_number, ngettext
 from bot.services.bank import ImportReport
 from bot.services.import_plan import Incoming, Planned, plan, plan_import
@@ -82,7 +81,7 @@ def _digest(data: bytes) -> str:
 
 
 def incoming_from(parsed: UploadParse) -> list[Incoming]:
-    keeps = UNCARRIED.get(parsed.format, ())
+    keeps = parsed.keeps
     return [Incoming(p.item, list(p.draft_reasons), p.status, keeps) for p in parsed.items]
 
 

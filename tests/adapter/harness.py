@@ -56,6 +56,7 @@ def make_bot(fake: FakeDiscord, database: Database, clock: Clock, **settings: ob
     bot = QuizBot(
         config, services, pause_between_rounds=0, get_ready_seconds=0, guild_ready_timeout=0.05
     )
+    bot.freeze_gc = False  # one pytest process runs many bots: pin none of their objects
     bot.engine_for_tests = engine  # type: ignore[attr-defined]
     return bot
 

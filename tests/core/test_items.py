@@ -415,3 +415,44 @@ def test_evidence_against_is_shown_and_counted_in_the_field_limit() -> None:
     assert "Evidence cited against" in item.viewpoints[0].argument_shown
     long = {**vp, "evidence_against": "x" * 1000}
     assert "viewpoints" in errors_of(with_(DISC, viewpoints=[long, {**vp, "label": "B"}]))
+
+
+# ----------------------------------------------------------------------------- translations
+
+UK_MC = {
+    "text": "Яка річка тече через Купʼянськ?",
+    "choices": ["Оскіл", "Дніпро", "Донець", "Десна"],
+    "explanation": "Так свідчать записи.",
+}
+
+
+def test_a_translation_in_the_same_order_is_accepted() -> None:
+    item = parse_item(with_(MC, translations={"uk": UK_MC}))
+    assert item.translations["uk"].choices[item.correct_index] == "Оскіл"
+
+
+def test_translated_choices_must_differ() -> None:
+    twice = {**UK_MC, "choices": ["Оскіл", "Дніпро", "оскіл", "Десна"]}
+    message = errors_of(with_(MC, translations={"uk": twice}))
+    assert "translations.uk.choices: choice 3 repeats choice 1" in message
+
+
+def test_a_choice_written_alike_in_both_languages_keeps_its_place() -> None:
+    years = with_(MC, choices=["1991", "1990", "Never"], answer="1991")
+    moved = {**UK_MC, "choices": ["Ніколи", "1991", "1990"]}
+    message = errors_of(with_(years, translations={"uk": moved}))
+    assert "'1991' is choice 1 in the item's own language but choice 2 here" in message
+    kept = {**UK_MC, "choices": ["1991", "1990", "Ніколи"]}
+    assert parse_item(with_(years, translations={"uk": kept})).translations["uk"].choices
+
+
+def test_translated_events_keep_their_order() -> None:
+    swapped = {"events": ["Lisbon Protocol", "Budapest Memorandum"], "explanation": "Так."}
+    assert "translations.uk.events: 'Lisbon Protocol' is choice 2" in errors_of(
+        with_(WF, translations={"uk": swapped})
+    )
+
+
+def test_a_translated_short_answer_accepts_something() -> None:
+    empty = {"text": "Назвіть річку.", "accepted": [], "explanation": "Так."}
+    assert "translations.uk.accepted" in errors_of(with_(SA, translations={"uk": empty}))

@@ -1,5 +1,6 @@
 """Property (issue 16): a random valid bank, exported and imported into another server,
-gives the same items, statuses and texts, on SQLite and PostgreSQL."""
+gives the same items, statuses, texts and translations (issue 14: CSV carries them too),
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -56,8 +57,38 @@ def bank_item(draw: st.DrawFn, n: int) -> tuple[dict[str, Any], str]:
                 {"text": f"Event {n} two", "date": f"{1950 + n}-06-30"},
             ],
         )
+    if draw(st.booleans()):  # one or both languages (issue 14)
+        data["translations"] = {"uk": draw(translation(data, n))}
     wanted = draw(st.sampled_from(["active", "active", "draft", "disabled"]))
     return data, wanted
+
+
+UK_WORDS = ["Купʼянськ", "Оскіл", "міст", "вокзал", "ринок", "річка", "-школа", "=Харків"]
+UK_SOURCE = {
+    "title": "Купʼянськ | місто",
+    "publisher": "Вікіпедія",
+    "url": "https://uk.wikipedia.org/wiki/K",
+}
+
+
+@st.composite
+def translation(draw: st.DrawFn, data: dict[str, Any], n: int) -> dict[str, Any]:
+    """The item's words in Ukrainian: what its kind needs, the same choices in order
+    (cells a spreadsheet would take for a formula and ``|`` included)."""
+    words = " ".join(draw(st.lists(st.sampled_from(UK_WORDS), min_size=1, max_size=4)))
+    uk: dict[str, Any] = {
+        "text": f"Питання {n} про {words}?",
+        "explanation": draw(st.sampled_from(["Так і є.", "Так свідчать записи. Це був 1994 рік."])),
+    }
+    if data["kind"] == "multiple_choice":
+        uk["choices"] = [f"Варіант {n}{c}" for c in "абвг"[: len(data["choices"])]]
+    elif data["kind"] == "short_answer":
+        uk["accepted"] = [f"{words} {n}"]
+    elif data["kind"] == "which_first":
+        uk["events"] = [f"Подія {n} перша", f"Подія {n} друга"]
+    if draw(st.booleans()):
+        uk["sources"] = [UK_SOURCE]
+    return uk
 
 
 @st.composite

@@ -313,6 +313,45 @@ async def test_a_csv_round_trip_keeps_what_csv_cannot_carry(sessions) -> None:  
     assert after.translations == item.translations  # not stripped by a CSV file
 
 
+async def test_a_csv_says_what_translations_an_item_has_only_when_it_has_the_columns(
+    sessions,
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.uploads.export import export_items
+    from tests.factories import mcq
+
+    uploads = UploadService(sessions)
+    uk = {
+        "text": "Яка річка тече через Купʼянськ?",
+        "choices": ["Оскіл", "Дніпро", "Донець", "Десна"],
+        "explanation": "Купʼянськ стоїть на Осколі.",
+    }
+    item = mcq("tr-cols", translations={"uk": uk})
+    first = await uploads.preview(GUILD, MOD, "a.csv", export_items([item], "csv"))
+    assert first.problems == []
+    await uploads.confirm(GUILD, first.upload_id or 0, MOD)
+    (stored,), _ = await uploads.export_records(GUILD)
+    assert stored.translations["uk"].text == uk["text"]  # a CSV brought it in
+    # A hand-written file without uk_ columns fixes the English and keeps the Ukrainian.
+    plain = (
+        "id,kind,text,choices,answer,explanation\n"
+        f"tr-cols,multiple_choice,{item.text},{'|'.join(item.choices)},{item.answer},"
+        "Kupiansk stands on the Oskil.\n"
+    )
+    second = await uploads.preview(GUILD, MOD, "b.csv", plain.encode())
+    assert second.updated == ["tr-cols"], second
+    await uploads.confirm(GUILD, second.upload_id or 0, MOD)
+    (after,), _ = await uploads.export_records(GUILD)
+    assert after.explanation == "Kupiansk stands on the Oskil."
+    assert after.translations == item.translations
+    # A file with the columns says what the item has: blank, it has no Ukrainian.
+    blank = plain.replace("explanation\n", "explanation,uk_text\n").replace("Oskil.\n", "Oskil.,\n")
+    third = await uploads.preview(GUILD, MOD, "c.csv", blank.encode())
+    assert third.updated == ["tr-cols"], third
+    await uploads.confirm(GUILD, third.upload_id or 0, MOD)
+    (last,), _ = await uploads.export_records(GUILD)
+    assert last.translations == {}
+
+
 async def test_an_import_past_the_servers_question_quota_imports_nothing(sessions) -> None:  # type: ignore[no-untyped-def]
     from bot.services.quotas import QuotaService
 

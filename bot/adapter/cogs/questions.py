@@ -546,7 +546,7 @@ class QuestionsCog(
         except ExportError as error:
             await reply(interaction, str(error))
             return
-        note = left_out_note(left, fmt, kept)
+        note = left_out_note(left, fmt)
         text = ngettext("{n} item.", "{n} items.", len(kept)).format(n=len(kept))
         await interaction.response.send_message(
             clip(text + (f"\n{note}" if note else ""), 2000),

@@ -5,10 +5,10 @@ Every field the importer reads is written: the item's own fields (the current te
 export imported into another server gives the same items with the same statuses.
 
 ``yaml`` and ``json`` write our bank format (``{theme, items}``) and hold every kind.
-``csv`` holds multiple choice, true/false and short answer items only (see
-:mod:`bot.core.uploads.formats.csv_table` for the header); :func:`left_out_note` says
-what a CSV export left out. Cells that a spreadsheet would run as a formula get a
-leading ``'``, which the importer strips again.
+``csv`` holds multiple choice, true/false and short answer items only, with their
+translations in ``<code>_`` columns (see :mod:`bot.core.uploads.formats.csv_table` for
+the header); :func:`left_out_note` says what a CSV export left out. Cells that a
+spreadsheet would run as a formula get a leading ``'``, which the importer strips again.
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ def item_to_dict(item: BankItem, status: str = "active") -> dict[str, Any]:
     data["paragraph"] = paragraph
     if status != "active":
         data["status"] = status
+    for translation in (data.get("translations") or {}).values():
+        if not translation.get("sources"):
+            translation.pop("sources", None)
     for key in ("sources", "history", "translations"):
         if not data.get(key):
             data.pop(key, None)
@@ -98,38 +101,22 @@ def _listed(ids: list[str]) -> str:
     return _("{ids} and {count} more").format(ids=shown, count=len(ids) - 5)
 
 
-def left_out_note(left: list[BankItem], fmt: str, kept: Iterable[BankItem] = ()) -> str | None:
+def left_out_note(left: list[BankItem], fmt: str) -> str | None:
     """What an export in ``fmt`` could not carry, in the moderator's words (or None):
-    the items of kinds it cannot hold, and (CSV) translations of the items it holds."""
-    notes = []
-    if fmt == "csv":
-        translated = [i.id for i in kept if getattr(i, "translations", None)]
-        if translated:
-            notes.append(
-                ngettext(
-                    "CSV has no columns for translations: {count} item ({ids}) is written in "
-                    "English only; export YAML or JSON to keep its other languages.",
-                    "CSV has no columns for translations: {count} items ({ids}) are written in "
-                    "English only; export YAML or JSON to keep their other languages.",
-                    len(translated),
-                ).format(count=len(translated), ids=_listed(translated))
-            )
+    the items of kinds it cannot hold. (CSV carries the translations of the items it
+    holds in its ``<code>_`` columns.)"""
     if not left:
-        return " ".join(notes) or None
+        return None
     by_kind: dict[str, list[str]] = {}
     for item in left:
         by_kind.setdefault(item.kind, []).append(item.id)
     parts = []
     for kind, ids in by_kind.items():
         parts.append(f"{len(ids)} {kind.replace('_', ' ')} ({_listed(ids)})")
-    notes.insert(
-        0,
-        _(
-            "Left out of this {format} file: {parts}. "
-            "{format} cannot hold these kinds; export YAML or JSON to keep them."
-        ).format(format=fmt.upper(), parts="; ".join(parts)),
-    )
-    return " ".join(notes)
+    return _(
+        "Left out of this {format} file: {parts}. "
+        "{format} cannot hold these kinds; export YAML or JSON to keep them."
+    ).format(format=fmt.upper(), parts="; ".join(parts))
 
 
 def export_items(

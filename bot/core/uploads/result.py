@@ -13,7 +13,8 @@ FORMATS: tuple[str, ...] = ("yaml", "json", "csv", "redbot", "opentdb", "gift")
 # (the rest of the file still imports); in our own formats it is a problem to fix.
 FOREIGN_FORMATS: tuple[str, ...] = ("redbot", "opentdb", "gift")
 # Fields a format has no place for: a file in that format leaves them as they are on an
-# item already here (a CSV round trip does not strip a question's translations).
+# item already here (a CSV file without translation columns does not strip a question's
+# translations; one with them carries them, see UploadParse.keeps).
 _EDITORIAL = ("translations", "reviewed", "history")
 UNCARRIED: dict[str, tuple[str, ...]] = {
     "csv": _EDITORIAL,
@@ -121,6 +122,15 @@ class UploadParse:
     problems: list[UploadProblem]
     skipped: list[UploadProblem]
     notes: list[str] = field(default_factory=list)
+    uncarried: tuple[str, ...] | None = None  # None: the format's own (UNCARRIED)
+
+    @property
+    def keeps(self) -> tuple[str, ...]:
+        """Fields this file cannot carry: an item already here keeps its own. A CSV file
+        carries translations only when its header has translation columns."""
+        if self.uncarried is not None:
+            return self.uncarried
+        return UNCARRIED.get(self.format, ())
 
     @property
     def ok(self) -> bool:

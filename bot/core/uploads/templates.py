@@ -2,7 +2,8 @@
 
 Each template parses with zero problems. Formats that cannot carry sources (Red-
 DiscordBot, Open Trivia DB, GIFT) give drafts: a moderator adds sources before
-publishing.
+publishing. The YAML, JSON and CSV templates show a Ukrainian translation on two items
+and none on the true/false one, so moderators see both cases.
 """
 
 from __future__ import annotations
@@ -34,6 +35,21 @@ _EXAMPLES: list[dict[str, object]] = [
                 "url": _WIKI + "Donetsk_People%27s_Republic",
             }
         ],
+        # The item's words in Ukrainian: the same choices in the same order; the answer,
+        # difficulty and tags are the item's own.
+        "translations": {
+            "uk": {
+                "text": "Приклад: якого дня проголосили «Донецьку народну республіку»?",
+                "choices": [
+                    "7 квітня 2014 року",
+                    "27 квітня 2014 року",
+                    "11 травня 2014 року",
+                    "21 лютого 2022 року",
+                ],
+                "explanation": "Її проголосили 7 квітня 2014 року, на три тижні раніше "
+                "за луганську.",
+            }
+        },
     },
     {
         "id": "example-raion-centre",
@@ -72,6 +88,23 @@ _EXAMPLES: list[dict[str, object]] = [
                 "url": _WIKI + "1991_Ukrainian_independence_referendum",
             }
         ],
+        "translations": {
+            "uk": {
+                "text": "Приклад: у якому році українці підтвердили незалежність на "
+                "всеукраїнському референдумі 1 грудня?",
+                "accepted": ["1991"],
+                "explanation": "Референдум 1 грудня 1991 року підтвердив Акт проголошення "
+                "незалежності України від 24 серпня 1991 року.",
+                # Sources in Ukrainian are shown beside the item's own.
+                "sources": [
+                    {
+                        "title": "Референдум за Незалежність України 1 грудня 1991 року",
+                        "publisher": "Долинська міська рада",
+                        "url": "https://rada-dolyna.gov.ua/node/2992",
+                    }
+                ],
+            }
+        },
     },
 ]
 
@@ -96,6 +129,12 @@ _WHICH_FIRST: dict[str, object] = {
         }
     ],
 }
+
+_YAML_NOTE = """\
+# translations: an item's words in another language (uk: Ukrainian), under the same id.
+# Give the same choices in the same order; the answer is the item's own. An item without
+# a translation is played in English in a Ukrainian server, marked "(English only)".
+"""
 
 _REDBOT = """\
 # A Red-DiscordBot trivia list: question -> accepted answers.
@@ -171,6 +210,8 @@ def template(fmt: str) -> tuple[str, bytes]:
     if fmt in ("yaml", "json"):
         items = [parse_item(d) for d in [*_EXAMPLES, _WHICH_FIRST]]
         data = export_items(items, fmt, theme="my-questions")
+        if fmt == "yaml":
+            data = _YAML_NOTE.encode("utf-8") + data
     elif fmt == "csv":
         data = write_csv([parse_item(d) for d in _EXAMPLES]).encode("utf-8")
     elif fmt == "redbot":

@@ -284,6 +284,9 @@ def test_csv_format_doc_example_parses() -> None:
     assert result.problems == [] and len(result.items) == 2
     assert result.items[0].draft_reasons == []
     assert result.items[1].draft_reasons == [NO_SOURCE]
+    oblast, river = (p.item for p in result.items)
+    assert oblast.translations["uk"].choices[oblast.correct_index] == "Харківська область"
+    assert river.translations == {}  # one language or both
 
 
 def test_opentdb_plain_text_without_spaces_is_not_url_decoded() -> None:

@@ -71,6 +71,11 @@ class Candidate:
     status: str | None = None  # a status the format carries outside the item mapping
     # Maps a pydantic error location (within the item) to a finer location, e.g. a line.
     locate: Callable[[tuple[Any, ...]], str | None] | None = None
+    # Maps a schema field path to the name the file uses, e.g. a CSV column.
+    rename: Callable[[str], str] | None = None
+
+    def field_name(self, path: str | None) -> str | None:
+        return self.rename(path) if path and self.rename is not None else path
 
 
 @dataclass
@@ -79,6 +84,8 @@ class RawParse:
     problems: list[UploadProblem] = field(default_factory=list)
     skipped: list[UploadProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Fields this file cannot carry, when it differs from its format's (see UNCARRIED).
+    uncarried: tuple[str, ...] | None = None
 
     def problem(
         self,
@@ -232,7 +239,7 @@ def validation_problems(
         location = candidate.location
         if candidate.locate is not None:
             location = candidate.locate(line_loc) or location
-        problems.append(UploadProblem(location, item_id, fld, message))
+        problems.append(UploadProblem(location, item_id, candidate.field_name(fld), message))
     return problems
 
 
@@ -352,7 +359,12 @@ def finish(
                 continue
             mentions = mention_problems(item.model_dump(mode="json"))
             if mentions:
-                refuse([UploadProblem(cand.location, item.id, fld, msg) for fld, msg in mentions])
+                refuse(
+                    [
+                        UploadProblem(cand.location, item.id, cand.field_name(fld), msg)
+                        for fld, msg in mentions
+                    ]
+                )
                 continue
             if item.id in seen_ids:
                 problems.append(
@@ -395,7 +407,7 @@ def finish(
         items.append(ParsedItem(item, reasons, cand.location, status))
     problems.sort(key=location_key)
     skipped.sort(key=location_key)
-    return UploadParse(fmt, items, problems, skipped, list(raw.notes))
+    return UploadParse(fmt, items, problems, skipped, list(raw.notes), raw.uncarried)
 
 
 def location_key(problem: UploadProblem) -> int:

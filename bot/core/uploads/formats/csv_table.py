@@ -2,7 +2,7 @@
 
 Header (any order; only ``text`` is required, other columns may be left out)::
 
-    id,kind,text,choices,answer,accepted,explanation,source_title,source_publisher,source_url,tags,difficulty,paragraph,as_of,image,status
+    id,kind,text,choices,answer,accepted,explanation,source_title,source_publisher,source_url,tags,difficulty,paragraph,as_of,image,status,uk_text,uk_choices,uk_accepted,uk_explanation,uk_source_title,uk_source_publisher,uk_source_url
 
 =================  =========================================================================
 column             meaning
@@ -28,7 +28,22 @@ image              a picture shown with the question: an https URL ending in .pn
                    .jpeg, .gif or .webp (at most 500 characters); blank: none
 status             ``active``, ``draft`` or ``disabled``; blank: active (a draft when
                    the source or the explanation is missing)
+uk_text            the question in Ukrainian; the ``uk_`` columns are the item's
+                   translation (``translations: {uk: ...}`` in YAML/JSON); all blank:
+                   none, and a Ukrainian server plays it in English, "(English only)"
+uk_choices         multiple choice: the same choices in Ukrainian, ``|``-separated, in the
+                   same order (the right one is the one ``answer`` names: no ``uk_answer``)
+uk_accepted        short answer: the answers accepted in Ukrainian, ``|``-separated
+uk_explanation     the explanation in Ukrainian (required when ``explanation`` is given)
+uk_source_title,   sources in Ukrainian, shown beside the item's own (optional; same rules
+uk_source_...      as ``source_title``, ``source_publisher``, ``source_url``)
 =================  =========================================================================
+
+Every language of :data:`bot.core.items.LANGUAGES` after the first has these columns
+under its code (``<code>_text``, ...): a new language gets its columns without code.
+A translation carries words only: kind, answer, difficulty and tags are the item's own.
+A file whose header has no translation column leaves the translations of the items
+already on the server as they are; a file with them says what each item has.
 
 In ``|``-separated cells, ``\\|`` is a literal ``|`` and ``\\\\`` a literal backslash.
 An unknown column is an error naming it. Line numbers are CSV line numbers (a quoted
@@ -44,9 +59,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
-from bot.core.items import normalise_text
+from bot.core.items import BASE_LANGUAGE, LANGUAGES, normalise_text
 from bot.core.translate import _
 from bot.core.uploads.formats.base import (
     DEFAULT_DIFFICULTY,
@@ -61,11 +77,12 @@ from bot.core.uploads.result import (
     NO_EXPLANATION,
     PLACEHOLDER_EXPLANATION,
     PLACEHOLDER_EXPLANATIONS,
+    UNCARRIED,
 )
 
 _PLACEHOLDERS = frozenset(normalise_text(p) for p in PLACEHOLDER_EXPLANATIONS)
 
-COLUMNS: tuple[str, ...] = (
+BASE_COLUMNS: tuple[str, ...] = (
     "id",
     "kind",
     "text",
@@ -82,6 +99,28 @@ COLUMNS: tuple[str, ...] = (
     "as_of",
     "image",
     "status",
+)
+# The columns of an item's words in another language, each under ``<code>_``.
+TRANSLATED_COLUMNS: tuple[str, ...] = (
+    "text",
+    "choices",
+    "accepted",
+    "explanation",
+    "source_title",
+    "source_publisher",
+    "source_url",
+)
+TRANSLATION_LANGUAGES: tuple[str, ...] = tuple(lang for lang in LANGUAGES if lang != BASE_LANGUAGE)
+
+
+def translation_columns(lang: str) -> tuple[str, ...]:
+    """The columns of ``lang``'s translation: ``uk_text``, ``uk_choices``, ..."""
+    return tuple(f"{lang}_{name}" for name in TRANSLATED_COLUMNS)
+
+
+COLUMNS: tuple[str, ...] = (
+    *BASE_COLUMNS,
+    *(c for lang in TRANSLATION_LANGUAGES for c in translation_columns(lang)),
 )
 HEADER = ",".join(COLUMNS)
 CSV_KINDS: tuple[str, ...] = ("multiple_choice", "true_false", "short_answer")
@@ -210,25 +249,11 @@ def _row_item(cells: dict[str, str], location: str, out: RawParse) -> Candidate 
     else:
         raw["explanation"] = PLACEHOLDER_EXPLANATION
         reasons.append(NO_EXPLANATION)
-    titles = split_list(cells.get("source_title", ""))
-    publishers = split_list(cells.get("source_publisher", ""))
-    urls = split_list(cells.get("source_url", ""))
-    if titles or publishers or urls:
-        if not (len(titles) == len(publishers) == len(urls)):
-            out.problem(
-                location,
-                _(
-                    "source_title, source_publisher and source_url must list the same number "
-                    "of sources ({titles}, {publishers}, {urls})"
-                ).format(titles=len(titles), publishers=len(publishers), urls=len(urls)),
-                item_id,
-                "sources",
-            )
-            return None
-        raw["sources"] = [
-            {"title": t, "publisher": p, "url": u}
-            for t, p, u in zip(titles, publishers, urls, strict=True)
-        ]
+    sources = _sources(cells, "", location, item_id, out)
+    if sources is None:
+        return None
+    if sources:
+        raw["sources"] = sources
     answer = cells.get("answer", "")
     if kind == "multiple_choice":
         raw["choices"] = split_list(cells.get("choices", ""))
@@ -247,7 +272,104 @@ def _row_item(cells: dict[str, str], location: str, out: RawParse) -> Candidate 
         raw["choices"] = split_list(cells["choices"])
     if kind != "short_answer" and cells.get("accepted"):
         raw["accepted"] = split_list(cells["accepted"])
-    return Candidate(raw, location, reasons, derived_id=not given_id)
+    translations: dict[str, Any] = {}
+    for lang in TRANSLATION_LANGUAGES:
+        translation = _row_translation(cells, lang, location, item_id, out)
+        if translation is None:
+            return None
+        if translation:
+            translations[lang] = translation
+    if translations:
+        raw["translations"] = translations
+    return Candidate(raw, location, reasons, derived_id=not given_id, rename=column_of)
+
+
+def _sources(
+    cells: dict[str, str], prefix: str, location: str, item_id: str, out: RawParse
+) -> list[dict[str, str]] | None:
+    """The sources in the ``<prefix>source_*`` columns (None: a problem was reported)."""
+    titles = split_list(cells.get(f"{prefix}source_title", ""))
+    publishers = split_list(cells.get(f"{prefix}source_publisher", ""))
+    urls = split_list(cells.get(f"{prefix}source_url", ""))
+    if not (len(titles) == len(publishers) == len(urls)):
+        out.problem(
+            location,
+            _(
+                "{titles_column}, {publishers_column} and {urls_column} must list the same "
+                "number of sources ({titles}, {publishers}, {urls})"
+            ).format(
+                titles_column=f"{prefix}source_title",
+                publishers_column=f"{prefix}source_publisher",
+                urls_column=f"{prefix}source_url",
+                titles=len(titles),
+                publishers=len(publishers),
+                urls=len(urls),
+            ),
+            item_id,
+            f"{prefix}sources" if prefix else "sources",
+        )
+        return None
+    return [
+        {"title": t, "publisher": p, "url": u}
+        for t, p, u in zip(titles, publishers, urls, strict=True)
+    ]
+
+
+def _row_translation(
+    cells: dict[str, str], lang: str, location: str, item_id: str, out: RawParse
+) -> dict[str, Any] | None:
+    """The item's words in ``lang`` from its ``<lang>_`` columns: ``{}`` when they are all
+    blank (the item has no translation), None when a problem was reported.
+
+    What is missing or does not match the item (a choice too few, no explanation) is
+    left to the schema, which says so once for every format; :func:`column_of` names
+    the column in its message.
+    """
+    prefix = f"{lang}_"
+    if not any(cells.get(column) for column in translation_columns(lang)):
+        return {}
+    translation: dict[str, Any] = {}
+    if cells.get(prefix + "text"):
+        translation["text"] = cells[prefix + "text"]
+    for name in ("choices", "accepted"):
+        if cells.get(prefix + name):
+            translation[name] = split_list(cells[prefix + name])
+    if cells.get(prefix + "explanation"):
+        translation["explanation"] = cells[prefix + "explanation"]
+    elif not cells.get("explanation"):
+        # The item is a draft for want of an explanation in either language.
+        translation["explanation"] = PLACEHOLDER_EXPLANATION
+    sources = _sources(cells, prefix, location, item_id, out)
+    if sources is None:
+        return None
+    if sources:
+        translation["sources"] = sources
+    return translation
+
+
+_TRANSLATION_PATH = re.compile(r"^translations\.([a-z]+)(?:\.([a-z_]+))?(.*)$", re.S)
+_SOURCE_PATH = re.compile(r"^(\[\d+\])(?:\.(title|publisher|url))?$")
+
+
+def column_of(path: str) -> str:
+    """The CSV column a schema path names: ``translations.uk.choices[1]`` is
+    ``uk_choices[1]``, ``translations.uk.sources[0].url`` is ``uk_source_url[0]``; the
+    item's own fields are their columns already."""
+    match = _TRANSLATION_PATH.match(path)
+    if match is None:
+        return path
+    lang, name, rest = match.group(1), match.group(2), match.group(3)
+    if name is None:  # the translation as a whole
+        return f"{lang}_*"
+    if name == "sources":
+        source = _SOURCE_PATH.match(rest)
+        if source is not None:
+            return f"{lang}_source_{source.group(2) or 'title'}{source.group(1)}"
+    return f"{lang}_{name}{rest}"
+
+
+_ANSWER_COLUMNS = {f"{lang}_answer": f"{lang}_choices" for lang in TRANSLATION_LANGUAGES}
+_ALL_TRANSLATION_COLUMNS = frozenset(COLUMNS[len(BASE_COLUMNS) :])
 
 
 def parse_csv(text: str) -> RawParse:
@@ -271,6 +393,14 @@ def parse_csv(text: str) -> RawParse:
                 raise FileRefused(_("the first row must be the header row"), f"line {start}")
             seen: set[str] = set()
             for name in header:
+                if name in _ANSWER_COLUMNS:
+                    raise FileRefused(
+                        _(
+                            "unknown column {name}: the right answer is given once, in the "
+                            "'answer' column; write {choices} in the same order as 'choices'"
+                        ).format(name=repr(name), choices=repr(_ANSWER_COLUMNS[name])),
+                        f"line {start}",
+                    )
                 if name and name not in COLUMNS:
                     raise FileRefused(
                         _("unknown column {name}; the columns are: {header}").format(
@@ -285,6 +415,8 @@ def parse_csv(text: str) -> RawParse:
                 seen.add(name)
             if "text" not in seen:
                 raise FileRefused(_("the header has no 'text' column"), f"line {start}")
+            if seen & _ALL_TRANSLATION_COLUMNS:  # the file says what each item has
+                out.uncarried = tuple(f for f in UNCARRIED["csv"] if f != "translations")
             continue
         if not any(c.strip() for c in row):
             continue
@@ -351,7 +483,27 @@ def item_row(item: Any, status: str = "active") -> list[str]:
         "image": item.image or "",
         "status": "" if status == "active" else status,
     }
+    for lang in TRANSLATION_LANGUAGES:
+        cells.update(_translation_cells(item, lang))
     return [neutralise(cells[c]) for c in COLUMNS]
+
+
+def _translation_cells(item: Any, lang: str) -> dict[str, str]:
+    """The ``<lang>_`` cells of ``item`` (all blank when it has no such translation)."""
+    translation = item.translations.get(lang)
+    if translation is None:
+        return dict.fromkeys(translation_columns(lang), "")
+    sources = translation.sources
+    values = {
+        "text": translation.text or "",
+        "choices": join_list(translation.choices or []),
+        "accepted": join_list(translation.accepted or []),
+        "explanation": translation.explanation or "",
+        "source_title": join_list([s.title for s in sources]),
+        "source_publisher": join_list([s.publisher for s in sources]),
+        "source_url": join_list([s.url for s in sources]),
+    }
+    return {f"{lang}_{name}": value for name, value in values.items()}
 
 
 def write_csv(items: list[Any], statuses: dict[str, str] | None = None) -> str:
@@ -364,14 +516,19 @@ def write_csv(items: list[Any], statuses: dict[str, str] | None = None) -> str:
 
 
 __all__ = [
+    "BASE_COLUMNS",
     "COLUMNS",
     "CSV_KINDS",
     "HEADER",
+    "TRANSLATED_COLUMNS",
+    "TRANSLATION_LANGUAGES",
+    "column_of",
     "join_list",
     "looks_like_header",
     "neutralise",
     "parse_csv",
     "split_list",
+    "translation_columns",
     "unneutralise",
     "write_csv",
 ]
