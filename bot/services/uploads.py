@@ -44,7 +44,7 @@ from bot.services.bank import ImportReport
 from bot.services.import_plan import Incoming, Planned, plan, plan_import
 from bot.services.import_write import prepare_write, write_prepared
 from bot.services.quotas import check_question_room, limits_of
-from bot.services.workers import WorkerPool
+from bot.services.workers import WorkerPool, normal_priority
 from db.engine import create_engine, create_session_factory, is_sqlite
 from db.models import DiscussionPrompt, Question, Upload
 
@@ -129,8 +129,11 @@ def apply_edited_choice(planned: list[Planned], choice: str | None) -> list[Plan
     return [replace(p, outcome="unchanged") if p.edited else p for p in planned]
 
 
-# The uploads' worker process (one upload is checked or imported at a time).
-UPLOADS = WorkerPool("uploads")
+# The uploads' worker process (one upload is checked or imported at a time). At normal
+# priority, unlike the drawing process: on SQLite it holds the write lock while it
+# imports, and a worker the scheduler put last would hold it longer while the bot's
+# own writes (members' answers) wait for it.
+UPLOADS = WorkerPool("uploads", initializer=normal_priority)
 
 
 @dataclass(frozen=True)

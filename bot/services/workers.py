@@ -5,8 +5,9 @@ event loop wants it back (after each socket read, each aiosqlite hand-off) it wa
 to the switch interval. A 5,000-item upload parsed in a thread made another server's
 clicks wait close to a second (issue 12's benchmark). So drawing pictures and checking
 and importing uploads run in a process of their own, one per kind of job, started on
-first use (spawn, not fork: the bot's process has threads and an event loop) at a lower
-scheduling priority, so under contention the bot's own process is served first.
+first use (spawn, not fork: the bot's process has threads and an event loop), by
+default at a lower scheduling priority, so under contention the bot's own process is
+served first.
 
 If no process can be started (a sandbox without ``fork``/``spawn``, say), the job runs
 in a thread instead; if the worker dies (killed, out of memory), the job in hand runs in
@@ -40,6 +41,10 @@ def lower_priority() -> None:
     """Run in each worker at start: the bot's own process is scheduled first."""
     with contextlib.suppress(OSError):  # not permitted: the worker runs at normal priority
         os.nice(WORKER_NICENESS)
+
+
+def normal_priority() -> None:
+    """For a worker that holds something the bot's process waits for (a database lock)."""
 
 
 def exit_with_parent() -> None:
