@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
@@ -47,8 +47,6 @@ from bot.services.quotas import check_question_room, limits_of
 from bot.services.workers import WorkerPool, normal_priority
 from db.engine import create_engine, create_session_factory, is_sqlite
 from db.models import DiscussionPrompt, Question, Upload
-
-T = TypeVar("T")
 
 PENDING_TTL = timedelta(hours=24)  # an older pending upload no longer counts (or imports)
 
@@ -165,6 +163,14 @@ class UploadService:
         self.clock = clock
         self.worker = worker
 
+    async def _in_worker(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``method`` of an upload service in the worker process, in this reader's
+        language and at this clock reading (neither crosses processes by itself)."""
+        assert self.worker is not None
+        return await self.worker.pool.run(
+            _job, self.worker.database_url, i18n.current(), self.clock(), method, args, kwargs
+        )
+
     # ------------------------------------------------------------------ checking
 
     async def check(
@@ -187,12 +193,8 @@ class UploadService:
     ) -> UploadReport:
         """Check a file; unless a dry run, keep it pending until Import or Cancel."""
         if self.worker is not None:
-            return await self.worker.pool.run(
-                _preview_job,
-                self.worker.database_url,
-                i18n.current(),
-                self.clock(),
-                (guild_id, user_id, filename, data, dry_run),
+            return await self._in_worker(
+                "preview", guild_id, user_id, filename, data, dry_run=dry_run
             )
         if not dry_run:
             await self._check_quota(guild_id)
@@ -267,13 +269,7 @@ class UploadService:
         Discord as they are; :data:`OVERWRITE_EDITED` replaces them with the file's.
         """
         if self.worker is not None:
-            return await self.worker.pool.run(
-                _confirm_job,
-                self.worker.database_url,
-                i18n.current(),
-                self.clock(),
-                (guild_id, upload_id, user_id, edited),
-            )
+            return await self._in_worker("confirm", guild_id, upload_id, user_id, edited=edited)
         async with self.sessions() as session:
             upload = await session.scalar(
                 select(Upload).where(Upload.id == upload_id, Upload.guild_id == guild_id)
@@ -427,41 +423,22 @@ class UploadService:
 # ---------------------------------------------------------------------- in the worker
 
 
-def _preview_job(
-    url: str, language: str, now: datetime, args: tuple[int, int, str, bytes, bool]
-) -> UploadReport:
-    guild_id, user_id, filename, data, dry_run = args
-    return _in_worker(
-        url,
-        language,
-        now,
-        lambda uploads: uploads.preview(guild_id, user_id, filename, data, dry_run=dry_run),
-    )
+def _job(
+    url: str,
+    language: str,
+    now: datetime,
+    method: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    """Run in the worker: ``method`` of an upload service on its own connection to ``url``."""
 
-
-def _confirm_job(
-    url: str, language: str, now: datetime, args: tuple[int, int, int, str | None]
-) -> ImportReport:
-    guild_id, upload_id, user_id, edited = args
-    return _in_worker(
-        url,
-        language,
-        now,
-        lambda uploads: uploads.confirm(guild_id, upload_id, user_id, edited=edited),
-    )
-
-
-def _in_worker(
-    url: str, language: str, now: datetime, call: Callable[[UploadService], Awaitable[T]]
-) -> T:
-    """Run ``call`` on an upload service of this process, on the bot's clock reading."""
-
-    async def main() -> T:
+    async def main() -> Any:
         engine = create_engine(url, pool_size=1, max_overflow=0)
         try:
             uploads = UploadService(create_session_factory(engine), clock=lambda: now)
             with i18n.use(language):
-                return await call(uploads)
+                return await getattr(uploads, method)(*args, **kwargs)
         finally:
             await engine.dispose()
 
