@@ -223,16 +223,13 @@ def _render_bars(spec: PictureSpec) -> bytes:
                 fontsize=8.5,
                 bbox_to_anchor=(0.02, 1 - 0.62 / height),
             )
-        fig.text(
-            0.02,
-            0.2 / height,
-            "\n".join(footer),
-            fontsize=7.2,
-            color=MUTED,
-            va="bottom",
-            linespacing=1.35,
-        )
+        _footer(fig, footer, 0.2 / height)
         return _png(fig)
+
+
+def _footer(fig: Any, lines: Sequence[str], y: float) -> None:
+    """The small print under a chart (sources, "as of"), the same on every kind."""
+    fig.text(0.02, y, "\n".join(lines), fontsize=7.2, color=MUTED, va="bottom", linespacing=1.35)
 
 
 def _stagger(days: Sequence[int], gap: int) -> list[int]:
@@ -352,15 +349,7 @@ def _render_timeline(spec: PictureSpec) -> bytes:
                 linespacing=1.3,
             )
             y_in += LINE_IN * len(lines) + ENTRY_GAP_IN
-        fig.text(
-            0.02,
-            0.15 / height,
-            "\n".join(footer),
-            fontsize=7.2,
-            color=MUTED,
-            va="bottom",
-            linespacing=1.35,
-        )
+        _footer(fig, footer, 0.15 / height)
         return _png(fig)
 
 
