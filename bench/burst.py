@@ -34,6 +34,7 @@ from bench.remote import (
     Click,
     answer_buttons,
     click_at,
+    driver_without_gc_pauses,
     latencies,
     new_fake,
     next_round,
@@ -116,20 +117,21 @@ async def run_burst(
                 if kind == "quizbot" or message is None:
                     message = await next_round(channel, after, timeout=ROUND_SECONDS + 20)
                     after = message.id
-                buttons = answer_buttons(message)
-                round_of = round_id_of(message)
-                t0 = time.monotonic()
-                clicks = [Click(m, t0 + rng.uniform(0, SPREAD), round_of) for m in people]
-                cpu0 = bot.cpu()
-                tasks = [
-                    asyncio.create_task(click_at(fake, c, message, rng.choice(buttons)))
-                    for c in clicks
-                ]
-                if kill_after is not None and number == 0:
-                    await asyncio.sleep(max(0.0, t0 + kill_after - time.monotonic()))
-                    bot.kill9()
-                    result.killed_at = kill_after
-                await asyncio.gather(*tasks)
+                with driver_without_gc_pauses():
+                    buttons = answer_buttons(message)
+                    round_of = round_id_of(message)
+                    t0 = time.monotonic()
+                    clicks = [Click(m, t0 + rng.uniform(0, SPREAD), round_of) for m in people]
+                    cpu0 = bot.cpu()
+                    tasks = [
+                        asyncio.create_task(click_at(fake, c, message, rng.choice(buttons)))
+                        for c in clicks
+                    ]
+                    if kill_after is not None and number == 0:
+                        await asyncio.sleep(max(0.0, t0 + kill_after - time.monotonic()))
+                        bot.kill9()
+                        result.killed_at = kill_after
+                    await asyncio.gather(*tasks)
                 if kill_after is None:
                     await bot.settle()
                     result.cpu += bot.cpu() - cpu0
