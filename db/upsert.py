@@ -31,14 +31,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-
-def _dialect_name(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
+Where = AsyncSession | str  # a session, or the name of its dialect
 
 
-def dialect_insert(session: AsyncSession, model: type[DeclarativeBase] | Table) -> Any:
+def _dialect_name(where: Where) -> str:
+    if isinstance(where, str):
+        return where
+    return where.bind.dialect.name if where.bind is not None else "sqlite"
+
+
+def dialect_insert(where: Where, model: type[DeclarativeBase] | Table) -> Any:
     """The INSERT construct of the session's dialect, which knows ON CONFLICT."""
-    return (postgresql if _dialect_name(session) == "postgresql" else sqlite).insert(model)
+    return (postgresql if _dialect_name(where) == "postgresql" else sqlite).insert(model)
 
 
 def _table(model: type[DeclarativeBase]) -> Table:
@@ -86,7 +90,7 @@ async def upsert_add(
     rows: Sequence[Mapping[str, Any]],
     key: Sequence[str],
     add: Sequence[str],
-    greatest: Sequence[str] = (),
+    keep_greatest: Sequence[str] = (),
 ) -> None:
     """Insert rows, or add their `add` columns to the existing row's (counters).
 
@@ -101,15 +105,33 @@ async def upsert_add(
     conn = await session.connection()
     columns = tuple(ordered[0])
     if conn.dialect.name == "postgresql" and _array_safe(table, columns):
-        sql = _pg_insert_sql(table, columns, tuple(key), tuple(add), tuple(greatest), conn.dialect)
+        sql = _pg_insert_sql(
+            table, columns, tuple(key), tuple(add), tuple(keep_greatest), conn.dialect
+        )
         await conn.execute(sql, _arrays(columns, ordered))
         return
-    stmt = dialect_insert(session, table)
-    set_: dict[str, Any] = {name: table.c[name] + stmt.excluded[name] for name in add}
-    for name in greatest:
-        set_[name] = greatest(session, table.c[name], stmt.excluded[name])
-    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=set_)
+    stmt = on_conflict_add(session, dialect_insert(session, table), key, add, keep_greatest)
     await conn.execute(stmt, [dict(r) for r in ordered])
+
+
+def on_conflict_add(
+    where: Where,
+    stmt: Any,
+    key: Sequence[str],
+    add: Sequence[str],
+    keep_greatest: Sequence[str] = (),
+) -> Any:
+    """`stmt` (an INSERT of the session's dialect) made to add its `add` columns to an
+    existing row's, and keep the greater of its `keep_greatest` columns, on a `key`
+    conflict."""
+    table = stmt.table
+    # `excluded` is built anew (an alias and a proxy of every column) at each access,
+    # which was a round close's largest cost in Python: taken once.
+    excluded = stmt.excluded
+    set_: dict[str, Any] = {name: table.c[name] + excluded[name] for name in add}
+    for name in keep_greatest:
+        set_[name] = greatest(where, table.c[name], excluded[name])
+    return stmt.on_conflict_do_update(index_elements=list(key), set_=set_)
 
 
 async def update_many(
@@ -214,9 +236,9 @@ def _pg_update_sql(
     )
 
 
-def greatest(session: AsyncSession, left: Any, right: Any) -> Any:
+def greatest(where: Where, left: Any, right: Any) -> Any:
     """The larger of two values: PostgreSQL's greatest(), SQLite's two-argument max()."""
     from sqlalchemy import func
 
-    name = _dialect_name(session)
+    name = _dialect_name(where)
     return func.greatest(left, right) if name == "postgresql" else func.max(left, right)

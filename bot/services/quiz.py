@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Row, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
 from bot.core.judge import judge
@@ -167,6 +167,9 @@ class Reveal:
     wrong_texts: list[str] = field(default_factory=list)
     # Everyone who answered this round (the runner's list of who joined grows by it).
     answered_by: frozenset[int] = frozenset()
+    # Places after this round, read in the close's own transaction when the caller
+    # asked (`close_round(..., with_standings=True)`); None otherwise.
+    standings: Standings | None = None
 
 
 @dataclass(frozen=True)
@@ -600,12 +603,7 @@ class QuizService:
     async def standings(self, round_id: int, run_id: int | None = None) -> Standings | None:
         """Places after a closed round and the places before it: one read of everyone's
         totals with their answer of this round (a second for the run when the caller
-        does not give `run_id`).
-
-        Read after `close_round` scored the round, so it does not depend on how the
-        scoring is done: the previous places are the ranking without this round's
-        points and time.
-        """
+        does not give `run_id`)."""
         async with self.sessions() as session:
             conn = await session.connection()
             if run_id is None:
@@ -614,69 +612,7 @@ class QuizService:
                 ).scalar()
                 if run_id is None:
                     return None
-            rows = (
-                await conn.execute(
-                    select(
-                        QuizParticipant.user_id,
-                        QuizParticipant.points,
-                        QuizParticipant.correct,
-                        QuizParticipant.answered,
-                        QuizParticipant.total_time_ms,
-                        QuizParticipant.best_streak,
-                        QuizParticipant.streak,
-                        QuizAnswer.id.label("answer_id"),
-                        QuizAnswer.correct.label("answer_correct"),
-                        QuizAnswer.points.label("answer_points"),
-                        QuizAnswer.elapsed_ms.label("answer_ms"),
-                    )
-                    .outerjoin(
-                        QuizAnswer,
-                        (QuizAnswer.round_id == round_id)
-                        & (QuizAnswer.user_id == QuizParticipant.user_id),
-                    )
-                    .where(QuizParticipant.run_id == run_id)
-                )
-            ).all()
-        players = rows
-        answers = {
-            r.user_id: _RoundAnswer(r.user_id, r.answer_correct, r.answer_points, r.answer_ms)
-            for r in rows
-            if r.answer_id is not None
-        }
-        now_ranked = rank([_player_result(p) for p in players])
-        before = rank(
-            [
-                PlayerResult(
-                    user_id=p.user_id,
-                    points=p.points - answers[p.user_id].points,
-                    correct=p.correct - int(answers[p.user_id].correct),
-                    answered=p.answered - 1,
-                    total_time_ms=p.total_time_ms - answers[p.user_id].elapsed_ms,
-                    best_streak=p.best_streak,
-                )
-                for p in players
-                if p.user_id in answers and p.answered > 1
-            ]
-            + [_player_result(p) for p in players if p.user_id not in answers]
-        )
-        previous = {r.user_id: r.rank for r in before}
-        streaks = {p.user_id: p.streak for p in players}
-        everyone = []
-        for r in now_ranked:
-            answer = answers.get(r.user_id)
-            everyone.append(
-                Standing(
-                    user_id=r.user_id,
-                    place=r.rank,
-                    previous_place=previous.get(r.user_id),
-                    points=r.points,
-                    gained=answer.points if answer else 0,
-                    answered=answer is not None,
-                    correct=bool(answer and answer.correct),
-                    streak=streaks.get(r.user_id, 0),
-                )
-            )
-        return Standings(round_id, everyone)
+            return await _standings(conn, round_id, run_id)
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         async with self.sessions.begin() as session:
@@ -855,12 +791,20 @@ class QuizService:
     # -- closing --------------------------------------------------------------
 
     async def close_round(
-        self, round_id: int, *, run: RunInfo | None = None, rnd: RoundInfo | None = None
+        self,
+        round_id: int,
+        *,
+        run: RunInfo | None = None,
+        rnd: RoundInfo | None = None,
+        with_standings: bool = False,
     ) -> Reveal | None:
         """Close a round once (idempotent), score it, and describe the reveal.
 
         The runner passes the run and the round it holds (`run`, `rnd`): then
         neither is read again, and the reveal describes `rnd` as it was shown.
+        `with_standings`: the reveal also carries the places after the round, read
+        in the same transaction (a live quiz's reveal shows them) rather than in one
+        of their own afterwards.
         """
         now = self.clock()
         async with self.sessions.begin() as session:
@@ -920,13 +864,20 @@ class QuizService:
                     )
                 )
             ]
+            standings = (
+                await _standings(await session.connection(), round_id, run_id)
+                if with_standings
+                else None
+            )
             if row is None:
                 assert rnd is not None
-                return _reveal(replace(rnd, closed=True), rnd.choice_order, answers)
-            assert found is not None
-            await session.refresh(row)
-            info = _round_info(row, found, await _shown_question(session, row))
-            return _reveal(info, row.choice_order, answers)
+                info, order = replace(rnd, closed=True), rnd.choice_order
+            else:
+                assert found is not None
+                await session.refresh(row)
+                info = _round_info(row, found, await _shown_question(session, row))
+                order = row.choice_order
+            return replace(_reveal(info, order, answers), standings=standings)
 
     async def finish(
         self, run_id: int, *, stopped: bool = False, all_closed: bool = False
@@ -1056,6 +1007,73 @@ def _shown_index(order: Sequence[int], original: int | None) -> int | None:
     if original is None:
         return None
     return list(order).index(original) if original in order else None
+
+
+async def _standings(conn: AsyncConnection, round_id: int, run_id: int) -> Standings:
+    """Read after the round was scored, so it does not depend on how the scoring is
+    done: the previous places are the ranking without this round's points and time."""
+    rows = (
+        await conn.execute(
+            select(
+                QuizParticipant.user_id,
+                QuizParticipant.points,
+                QuizParticipant.correct,
+                QuizParticipant.answered,
+                QuizParticipant.total_time_ms,
+                QuizParticipant.best_streak,
+                QuizParticipant.streak,
+                QuizAnswer.id.label("answer_id"),
+                QuizAnswer.correct.label("answer_correct"),
+                QuizAnswer.points.label("answer_points"),
+                QuizAnswer.elapsed_ms.label("answer_ms"),
+            )
+            .outerjoin(
+                QuizAnswer,
+                (QuizAnswer.round_id == round_id) & (QuizAnswer.user_id == QuizParticipant.user_id),
+            )
+            .where(QuizParticipant.run_id == run_id)
+        )
+    ).all()
+    players = rows
+    answers = {
+        r.user_id: _RoundAnswer(r.user_id, r.answer_correct, r.answer_points, r.answer_ms)
+        for r in rows
+        if r.answer_id is not None
+    }
+    now_ranked = rank([_player_result(p) for p in players])
+    before = rank(
+        [
+            PlayerResult(
+                user_id=p.user_id,
+                points=p.points - answers[p.user_id].points,
+                correct=p.correct - int(answers[p.user_id].correct),
+                answered=p.answered - 1,
+                total_time_ms=p.total_time_ms - answers[p.user_id].elapsed_ms,
+                best_streak=p.best_streak,
+            )
+            for p in players
+            if p.user_id in answers and p.answered > 1
+        ]
+        + [_player_result(p) for p in players if p.user_id not in answers]
+    )
+    previous = {r.user_id: r.rank for r in before}
+    streaks = {p.user_id: p.streak for p in players}
+    everyone = []
+    for r in now_ranked:
+        answer = answers.get(r.user_id)
+        everyone.append(
+            Standing(
+                user_id=r.user_id,
+                place=r.rank,
+                previous_place=previous.get(r.user_id),
+                points=r.points,
+                gained=answer.points if answer else 0,
+                answered=answer is not None,
+                correct=bool(answer and answer.correct),
+                streak=streaks.get(r.user_id, 0),
+            )
+        )
+    return Standings(round_id, everyone)
 
 
 def _reveal(info: RoundInfo, order: Sequence[int], answers: Sequence[_AnswerRow]) -> Reveal:

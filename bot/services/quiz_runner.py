@@ -330,7 +330,13 @@ class QuizRunner:
             await self._wait_round(run.run_id, rnd)
             if self.live is not None:
                 await self.live.close(rnd.round_id)  # every confirmed answer is written
-            reveal = await self._retry(self.service.close_round, rnd.round_id, run=run, rnd=rnd)
+            reveal = await self._retry(
+                self.service.close_round,
+                rnd.round_id,
+                run=run,
+                rnd=rnd,
+                with_standings=run.mode == "live",
+            )
             if held.joined is not None and reveal is not None:
                 held.joined = held.joined | reveal.answered_by
             if reveal is not None and run.run_id not in self._stop_requested:

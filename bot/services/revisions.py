@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from bot.services.prompts import prompt_snapshot, prompt_view
 from bot.services.questions import question_snapshot, question_view
 from db.models import DiscussionPrompt, PromptRevision, Question, QuestionRevision
-from db.upsert import insert_ignore
+from db.upsert import dialect_insert
 
 Revision = type[QuestionRevision] | type[PromptRevision]
 
@@ -52,17 +52,24 @@ async def _ensure(
         for owner_id, data in snapshots.items()
         if owner_id not in found
     ]
-    if missing:
-        # ON CONFLICT DO NOTHING: another process may store the same content at once.
-        await insert_ignore(session, model, missing)
+    if not missing:
+        return found
+    # ON CONFLICT DO NOTHING: another process may store the same content at once. The
+    # rows inserted come back (RETURNING); only those another process stored
+    # meanwhile are read (a round's draw of a question never shown: 2 statements, not 3).
+    inserted = await session.execute(
+        dialect_insert(session, model).on_conflict_do_nothing().returning(model.id, owner_col),
+        missing,
+    )
+    found.update({owner_id: rev_id for rev_id, owner_id in inserted})
+    raced = [(row[owner], row["content_hash"]) for row in missing if row[owner] not in found]
+    if raced:
         found.update(
             {
                 owner_id: rev_id
                 for rev_id, owner_id in await session.execute(
                     select(model.id, owner_col).where(
-                        tuple_(owner_col, model.content_hash).in_(
-                            [(row[owner], row["content_hash"]) for row in missing]
-                        )
+                        tuple_(owner_col, model.content_hash).in_(raced)
                     )
                 )
             }

@@ -18,19 +18,35 @@ participants' totals and the score totals add the answer's points with its
 bonus), then participants (the score totals take the new best streak), then
 score totals, inserted in key order so that two closes in one guild lock rows
 in the same order on PostgreSQL.
+
+Each statement is built once per shape (dialect, streak-bonus table, number of
+periods) and run with bound parameters: building them and computing their cache
+keys anew at every close was the largest part of a round turnover's own CPU.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, case, literal, select, true, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    bindparam,
+    case,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.scoring import streak_bonus
 from db.models import QuizAnswer, QuizParticipant, ScoreTotal
-from db.upsert import dialect_insert, greatest
+from db.upsert import dialect_insert, greatest, on_conflict_add
 
 ANSWERS = QuizAnswer.__table__
 PLAYERS = QuizParticipant.__table__
@@ -66,98 +82,149 @@ async def score_round(
     periods: Sequence[str],
 ) -> None:
     """Score a round that was just closed (once: the caller claimed the close)."""
-    a, p = ANSWERS.c, PLAYERS.c
-    mine = (p.run_id == run_id, p.user_id == a.user_id, a.round_id == round_id)
-    right = a.correct == true()
-
+    dialect = _dialect(session)
+    params = {"b_run_id": run_id, "b_round_id": round_id, "b_guild_id": guild_id}
     bonuses = bonus_by_old_streak(round_number)
     if streak_bonus_on and bonuses:
-        await session.execute(
-            update(ANSWERS)
-            .values(points=a.points + case(bonuses, value=p.streak, else_=0))
-            .where(*mine, right, p.streak.in_(list(bonuses)))
-        )
-
-    new_streak = case((right, p.streak + 1), else_=0)
-    await session.execute(
-        update(PLAYERS)
-        .values(
-            points=p.points + a.points,
-            correct=p.correct + case((right, 1), else_=0),
-            answered=p.answered + 1,
-            total_time_ms=p.total_time_ms + a.elapsed_ms,
-            streak=new_streak,
-            best_streak=greatest(session, p.best_streak, new_streak),
-        )
-        .where(*mine)
-    )
+        await session.execute(_bonus_statement(tuple(bonuses.items())), params)
+    await session.execute(_players_statement(dialect), params)
     # A member who joined the run and did not answer this round breaks their streak.
-    answered = select(a.user_id).where(a.round_id == round_id, a.user_id == p.user_id).exists()
+    await session.execute(_broken_streaks_statement(), params)
     await session.execute(
-        update(PLAYERS).values(streak=0).where(p.run_id == run_id, p.streak != 0, ~answered)
+        _round_totals_statement(dialect, len(periods)), {**params, **_period_params(periods)}
     )
-
-    period = _periods(periods)
-    rows = (
-        select(
-            literal(guild_id, BigInteger),
-            period.c.period,
-            a.user_id,
-            a.points,
-            case((right, 1), else_=0),
-            literal(1, Integer),
-            a.elapsed_ms,
-            literal(0, Integer),
-            p.best_streak,
-        )
-        .select_from(ANSWERS)
-        .join(PLAYERS, (p.run_id == run_id) & (p.user_id == a.user_id))
-        .join(period, true())
-        .where(a.round_id == round_id)
-        .order_by(period.c.period, a.user_id)
-    )
-    await _add_totals(session, rows, add=("points", "correct", "answered", "answer_time_ms"))
 
 
 async def count_quiz(
     session: AsyncSession, *, run_id: int, guild_id: int, periods: Sequence[str]
 ) -> None:
     """At the end of a quiz: one more quiz for everyone who joined, and their best streak."""
-    p = PLAYERS.c
+    await session.execute(
+        _quiz_totals_statement(_dialect(session), len(periods)),
+        {"b_run_id": run_id, "b_guild_id": guild_id, **_period_params(periods)},
+    )
+
+
+# -- the statements, built once per shape ----------------------------------------------
+
+_A, _P = ANSWERS.c, PLAYERS.c
+_RIGHT = _A.correct == true()
+_MINE = (
+    _P.run_id == bindparam("b_run_id"),
+    _P.user_id == _A.user_id,
+    _A.round_id == bindparam("b_round_id"),
+)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+@functools.lru_cache(maxsize=256)
+def _bonus_statement(bonuses: tuple[tuple[int, int], ...]) -> Any:
+    """Add the streak bonus to this round's right answers (the table is a shape: a run's
+    rounds reach a handful of them)."""
+    table = dict(bonuses)
+    return (
+        update(ANSWERS)
+        .values(points=_A.points + case(table, value=_P.streak, else_=0))
+        .where(*_MINE, _RIGHT, _P.streak.in_(list(table)))
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _players_statement(dialect: str) -> Any:
+    new_streak = case((_RIGHT, _P.streak + 1), else_=0)
+    return (
+        update(PLAYERS)
+        .values(
+            points=_P.points + _A.points,
+            correct=_P.correct + case((_RIGHT, 1), else_=0),
+            answered=_P.answered + 1,
+            total_time_ms=_P.total_time_ms + _A.elapsed_ms,
+            streak=new_streak,
+            best_streak=greatest(dialect, _P.best_streak, new_streak),
+        )
+        .where(*_MINE)
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _broken_streaks_statement() -> Any:
+    answered = (
+        select(_A.user_id)
+        .where(_A.round_id == bindparam("b_round_id"), _A.user_id == _P.user_id)
+        .exists()
+    )
+    return (
+        update(PLAYERS)
+        .values(streak=0)
+        .where(_P.run_id == bindparam("b_run_id"), _P.streak != 0, ~answered)
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _round_totals_statement(dialect: str, periods: int) -> Any:
+    period = _periods(periods)
+    rows = (
+        select(
+            bindparam("b_guild_id", type_=BigInteger),
+            period.c.period,
+            _A.user_id,
+            _A.points,
+            case((_RIGHT, 1), else_=0),
+            literal(1, Integer),
+            _A.elapsed_ms,
+            literal(0, Integer),
+            _P.best_streak,
+        )
+        .select_from(ANSWERS)
+        .join(PLAYERS, (_P.run_id == bindparam("b_run_id")) & (_P.user_id == _A.user_id))
+        .join(period, true())
+        .where(_A.round_id == bindparam("b_round_id"))
+        .order_by(period.c.period, _A.user_id)
+    )
+    return _add_totals(dialect, rows, add=("points", "correct", "answered", "answer_time_ms"))
+
+
+@functools.lru_cache(maxsize=8)
+def _quiz_totals_statement(dialect: str, periods: int) -> Any:
     period = _periods(periods)
     zero = literal(0, Integer)
     rows = (
         select(
-            literal(guild_id, BigInteger),
+            bindparam("b_guild_id", type_=BigInteger),
             period.c.period,
-            p.user_id,
+            _P.user_id,
             zero,
             zero,
             zero,
             zero,
             literal(1, Integer),
-            p.best_streak,
+            _P.best_streak,
         )
         .select_from(PLAYERS)
         .join(period, true())
-        .where(p.run_id == run_id)
-        .order_by(period.c.period, p.user_id)
+        .where(_P.run_id == bindparam("b_run_id"))
+        .order_by(period.c.period, _P.user_id)
     )
-    await _add_totals(session, rows, add=("quizzes",))
+    return _add_totals(dialect, rows, add=("quizzes",))
 
 
-def _periods(periods: Sequence[str]) -> Any:
-    """The periods as a little table to join (VALUES with column names is not SQLite's)."""
-    return union_all(*(select(literal(name, String).label("period")) for name in periods)).subquery(
-        "periods"
-    )
+def _periods(count: int) -> Any:
+    """The periods as a little table to join (VALUES with column names is not SQLite's),
+    their names bound as `period_0`, `period_1`... (Parameters are named `b_<column>`:
+    SQLAlchemy keeps a column's own name for the values of an INSERT or UPDATE.)"""
+    return union_all(
+        *(select(bindparam(f"period_{i}", type_=String).label("period")) for i in range(count))
+    ).subquery("periods")
 
 
-async def _add_totals(session: AsyncSession, rows: Any, add: Sequence[str]) -> None:
+def _period_params(periods: Sequence[str]) -> dict[str, str]:
+    return {f"period_{i}": name for i, name in enumerate(periods)}
+
+
+def _add_totals(dialect: str, rows: Any, add: Sequence[str]) -> Any:
     """INSERT the rows into score_totals, or add their `add` columns to the row there."""
-    stmt = dialect_insert(session, TOTALS).from_select(_TOTAL_COLUMNS, rows)
-    set_: dict[str, Any] = {name: TOTALS.c[name] + stmt.excluded[name] for name in add}
-    set_["best_streak"] = greatest(session, TOTALS.c.best_streak, stmt.excluded.best_streak)
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=["guild_id", "period", "user_id"], set_=set_)
-    )
+    stmt = dialect_insert(dialect, TOTALS).from_select(_TOTAL_COLUMNS, rows)
+    return on_conflict_add(dialect, stmt, ("guild_id", "period", "user_id"), add, ("best_streak",))

@@ -81,3 +81,23 @@ async def test_standings_with_movement_and_each_members_result(quiz: QuizService
     assert bob is not None and bob.correct and bob.streak == 2 and bob.gained > 1000  # bonus
     assert after.of(99) is None
     assert await quiz.standings(10_000) is None
+
+
+async def test_the_close_carries_the_same_standings_as_a_read_after_it(quiz: QuizService) -> None:
+    """The runner asks the close for the places (one transaction a round, not two):
+    they are the places a separate read afterwards gives, movement included."""
+    run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=2, seconds=20))
+    for _ in range(2):
+        rnd = await quiz.open_next_round(run.run_id)
+        assert rnd is not None
+        await quiz.answer(rnd.round_id, ALICE, choice=right(rnd))
+        await quiz.answer(rnd.round_id, BOB, choice=(right(rnd) + rnd.number) % 4)
+        reveal = await quiz.close_round(rnd.round_id, run=run, rnd=rnd, with_standings=True)
+        assert reveal is not None and reveal.standings is not None
+        assert reveal.standings == await quiz.standings(rnd.round_id)
+    assert [(s.user_id, s.place, s.previous_place) for s in reveal.standings.everyone] == [
+        (ALICE, 1, 1),
+        (BOB, 2, 2),
+    ]
+    plain = await quiz.close_round(rnd.round_id)  # already closed: described, not scored
+    assert plain is not None and plain.standings is None

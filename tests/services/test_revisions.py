@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.clock import ManualClock
 from bot.core.items import parse_item
 from bot.services.bank import import_items
 from bot.services.quiz import QuizOptions, QuizService
-from db.models import QuestionRevision
+from bot.services.revisions import question_revision
+from db.models import Question, QuestionRevision
 from tests.factories import mcq
 
 GUILD, CHANNEL, ALICE = 81_000_000_000_000_001, 555, 11
@@ -50,3 +53,32 @@ async def test_a_past_round_reads_as_it_was_shown_after_two_edits(sessions) -> N
     assert past.shown_choices == rnd.shown_choices and past.question.text == rnd.question.text
     reveal = await quiz.close_round(rnd.round_id)  # idempotent: the stored round, re-read
     assert reveal is not None and reveal.distribution[right] == 1 and reveal.right == [ALICE]
+
+
+async def test_two_processes_storing_the_same_new_revision_get_one_row(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The second writer's INSERT meets the first's row (ON CONFLICT DO NOTHING returns
+    nothing) and reads the id it stored: one revision, one id for both."""
+    async with sessions() as session:
+        if session.bind.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer: two transactions cannot both be inserting")
+    await import_items(sessions, [mcq("river")], guild_id=GUILD)
+    async with sessions() as session:
+        row = await session.scalar(select(Question))
+    assert row is not None
+    first = sessions()
+    await first.begin()
+    try:
+        mine = await question_revision(first, row)  # inserted, not committed yet
+
+        async def other_process() -> int:
+            async with sessions.begin() as session:
+                return await question_revision(session, row)
+
+        theirs = asyncio.create_task(other_process())
+        await asyncio.sleep(0.3)  # its INSERT waits on the uncommitted row
+        assert not theirs.done()
+        await first.commit()
+    finally:
+        await first.close()
+    assert await asyncio.wait_for(theirs, 10) == mine
+    assert await revisions(sessions) == 1

@@ -389,8 +389,8 @@ class DiscordQuizPresenter:
     async def show_reveal(self, run: RunInfo, reveal: Reveal, *, stopped: bool = False) -> None:
         """The reveal replaces the question's buttons in the same message."""
         rnd = reveal.round
-        standings = None
-        if run.mode == "live":
+        standings = reveal.standings  # the runner's close read them
+        if standings is None and run.mode == "live":
             standings = await self.bot.services.quiz.standings(rnd.round_id, run.run_id)
         for older in [
             rid
