@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, exists, func, insert, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
@@ -23,6 +23,7 @@ from bot.core.clock import Clock, utcnow
 from bot.core.judge import judge
 from bot.core.scoring import PlayerResult, RankedResult, rank
 from bot.i18n import _
+from bot.services import round_statements as statements
 from bot.services.guilds import ensure_guild
 from bot.services.questions import (
     KIND_GROUPS,
@@ -31,7 +32,6 @@ from bot.services.questions import (
     draw_question,
     question_from_snapshot,
     question_view,
-    visible_to,
 )
 from bot.services.quotas import check_quiz_start
 from bot.services.revisions import question_revision
@@ -471,22 +471,17 @@ class QuizService:
         async with self.sessions.begin() as session:
             conn = await session.connection()  # Core statements: no ORM work per turnover
             if drawn is not None:
-                guarded = await conn.execute(
-                    update(QuizRun)
-                    .where(
-                        QuizRun.id == run.run_id,
-                        QuizRun.status == "running",
-                        QuizRun.current_round == number - 1,
-                        *((QuizRun.lease_owner == lease[0],) if lease is not None else ()),
-                        exists().where(
-                            Question.id == drawn.question.id,
-                            Question.status == "active",
-                            Question.content_hash == drawn.content_hash,
-                            visible_to(run.guild_id),
-                        ),
-                    )
-                    .values(current_round=number, **renew)
-                )
+                params: dict[str, Any] = {
+                    "b_run_id": run.run_id,
+                    "b_previous": number - 1,
+                    "b_number": number,
+                    "b_question_id": drawn.question.id,
+                    "b_content_hash": drawn.content_hash,
+                    "b_guild_id": run.guild_id,
+                }
+                if lease is not None:
+                    params |= {"b_owner": lease[0], "b_lease_expires_at": lease[1]}
+                guarded = await conn.execute(statements.open_guarded(lease is not None), params)
                 if guarded.rowcount:  # type: ignore[attr-defined]
                     return await self._insert_round(session, run, number, drawn, True, now)
             state = (
@@ -529,21 +524,16 @@ class QuizService:
             now + timedelta(seconds=run.seconds) + (NOT_YET_SHOWN if posted_later else timedelta(0))
         )
         conn = await session.connection()
-        round_id = (
-            await conn.execute(
-                insert(QuizRound)
-                .values(
-                    run_id=run.run_id,
-                    number=number,
-                    question_id=drawn.question.id,
-                    revision_id=drawn.revision_id,
-                    choice_order=list(drawn.order),
-                    started_at=now,
-                    deadline_at=deadline,
-                )
-                .returning(QuizRound.id)
-            )
-        ).scalar_one()
+        params = {
+            "b_run_id": run.run_id,
+            "b_number": number,
+            "b_question_id": drawn.question.id,
+            "b_revision_id": drawn.revision_id,
+            "b_choice_order": list(drawn.order),
+            "b_started_at": now,
+            "b_deadline_at": deadline,
+        }
+        round_id = (await conn.execute(statements.insert_round(), params)).scalar_one()
         choices = drawn.question.choices
         return RoundInfo(
             round_id=round_id,
@@ -571,12 +561,12 @@ class QuizService:
         now = self.clock()
         times = {"started_at": now, "deadline_at": now + timedelta(seconds=rnd.seconds)}
         shown = {"message_id": message_id} if message_id is not None else {}
+        params = {f"b_{name}": value for name, value in (times | shown).items()}
         async with self.sessions.begin() as session:
             conn = await session.connection()
             result = await conn.execute(
-                update(QuizRound)
-                .where(QuizRound.id == rnd.round_id, QuizRound.closed_at.is_(None))
-                .values(**times, **shown)
+                statements.start_answering(message_id is not None),
+                {"b_round_id": rnd.round_id, **params},
             )
         if not result.rowcount:  # type: ignore[attr-defined]
             return None
@@ -829,11 +819,9 @@ class QuizService:
                     found.streak_bonus,
                     row.number,
                 )
-            claimed = await session.execute(
-                update(QuizRound)
-                .where(QuizRound.id == round_id, QuizRound.closed_at.is_(None))
-                .values(closed_at=now)
-                .execution_options(synchronize_session=False)
+            conn = await session.connection()
+            claimed = await conn.execute(
+                statements.claim_close(), {"b_round_id": round_id, "b_closed_at": now}
             )
             if claimed.rowcount:  # type: ignore[attr-defined]
                 await score_round(
@@ -846,22 +834,10 @@ class QuizService:
                     periods=score_periods(now),
                 )
             # Plain rows, not ORM objects: a big server's round has thousands of answers.
-            answers: list[_AnswerRow] = [
+            answers = [
                 _AnswerRow(*answer)
-                for answer in (
-                    await session.execute(
-                        select(
-                            QuizAnswer.id,
-                            QuizAnswer.user_id,
-                            QuizAnswer.choice_index,
-                            QuizAnswer.text_answer,
-                            QuizAnswer.correct,
-                            QuizAnswer.elapsed_ms,
-                            QuizAnswer.points,
-                        )
-                        .where(QuizAnswer.round_id == round_id)
-                        .order_by(QuizAnswer.elapsed_ms, QuizAnswer.id)
-                    )
+                for answer in await conn.execute(
+                    statements.round_answers(), {"b_round_id": round_id}
                 )
             ]
             standings = (
@@ -1014,24 +990,7 @@ async def _standings(conn: AsyncConnection, round_id: int, run_id: int) -> Stand
     done: the previous places are the ranking without this round's points and time."""
     rows = (
         await conn.execute(
-            select(
-                QuizParticipant.user_id,
-                QuizParticipant.points,
-                QuizParticipant.correct,
-                QuizParticipant.answered,
-                QuizParticipant.total_time_ms,
-                QuizParticipant.best_streak,
-                QuizParticipant.streak,
-                QuizAnswer.id.label("answer_id"),
-                QuizAnswer.correct.label("answer_correct"),
-                QuizAnswer.points.label("answer_points"),
-                QuizAnswer.elapsed_ms.label("answer_ms"),
-            )
-            .outerjoin(
-                QuizAnswer,
-                (QuizAnswer.round_id == round_id) & (QuizAnswer.user_id == QuizParticipant.user_id),
-            )
-            .where(QuizParticipant.run_id == run_id)
+            statements.standings_rows(), {"b_round_id": round_id, "b_run_id": run_id}
         )
     ).all()
     players = rows
