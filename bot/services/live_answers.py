@@ -35,6 +35,13 @@ log = logging.getLogger(__name__)
 # How long shutdown waits for the answers being written before it gives up on them.
 SHUTDOWN_WAIT = 30.0
 
+# Seconds the writer waits after a click before it writes, so that the clicks of those
+# moments share the transaction. Without it a burst (2,000 members within 2 s) took
+# about 1,300 transactions of one or two answers, each costing more CPU than the answers
+# in it: half of a click's CPU. A click is confirmed this much later; nothing else
+# changes (it is still confirmed only once written).
+GROUP_WINDOW = 0.010
+
 
 @dataclass(slots=True)
 class _Answer:
@@ -68,8 +75,15 @@ class LiveRound:
 
 
 class LiveAnswers:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock = utcnow,
+        *,
+        window: float = GROUP_WINDOW,
+    ) -> None:
         self.sessions = sessions
+        self.window = window
         self.clock = clock
         self.monotonic = monotonic_of(clock)
         self.rounds: dict[int, LiveRound] = {}
@@ -253,10 +267,15 @@ class LiveAnswers:
     async def _write_forever(self) -> None:
         while not self._stopping:
             await self._wake.wait()
+            if self.window > 0:
+                # The clicks of the next moments join this transaction (`GROUP_WINDOW`).
+                await asyncio.sleep(self.window)
             self._wake.clear()
-            while self._queue:
+            if self._queue:
                 batch, self._queue = self._queue, []
                 await self._write(batch)
+            if self._queue:
+                self._wake.set()  # more came while writing: they are the next batch
 
     async def _write(self, batch: list[_Answer]) -> None:
         """One transaction for the batch: two cached statements, each run once per row."""

@@ -49,6 +49,41 @@ async def test_a_burst_of_clicks_is_written_in_few_transactions(sessions) -> Non
     await live.shutdown()
 
 
+async def test_a_stream_of_clicks_shares_transactions(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Clicks a millisecond apart (a big server's burst, as they really arrive) are
+    written a window's worth at a time, not one transaction each."""
+    clock = ManualClock()
+    quiz, _live, rnd = await setup(sessions, clock)
+    right = rnd.shown_choices.index("Oskil")
+
+    async def stream(live: LiveAnswers, round_id: int) -> int:
+        async def click(u: int) -> None:
+            await asyncio.sleep(u * 0.001)
+            outcome = await live.answer(round_id, 2000 + u, choice=right, text=None)
+            assert outcome is not None and outcome.status is AnswerStatus.ACCEPTED
+
+        await asyncio.gather(*(click(u) for u in range(60)))
+        return live.transactions
+
+    windowed = LiveAnswers(sessions, clock)  # the default window
+    await windowed.open(rnd)
+    # 60 clicks over about 60 ms, a transaction at most every `window` (10 ms).
+    bound = 60 * 0.001 / windowed.window + 2
+    assert await stream(windowed, rnd.round_id) <= bound
+    await windowed.close(rnd.round_id)
+    await windowed.shutdown()
+    await quiz.close_round(rnd.round_id)
+    second = await quiz.open_next_round(rnd.run_id)
+    assert second is not None
+    right = second.shown_choices.index(second.question.choices[second.question.correct_index])
+    eager = LiveAnswers(sessions, clock, window=0)  # no window: one transaction a click
+    await eager.open(second)
+    assert await stream(eager, second.round_id) > bound  # (about one a click)
+    await eager.shutdown()
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(QuizAnswer)) == 120
+
+
 async def test_late_closed_and_unknown_rounds(sessions) -> None:  # type: ignore[no-untyped-def]
     clock = ManualClock()
     _quiz, live, rnd = await setup(sessions, clock)
