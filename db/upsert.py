@@ -34,7 +34,8 @@ from sqlalchemy.orm import DeclarativeBase
 Where = AsyncSession | str  # a session, or the name of its dialect
 
 
-def _dialect_name(where: Where) -> str:
+def dialect_name(where: Where) -> str:
+    """The name of the session's dialect ("sqlite" or "postgresql")."""
     if isinstance(where, str):
         return where
     return where.bind.dialect.name if where.bind is not None else "sqlite"
@@ -42,7 +43,7 @@ def _dialect_name(where: Where) -> str:
 
 def dialect_insert(where: Where, model: type[DeclarativeBase] | Table) -> Any:
     """The INSERT construct of the session's dialect, which knows ON CONFLICT."""
-    return (postgresql if _dialect_name(where) == "postgresql" else sqlite).insert(model)
+    return (postgresql if dialect_name(where) == "postgresql" else sqlite).insert(model)
 
 
 def _table(model: type[DeclarativeBase]) -> Table:
@@ -240,5 +241,5 @@ def greatest(where: Where, left: Any, right: Any) -> Any:
     """The larger of two values: PostgreSQL's greatest(), SQLite's two-argument max()."""
     from sqlalchemy import func
 
-    name = _dialect_name(where)
+    name = dialect_name(where)
     return func.greatest(left, right) if name == "postgresql" else func.max(left, right)

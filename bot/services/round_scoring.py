@@ -46,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.scoring import streak_bonus
 from db.models import QuizAnswer, QuizParticipant, ScoreTotal
-from db.upsert import dialect_insert, greatest, on_conflict_add
+from db.upsert import dialect_insert, dialect_name, greatest, on_conflict_add
 
 ANSWERS = QuizAnswer.__table__
 PLAYERS = QuizParticipant.__table__
@@ -82,7 +82,7 @@ async def score_round(
     periods: Sequence[str],
 ) -> None:
     """Score a round that was just closed (once: the caller claimed the close)."""
-    dialect = _dialect(session)
+    dialect = dialect_name(session)
     params = {"b_run_id": run_id, "b_round_id": round_id, "b_guild_id": guild_id}
     bonuses = bonus_by_old_streak(round_number)
     if streak_bonus_on and bonuses:
@@ -100,7 +100,7 @@ async def count_quiz(
 ) -> None:
     """At the end of a quiz: one more quiz for everyone who joined, and their best streak."""
     await session.execute(
-        _quiz_totals_statement(_dialect(session), len(periods)),
+        _quiz_totals_statement(dialect_name(session), len(periods)),
         {"b_run_id": run_id, "b_guild_id": guild_id, **_period_params(periods)},
     )
 
@@ -114,10 +114,6 @@ _MINE = (
     _P.user_id == _A.user_id,
     _A.round_id == bindparam("b_round_id"),
 )
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
 @functools.lru_cache(maxsize=256)
