@@ -1,5 +1,5 @@
-"""INSERT ... ON CONFLICT and batched UPDATEs for both backends, so concurrent writers
-never race and no statement grows with the rows it writes.
+"""INSERT ... ON CONFLICT for both backends, so concurrent writers never race and no
+statement grows with the rows it writes.
 
 SQLite and PostgreSQL spell ON CONFLICT the same way but through different
 dialect constructs; this keeps the services free of dialect checks.
@@ -21,11 +21,10 @@ batch size. Instead:
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Table, bindparam, text, update
+from sqlalchemy import Boolean, DateTime, Integer, String, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,42 +76,12 @@ async def insert_ignore_many(
     conn = await session.connection()
     columns = tuple(rows[0])
     if conn.dialect.name == "postgresql" and _array_safe(table, columns):
-        sql = _pg_insert_sql(table, columns, None, (), (), conn.dialect)
+        sql = _pg_insert_sql(table, columns, conn.dialect)
         result = await conn.execute(sql, _arrays(columns, rows))
     else:
         stmt = dialect_insert(session, table).on_conflict_do_nothing()
         result = await conn.execute(stmt, [dict(r) for r in rows])
     return max(0, result.rowcount or 0)
-
-
-async def upsert_add(
-    session: AsyncSession,
-    model: type[DeclarativeBase],
-    rows: Sequence[Mapping[str, Any]],
-    key: Sequence[str],
-    add: Sequence[str],
-    keep_greatest: Sequence[str] = (),
-) -> None:
-    """Insert rows, or add their `add` columns to the existing row's (counters).
-
-    The rows are sorted by key first so that two transactions upserting
-    overlapping rows lock them in the same order (no deadlock on PostgreSQL).
-    Keys must be unique within `rows`.
-    """
-    if not rows:
-        return
-    table = _table(model)
-    ordered = sorted(rows, key=operator.itemgetter(*key))
-    conn = await session.connection()
-    columns = tuple(ordered[0])
-    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
-        sql = _pg_insert_sql(
-            table, columns, tuple(key), tuple(add), tuple(keep_greatest), conn.dialect
-        )
-        await conn.execute(sql, _arrays(columns, ordered))
-        return
-    stmt = on_conflict_add(session, dialect_insert(session, table), key, add, keep_greatest)
-    await conn.execute(stmt, [dict(r) for r in ordered])
 
 
 def on_conflict_add(
@@ -133,44 +102,6 @@ def on_conflict_add(
     for name in keep_greatest:
         set_[name] = greatest(where, table.c[name], excluded[name])
     return stmt.on_conflict_do_update(index_elements=list(key), set_=set_)
-
-
-async def update_many(
-    session: AsyncSession,
-    model: type[DeclarativeBase],
-    rows: Sequence[Mapping[str, Any]],
-    key: Sequence[str],
-    add: Sequence[str] = (),
-    assign: Sequence[str] = (),
-) -> None:
-    """Update existing rows found by `key`: add to the `add` columns, set the `assign` ones.
-
-    Rows must have exactly the key, add and assign columns; keys unique. Sorted by
-    key, for the same lock order as `upsert_add`.
-    """
-    if not rows:
-        return
-    table = _table(model)
-    ordered = sorted(rows, key=operator.itemgetter(*key))
-    conn = await session.connection()
-    key, add, assign = tuple(key), tuple(add), tuple(assign)
-    columns = key + add + assign
-    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
-        await conn.execute(
-            _pg_update_sql(table, key, add, assign, conn.dialect), _arrays(columns, ordered)
-        )
-        return
-    await conn.execute(
-        _update_stmt(table, key, add, assign),
-        [{f"b_{name}": value for name, value in r.items()} for r in ordered],
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _update_stmt(table: Table, key: tuple[str, ...], add: tuple[str, ...], assign: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    values: dict[str, Any] = {n: table.c[n] + bindparam(f"b_{n}") for n in add}
-    values.update({n: bindparam(f"b_{n}") for n in assign})
-    return update(table).where(*(table.c[k] == bindparam(f"b_{k}") for k in key)).values(values)
 
 
 def _array_safe(table: Table, columns: Sequence[str]) -> bool:
@@ -198,42 +129,11 @@ def _unnest(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _pg_insert_sql(
-    table: Table,
-    columns: tuple[str, ...],
-    key: tuple[str, ...] | None,
-    add: tuple[str, ...],
-    greatest: tuple[str, ...],
-    dialect: Dialect,
-) -> Any:
-    name = table.name
-    sql = (
-        f"INSERT INTO {name} ({', '.join(columns)}) "
-        f"SELECT {', '.join(columns)} FROM {_unnest(table, columns, dialect)} "
-    )
-    if key is None:
-        sql += "ON CONFLICT DO NOTHING"
-    else:
-        sets = [f"{n} = {name}.{n} + excluded.{n}" for n in add]
-        sets += [f"{n} = greatest({name}.{n}, excluded.{n})" for n in greatest]
-        sql += f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(sets)}"
-    return text(sql)
-
-
-@functools.lru_cache(maxsize=64)
-def _pg_update_sql(
-    table: Table,
-    key: tuple[str, ...],
-    add: tuple[str, ...],
-    assign: tuple[str, ...],
-    dialect: Dialect,
-) -> Any:
-    name = table.name
-    sets = [f"{n} = {name}.{n} + v.{n}" for n in add] + [f"{n} = v.{n}" for n in assign]
-    where = " AND ".join(f"{name}.{k} = v.{k}" for k in key)
+def _pg_insert_sql(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Any:
     return text(
-        f"UPDATE {name} SET {', '.join(sets)} "
-        f"FROM {_unnest(table, key + add + assign, dialect)} WHERE {where}"
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM {_unnest(table, columns, dialect)} "
+        "ON CONFLICT DO NOTHING"
     )
 
 
