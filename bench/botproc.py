@@ -35,7 +35,7 @@ from discord.http import Route
 
 @dataclass(frozen=True)
 class BotConfig:
-    kind: str  # "quizbot" or "floor"
+    kind: str  # "quizbot", "floor" or "rounds" (the floor with a quiz's Discord calls)
     api_base: str
     gateway_url: str
     token: str
@@ -48,6 +48,9 @@ class BotConfig:
     import_file: str = ""
     import_guild: int = 0
     import_after: float = 0.0
+    # The rounds floor: members per round (the round turns over when all clicked), rounds.
+    round_size: int = 0
+    rounds: int = 0
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -59,6 +62,7 @@ class BotConfig:
 class AckButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<r>\d+):(?P<c>\d)"):
     def __init__(self, r: int, c: int) -> None:
         super().__init__(discord.ui.Button(label="ABCD"[c], custom_id=f"quiz:{r}:{c}"))
+        self.r = r
 
     @classmethod
     async def from_custom_id(
@@ -70,6 +74,8 @@ class AckButton(discord.ui.DynamicItem[discord.ui.Button], template=r"quiz:(?P<r
         await interaction.response.send_message(
             "Your answer is in.", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
+        if isinstance(interaction.client, RoundsFloorBot):
+            await interaction.client.answered(self.r)
 
 
 class FloorBot(commands.AutoShardedBot):
@@ -97,6 +103,77 @@ class FloorBot(commands.AutoShardedBot):
                 for c in range(4):
                     view.add_item(AckButton(number, c))
                 await channel.send("Question", view=view)
+
+
+# -- the rounds floor: the floor, plus a quiz's Discord calls per round, no database -----
+
+
+QUESTION = (
+    "**Question {number} of {total}**\nWhich river flows through Kupiansk and divides the "
+    "city into a western and an eastern part?"
+)
+CHOICES = ("The Oskil", "The Siverskyi Donets", "The Dnipro", "The Vorskla")
+
+
+def _round_view(number: int, total: int, round_id: int, phase: str) -> discord.ui.LayoutView:
+    """A message about the size of the bot's game screen: question, answers, a line of
+    timing; the reveal a few lines of results and one button."""
+    view = discord.ui.LayoutView(timeout=None)
+    box: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=0x3B82F6)
+    box.add_item(discord.ui.TextDisplay(QUESTION.format(number=number, total=total)))
+    if phase == "reveal":
+        box.add_item(discord.ui.Separator())
+        lines = [f"{c}: {'█' * (4 - i)} {4 - i}" for i, c in enumerate(CHOICES)]
+        box.add_item(discord.ui.TextDisplay("\n".join(lines)))
+        box.add_item(discord.ui.TextDisplay("**Answer: The Oskil**\nIt runs north to south."))
+        box.add_item(discord.ui.TextDisplay("1. <@1> 2,400\n2. <@2> 2,100\n3. <@3> 1,900"))
+        row: discord.ui.ActionRow[discord.ui.LayoutView] = discord.ui.ActionRow()
+        row.add_item(discord.ui.Button(label="My result", custom_id=f"quizme:{round_id}"))
+        box.add_item(row)
+    else:
+        row = discord.ui.ActionRow()
+        for c, label in enumerate(CHOICES):
+            row.add_item(
+                AckButton(round_id, c)
+                if phase == "open"
+                else discord.ui.Button(label=label, custom_id=f"quiz:{round_id}:{c}", disabled=True)
+            )
+        box.add_item(row)
+        box.add_item(discord.ui.TextDisplay("⏱️ Closes <t:2000000000:R>"))
+    view.add_item(box)
+    return view
+
+
+class RoundsFloorBot(FloorBot):
+    """The floor, plus what a quiz does on Discord each round: the question posted with
+    its answers locked, unlocked by an edit, the reveal edited in once `round_size`
+    members clicked, then the next question; `rounds` of them in every text channel.
+    No database, no scoring: what is left of the bot's cost beyond this is its own."""
+
+    def __init__(self, round_size: int, rounds: int) -> None:
+        super().__init__()
+        self.round_size, self.rounds = round_size, rounds
+        self.clicks: dict[int, int] = {}  # round id: clicks so far
+        self.messages: dict[int, tuple[discord.abc.Messageable, int, discord.Message]] = {}
+
+    async def on_ready(self) -> None:
+        channels = [c for g in self.guilds for c in g.text_channels]
+        await asyncio.gather(*(self._ask(c, i, 1) for i, c in enumerate(channels, start=1)))
+
+    async def _ask(self, channel: discord.abc.Messageable, index: int, number: int) -> None:
+        round_id = index * 1000 + number
+        message = await channel.send(view=_round_view(number, self.rounds, round_id, "locked"))
+        self.messages[round_id] = (channel, number, message)
+        await message.edit(view=_round_view(number, self.rounds, round_id, "open"))
+
+    async def answered(self, round_id: int) -> None:
+        self.clicks[round_id] = self.clicks.get(round_id, 0) + 1
+        if self.clicks[round_id] != self.round_size or round_id not in self.messages:
+            return
+        channel, number, message = self.messages.pop(round_id)
+        await message.edit(view=_round_view(number, self.rounds, round_id, "reveal"))
+        if number < self.rounds:
+            await self._ask(channel, round_id // 1000, number + 1)
 
 
 def make_quizbot(config: BotConfig) -> commands.AutoShardedBot:
@@ -164,7 +241,13 @@ async def main(config: BotConfig) -> None:
     use_json(config.json)
     Route.BASE = config.api_base
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
-    bot = FloorBot() if config.kind == "floor" else make_quizbot(config)
+    bot: commands.AutoShardedBot
+    if config.kind == "floor":
+        bot = FloorBot()
+    elif config.kind == "rounds":
+        bot = RoundsFloorBot(config.round_size, config.rounds)
+    else:
+        bot = make_quizbot(config)
     ready = asyncio.Event()
 
     async def on_ready() -> None:
