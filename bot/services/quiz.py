@@ -471,17 +471,16 @@ class QuizService:
         async with self.sessions.begin() as session:
             conn = await session.connection()  # Core statements: no ORM work per turnover
             if drawn is not None:
-                params: dict[str, Any] = {
-                    "b_run_id": run.run_id,
-                    "b_previous": number - 1,
-                    "b_number": number,
-                    "b_question_id": drawn.question.id,
-                    "b_content_hash": drawn.content_hash,
-                    "b_guild_id": run.guild_id,
-                }
-                if lease is not None:
-                    params |= {"b_owner": lease[0], "b_lease_expires_at": lease[1]}
-                guarded = await conn.execute(statements.open_guarded(lease is not None), params)
+                guarded = await conn.execute(
+                    *statements.open_round(
+                        run_id=run.run_id,
+                        number=number,
+                        question_id=drawn.question.id,
+                        content_hash=drawn.content_hash,
+                        guild_id=run.guild_id,
+                        lease=lease,
+                    )
+                )
                 if guarded.rowcount:  # type: ignore[attr-defined]
                     return await self._insert_round(session, run, number, drawn, True, now)
             state = (
@@ -524,16 +523,16 @@ class QuizService:
             now + timedelta(seconds=run.seconds) + (NOT_YET_SHOWN if posted_later else timedelta(0))
         )
         conn = await session.connection()
-        params = {
-            "b_run_id": run.run_id,
-            "b_number": number,
-            "b_question_id": drawn.question.id,
-            "b_revision_id": drawn.revision_id,
-            "b_choice_order": list(drawn.order),
-            "b_started_at": now,
-            "b_deadline_at": deadline,
-        }
-        round_id = (await conn.execute(statements.insert_round(), params)).scalar_one()
+        insert = statements.insert_round(
+            run_id=run.run_id,
+            number=number,
+            question_id=drawn.question.id,
+            revision_id=drawn.revision_id,
+            choice_order=list(drawn.order),
+            started_at=now,
+            deadline_at=deadline,
+        )
+        round_id = (await conn.execute(*insert)).scalar_one()
         choices = drawn.question.choices
         return RoundInfo(
             round_id=round_id,
@@ -561,12 +560,10 @@ class QuizService:
         now = self.clock()
         times = {"started_at": now, "deadline_at": now + timedelta(seconds=rnd.seconds)}
         shown = {"message_id": message_id} if message_id is not None else {}
-        params = {f"b_{name}": value for name, value in (times | shown).items()}
         async with self.sessions.begin() as session:
             conn = await session.connection()
             result = await conn.execute(
-                statements.start_answering(message_id is not None),
-                {"b_round_id": rnd.round_id, **params},
+                *statements.start_answering(round_id=rnd.round_id, message_id=message_id, **times)
             )
         if not result.rowcount:  # type: ignore[attr-defined]
             return None
@@ -820,9 +817,7 @@ class QuizService:
                     row.number,
                 )
             conn = await session.connection()
-            claimed = await conn.execute(
-                statements.claim_close(), {"b_round_id": round_id, "b_closed_at": now}
-            )
+            claimed = await conn.execute(*statements.claim_close(round_id=round_id, closed_at=now))
             if claimed.rowcount:  # type: ignore[attr-defined]
                 await score_round(
                     session,
@@ -836,9 +831,7 @@ class QuizService:
             # Plain rows, not ORM objects: a big server's round has thousands of answers.
             answers = [
                 _AnswerRow(*answer)
-                for answer in await conn.execute(
-                    statements.round_answers(), {"b_round_id": round_id}
-                )
+                for answer in await conn.execute(*statements.round_answers(round_id))
             ]
             standings = (
                 await _standings(await session.connection(), round_id, run_id)
@@ -988,11 +981,7 @@ def _shown_index(order: Sequence[int], original: int | None) -> int | None:
 async def _standings(conn: AsyncConnection, round_id: int, run_id: int) -> Standings:
     """Read after the round was scored, so it does not depend on how the scoring is
     done: the previous places are the ranking without this round's points and time."""
-    rows = (
-        await conn.execute(
-            statements.standings_rows(), {"b_round_id": round_id, "b_run_id": run_id}
-        )
-    ).all()
+    rows = (await conn.execute(*statements.standings_rows(round_id, run_id))).all()
     players = rows
     answers = {
         r.user_id: _RoundAnswer(r.user_id, r.answer_correct, r.answer_points, r.answer_ms)

@@ -2,16 +2,18 @@
 
 A quiz turns a round over every few seconds; a thousand quizzes in one process turn
 hundreds a second. Building each statement and computing its cache key anew at every
-turnover cost more of the turnover's CPU than running it (issue 18: a quarter of it,
-measured with the database's own work included). So the statements the runner's path
-runs at each round are built here once per shape, on the tables (not through the ORM),
-and their values are bound as `b_<name>` parameters: SQLAlchemy keeps a column's own
-name for the values of an INSERT or UPDATE.
+turnover was about a quarter of the turnover's CPU, the database's own work included
+(issue 18). So the statements the runner's path runs at each round are built here once
+per shape, on the tables (not through the ORM).
+Each function takes the values and returns the statement with its parameters, ready for
+`conn.execute(*...)`; the parameters are named `b_<name>` inside this module only
+(SQLAlchemy keeps a column's own name for the values of an INSERT or UPDATE).
 """
 
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, Select, Update, bindparam, exists, insert, select, update
@@ -26,16 +28,79 @@ ANSWERS = QuizAnswer.__table__
 PLAYERS = QuizParticipant.__table__
 
 
+Bound = tuple[Any, dict[str, Any]]  # a statement and its parameters
+
+
 def _b(name: str, column: Any) -> BindParameter[Any]:
     """A parameter named `b_<name>` with the column's type (its conversions apply)."""
     return bindparam(f"b_{name}", type_=column.type)
 
 
+def _params(**values: Any) -> dict[str, Any]:
+    return {f"b_{name}": value for name, value in values.items()}
+
+
+def open_round(
+    *,
+    run_id: int,
+    number: int,
+    question_id: int,
+    content_hash: str,
+    guild_id: int,
+    lease: tuple[str, datetime] | None,
+) -> Bound:
+    """Move a run from round `number - 1` to `number` if it is still running there (and
+    driven by `lease`'s owner, whose lease runs to the given time), and the question
+    drawn is still active, visible to the server and unedited."""
+    values = _params(
+        run_id=run_id,
+        previous=number - 1,
+        number=number,
+        question_id=question_id,
+        content_hash=content_hash,
+        guild_id=guild_id,
+    )
+    if lease is not None:
+        values |= _params(owner=lease[0], lease_expires_at=lease[1])
+    return _open_guarded(lease is not None), values
+
+
+def insert_round(**columns: Any) -> Bound:
+    """A new round (its run, number, question, revision, choice order, start, deadline);
+    returns its id."""
+    return _insert_round(), _params(**columns)
+
+
+def start_answering(
+    *, round_id: int, started_at: datetime, deadline_at: datetime, message_id: int | None
+) -> Bound:
+    """A round's answering time starts (and its message is kept) unless it closed."""
+    shown = {"message_id": message_id} if message_id is not None else {}
+    return _start_answering(message_id is not None), _params(
+        round_id=round_id, started_at=started_at, deadline_at=deadline_at, **shown
+    )
+
+
+def claim_close(*, round_id: int, closed_at: datetime) -> Bound:
+    """Close a round once: only the first of two closes changes a row."""
+    return _claim_close(), _params(round_id=round_id, closed_at=closed_at)
+
+
+def round_answers(round_id: int) -> Bound:
+    """A round's answers as the reveal needs them, fastest first."""
+    return _round_answers(), _params(round_id=round_id)
+
+
+def standings_rows(round_id: int, run_id: int) -> Bound:
+    """Everyone who joined the run with their totals and their answer of the round."""
+    return _standings_rows(), _params(round_id=round_id, run_id=run_id)
+
+
+# -- the statements, built once per shape -----------------------------------------------
+
+
 @functools.cache
-def open_guarded(with_lease: bool) -> Update:
-    """Move a run to its next round if it is still running at the previous one (and
-    driven by this lease's owner), and the question drawn is still active, visible to
-    the server and unedited: the runner's open, in one statement."""
+def _open_guarded(with_lease: bool) -> Update:
     r = RUNS.c
     conditions = [
         r.id == _b("run_id", r.id),
@@ -56,7 +121,7 @@ def open_guarded(with_lease: bool) -> Update:
 
 
 @functools.cache
-def insert_round() -> Insert:
+def _insert_round() -> Insert:
     c = ROUNDS.c
     names = (
         "run_id",
@@ -71,8 +136,7 @@ def insert_round() -> Insert:
 
 
 @functools.cache
-def start_answering(with_message: bool) -> Update:
-    """A round's answering time starts (and its message is kept) unless it closed."""
+def _start_answering(with_message: bool) -> Update:
     c = ROUNDS.c
     values = {"started_at": _b("started_at", c.started_at)}
     values["deadline_at"] = _b("deadline_at", c.deadline_at)
@@ -84,8 +148,7 @@ def start_answering(with_message: bool) -> Update:
 
 
 @functools.cache
-def claim_close() -> Update:
-    """Close a round once: only the first of two closes changes a row."""
+def _claim_close() -> Update:
     c = ROUNDS.c
     return (
         update(ROUNDS)
@@ -95,8 +158,7 @@ def claim_close() -> Update:
 
 
 @functools.cache
-def round_answers() -> Select[Any]:
-    """A round's answers as the reveal needs them, fastest first."""
+def _round_answers() -> Select[Any]:
     a = ANSWERS.c
     return (
         select(
@@ -114,8 +176,7 @@ def round_answers() -> Select[Any]:
 
 
 @functools.cache
-def standings_rows() -> Select[Any]:
-    """Everyone who joined the run with their totals and their answer of the round."""
+def _standings_rows() -> Select[Any]:
     p, a = PLAYERS.c, ANSWERS.c
     return (
         select(
