@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
 from bot.core.judge import judge
@@ -599,7 +599,8 @@ class QuizService:
                 ).scalar()
                 if run_id is None:
                     return None
-            return await _standings(conn, round_id, run_id)
+            rows = (await conn.execute(*statements.standings_rows(round_id, run_id))).all()
+        return _standings(round_id, rows)
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         async with self.sessions.begin() as session:
@@ -833,8 +834,10 @@ class QuizService:
                 _AnswerRow(*answer)
                 for answer in await conn.execute(*statements.round_answers(round_id))
             ]
-            standings = (
-                await _standings(await session.connection(), round_id, run_id)
+            # Read here, ranked after the commit: the ranking is Python work that should
+            # not hold SQLite's write lock (a 10,000-member round's takes milliseconds).
+            players = (
+                (await conn.execute(*statements.standings_rows(round_id, run_id))).all()
                 if with_standings
                 else None
             )
@@ -846,7 +849,8 @@ class QuizService:
                 await session.refresh(row)
                 info = _round_info(row, found, await _shown_question(session, row))
                 order = row.choice_order
-            return replace(_reveal(info, order, answers), standings=standings)
+        standings = _standings(round_id, players) if players is not None else None
+        return replace(_reveal(info, order, answers), standings=standings)
 
     async def finish(
         self, run_id: int, *, stopped: bool = False, all_closed: bool = False
@@ -978,14 +982,13 @@ def _shown_index(order: Sequence[int], original: int | None) -> int | None:
     return list(order).index(original) if original in order else None
 
 
-async def _standings(conn: AsyncConnection, round_id: int, run_id: int) -> Standings:
-    """Read after the round was scored, so it does not depend on how the scoring is
-    done: the previous places are the ranking without this round's points and time."""
-    rows = (await conn.execute(*statements.standings_rows(round_id, run_id))).all()
-    players = rows
+def _standings(round_id: int, players: Sequence[Row[Any]]) -> Standings:
+    """The places from `statements.standings_rows`, read after the round was scored, so
+    they do not depend on how the scoring is done: the previous places are the ranking
+    without this round's points and time."""
     answers = {
         r.user_id: _RoundAnswer(r.user_id, r.answer_correct, r.answer_points, r.answer_ms)
-        for r in rows
+        for r in players
         if r.answer_id is not None
     }
     now_ranked = rank([_player_result(p) for p in players])
