@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Integer,
     String,
     bindparam,
@@ -45,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.scoring import streak_bonus
+from bot.services.round_statements import param, params
 from db.models import QuizAnswer, QuizParticipant, ScoreTotal
 from db.upsert import dialect_insert, dialect_name, greatest, on_conflict_add
 
@@ -83,15 +83,15 @@ async def score_round(
 ) -> None:
     """Score a round that was just closed (once: the caller claimed the close)."""
     dialect = dialect_name(session)
-    params = {"b_run_id": run_id, "b_round_id": round_id, "b_guild_id": guild_id}
+    values = params(run_id=run_id, round_id=round_id, guild_id=guild_id)
     bonuses = bonus_by_old_streak(round_number)
     if streak_bonus_on and bonuses:
-        await session.execute(_bonus_statement(tuple(bonuses.items())), params)
-    await session.execute(_players_statement(dialect), params)
+        await session.execute(_bonus_statement(tuple(bonuses.items())), values)
+    await session.execute(_players_statement(dialect), values)
     # A member who joined the run and did not answer this round breaks their streak.
-    await session.execute(_broken_streaks_statement(), params)
+    await session.execute(_broken_streaks_statement(), values)
     await session.execute(
-        _round_totals_statement(dialect, len(periods)), {**params, **_period_params(periods)}
+        _round_totals_statement(dialect, len(periods)), values | _period_params(periods)
     )
 
 
@@ -101,7 +101,7 @@ async def count_quiz(
     """At the end of a quiz: one more quiz for everyone who joined, and their best streak."""
     await session.execute(
         _quiz_totals_statement(dialect_name(session), len(periods)),
-        {"b_run_id": run_id, "b_guild_id": guild_id, **_period_params(periods)},
+        params(run_id=run_id, guild_id=guild_id) | _period_params(periods),
     )
 
 
@@ -110,9 +110,9 @@ async def count_quiz(
 _A, _P = ANSWERS.c, PLAYERS.c
 _RIGHT = _A.correct == true()
 _MINE = (
-    _P.run_id == bindparam("b_run_id"),
+    _P.run_id == param("run_id", _P.run_id),
     _P.user_id == _A.user_id,
-    _A.round_id == bindparam("b_round_id"),
+    _A.round_id == param("round_id", _A.round_id),
 )
 
 
@@ -149,13 +149,13 @@ def _players_statement(dialect: str) -> Any:
 def _broken_streaks_statement() -> Any:
     answered = (
         select(_A.user_id)
-        .where(_A.round_id == bindparam("b_round_id"), _A.user_id == _P.user_id)
+        .where(_A.round_id == param("round_id", _A.round_id), _A.user_id == _P.user_id)
         .exists()
     )
     return (
         update(PLAYERS)
         .values(streak=0)
-        .where(_P.run_id == bindparam("b_run_id"), _P.streak != 0, ~answered)
+        .where(_P.run_id == param("run_id", _P.run_id), _P.streak != 0, ~answered)
     )
 
 
@@ -164,7 +164,7 @@ def _round_totals_statement(dialect: str, periods: int) -> Any:
     period = _periods(periods)
     rows = (
         select(
-            bindparam("b_guild_id", type_=BigInteger),
+            param("guild_id", TOTALS.c.guild_id),
             period.c.period,
             _A.user_id,
             _A.points,
@@ -175,9 +175,9 @@ def _round_totals_statement(dialect: str, periods: int) -> Any:
             _P.best_streak,
         )
         .select_from(ANSWERS)
-        .join(PLAYERS, (_P.run_id == bindparam("b_run_id")) & (_P.user_id == _A.user_id))
+        .join(PLAYERS, (_P.run_id == param("run_id", _P.run_id)) & (_P.user_id == _A.user_id))
         .join(period, true())
-        .where(_A.round_id == bindparam("b_round_id"))
+        .where(_A.round_id == param("round_id", _A.round_id))
         .order_by(period.c.period, _A.user_id)
     )
     return _add_totals(dialect, rows, add=("points", "correct", "answered", "answer_time_ms"))
@@ -189,7 +189,7 @@ def _quiz_totals_statement(dialect: str, periods: int) -> Any:
     zero = literal(0, Integer)
     rows = (
         select(
-            bindparam("b_guild_id", type_=BigInteger),
+            param("guild_id", TOTALS.c.guild_id),
             period.c.period,
             _P.user_id,
             zero,
@@ -201,7 +201,7 @@ def _quiz_totals_statement(dialect: str, periods: int) -> Any:
         )
         .select_from(PLAYERS)
         .join(period, true())
-        .where(_P.run_id == bindparam("b_run_id"))
+        .where(_P.run_id == param("run_id", _P.run_id))
         .order_by(period.c.period, _P.user_id)
     )
     return _add_totals(dialect, rows, add=("quizzes",))

@@ -6,8 +6,9 @@ turnover was about a quarter of the turnover's CPU, the database's own work incl
 (issue 18). So the statements the runner's path runs at each round are built here once
 per shape, on the tables (not through the ORM).
 Each function takes the values and returns the statement with its parameters, ready for
-`conn.execute(*...)`; the parameters are named `b_<name>` inside this module only
-(SQLAlchemy keeps a column's own name for the values of an INSERT or UPDATE).
+`conn.execute(*...)`; the parameters are named `b_<name>` by `param` and `params` only
+(SQLAlchemy keeps a column's own name for the values of an INSERT or UPDATE); round
+scoring names its parameters with the same `param` and `params`.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ PLAYERS = QuizParticipant.__table__
 Bound = tuple[Any, dict[str, Any]]  # a statement and its parameters
 
 
-def _b(name: str, column: Any) -> BindParameter[Any]:
+def param(name: str, column: Any) -> BindParameter[Any]:
     """A parameter named `b_<name>` with the column's type (its conversions apply)."""
     return bindparam(f"b_{name}", type_=column.type)
 
 
-def _params(**values: Any) -> dict[str, Any]:
+def params(**values: Any) -> dict[str, Any]:
+    """The values of `param`s, by the names given to `param`."""
     return {f"b_{name}": value for name, value in values.items()}
 
 
@@ -52,7 +54,7 @@ def open_round(
     """Move a run from round `number - 1` to `number` if it is still running there (and
     driven by `lease`'s owner, whose lease runs to the given time), and the question
     drawn is still active, visible to the server and unedited."""
-    values = _params(
+    values = params(
         run_id=run_id,
         previous=number - 1,
         number=number,
@@ -61,14 +63,14 @@ def open_round(
         guild_id=guild_id,
     )
     if lease is not None:
-        values |= _params(owner=lease[0], lease_expires_at=lease[1])
+        values |= params(owner=lease[0], lease_expires_at=lease[1])
     return _open_guarded(lease is not None), values
 
 
 def insert_round(**columns: Any) -> Bound:
     """A new round (its run, number, question, revision, choice order, start, deadline);
     returns its id."""
-    return _insert_round(), _params(**columns)
+    return _insert_round(), params(**columns)
 
 
 def start_answering(
@@ -76,24 +78,24 @@ def start_answering(
 ) -> Bound:
     """A round's answering time starts (and its message is kept) unless it closed."""
     shown = {"message_id": message_id} if message_id is not None else {}
-    return _start_answering(message_id is not None), _params(
+    return _start_answering(message_id is not None), params(
         round_id=round_id, started_at=started_at, deadline_at=deadline_at, **shown
     )
 
 
 def claim_close(*, round_id: int, closed_at: datetime) -> Bound:
     """Close a round once: only the first of two closes changes a row."""
-    return _claim_close(), _params(round_id=round_id, closed_at=closed_at)
+    return _claim_close(), params(round_id=round_id, closed_at=closed_at)
 
 
 def round_answers(round_id: int) -> Bound:
     """A round's answers as the reveal needs them, fastest first."""
-    return _round_answers(), _params(round_id=round_id)
+    return _round_answers(), params(round_id=round_id)
 
 
 def standings_rows(round_id: int, run_id: int) -> Bound:
     """Everyone who joined the run with their totals and their answer of the round."""
-    return _standings_rows(), _params(round_id=round_id, run_id=run_id)
+    return _standings_rows(), params(round_id=round_id, run_id=run_id)
 
 
 # -- the statements, built once per shape -----------------------------------------------
@@ -103,20 +105,20 @@ def standings_rows(round_id: int, run_id: int) -> Bound:
 def _open_guarded(with_lease: bool) -> Update:
     r = RUNS.c
     conditions = [
-        r.id == _b("run_id", r.id),
+        r.id == param("run_id", r.id),
         r.status == "running",
-        r.current_round == _b("previous", r.current_round),
+        r.current_round == param("previous", r.current_round),
         exists().where(
-            Question.id == _b("question_id", Question.id),
+            Question.id == param("question_id", Question.id),
             Question.status == "active",
-            Question.content_hash == _b("content_hash", Question.content_hash),
-            visible_to(_b("guild_id", Question.guild_id)),
+            Question.content_hash == param("content_hash", Question.content_hash),
+            visible_to(param("guild_id", Question.guild_id)),
         ),
     ]
-    values: dict[str, Any] = {"current_round": _b("number", r.current_round)}
+    values: dict[str, Any] = {"current_round": param("number", r.current_round)}
     if with_lease:
-        conditions.append(r.lease_owner == _b("owner", r.lease_owner))
-        values["lease_expires_at"] = _b("lease_expires_at", r.lease_expires_at)
+        conditions.append(r.lease_owner == param("owner", r.lease_owner))
+        values["lease_expires_at"] = param("lease_expires_at", r.lease_expires_at)
     return update(RUNS).where(*conditions).values(**values)
 
 
@@ -132,18 +134,20 @@ def _insert_round() -> Insert:
         "started_at",
         "deadline_at",
     )
-    return insert(ROUNDS).values({name: _b(name, c[name]) for name in names}).returning(c.id)
+    return insert(ROUNDS).values({name: param(name, c[name]) for name in names}).returning(c.id)
 
 
 @functools.cache
 def _start_answering(with_message: bool) -> Update:
     c = ROUNDS.c
-    values = {"started_at": _b("started_at", c.started_at)}
-    values["deadline_at"] = _b("deadline_at", c.deadline_at)
+    values = {"started_at": param("started_at", c.started_at)}
+    values["deadline_at"] = param("deadline_at", c.deadline_at)
     if with_message:
-        values["message_id"] = _b("message_id", c.message_id)
+        values["message_id"] = param("message_id", c.message_id)
     return (
-        update(ROUNDS).where(c.id == _b("round_id", c.id), c.closed_at.is_(None)).values(**values)
+        update(ROUNDS)
+        .where(c.id == param("round_id", c.id), c.closed_at.is_(None))
+        .values(**values)
     )
 
 
@@ -152,8 +156,8 @@ def _claim_close() -> Update:
     c = ROUNDS.c
     return (
         update(ROUNDS)
-        .where(c.id == _b("round_id", c.id), c.closed_at.is_(None))
-        .values(closed_at=_b("closed_at", c.closed_at))
+        .where(c.id == param("round_id", c.id), c.closed_at.is_(None))
+        .values(closed_at=param("closed_at", c.closed_at))
     )
 
 
@@ -170,7 +174,7 @@ def _round_answers() -> Select[Any]:
             a.elapsed_ms,
             a.points,
         )
-        .where(a.round_id == _b("round_id", a.round_id))
+        .where(a.round_id == param("round_id", a.round_id))
         .order_by(a.elapsed_ms, a.id)
     )
 
@@ -194,7 +198,7 @@ def _standings_rows() -> Select[Any]:
         )
         .outerjoin(
             ANSWERS,
-            (a.round_id == _b("round_id", a.round_id)) & (a.user_id == p.user_id),
+            (a.round_id == param("round_id", a.round_id)) & (a.user_id == p.user_id),
         )
-        .where(p.run_id == _b("run_id", p.run_id))
+        .where(p.run_id == param("run_id", p.run_id))
     )
