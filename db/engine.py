@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import PoolResetState
 
+from db import sqlite_driver
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PRIVATE_FILE = 0o600  # read and write for the bot's user only
 
@@ -64,6 +66,12 @@ def _sqlite_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) ->
         dbapi_connection.rollback()
 
 
+def _one_trip_connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Connect through `db.sqlite_driver` (one trip to aiosqlite's thread per
+    statement), with the arguments SQLAlchemy made from the URL."""
+    return dialect.loaded_dbapi.connect(*cargs, async_creator_fn=sqlite_driver.connect, **cparams)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         ensure_sqlite_directory(url)
@@ -80,6 +88,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # to aiosqlite's thread, a sixth of a round turnover's, for nothing.
         kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "do_connect", _one_trip_connect)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         if kwargs["pool_reset_on_return"] is None:
             event.listen(engine.sync_engine, "reset", _sqlite_reset)

@@ -42,7 +42,12 @@ class _Pending:
 
 
 class Metrics:
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.interactions = Counter(
@@ -102,8 +107,9 @@ class Metrics:
     # -- interactions ---------------------------------------------------------------------
 
     def interaction_received(self, interaction_id: int, kind: str) -> None:
-        self._sweep()
-        self._pending[interaction_id] = _Pending(kind, time.monotonic())
+        now = self._clock()
+        self._sweep(now)
+        self._pending[interaction_id] = _Pending(kind, now)
 
     def interaction_answered(self, interaction_id: int, status: int) -> None:
         pending = self._pending.pop(interaction_id, None)
@@ -111,22 +117,26 @@ class Metrics:
             return
         if 200 <= status < 300:
             outcome = "answered"
-            self.response_seconds.labels(pending.kind).observe(time.monotonic() - pending.received)
+            self.response_seconds.labels(pending.kind).observe(self._clock() - pending.received)
         elif status == 404:
             outcome = "expired"  # answered after Discord's deadline (10062)
         else:
             outcome = "rejected"
         self.interactions.labels(pending.kind, outcome).inc()
 
-    def _sweep(self) -> None:
-        """Interactions never answered are counted once they are certainly too late."""
-        if len(self._pending) < 64:
-            return
-        cutoff = time.monotonic() - UNANSWERED_AFTER_S
-        for interaction_id, pending in list(self._pending.items()):
-            if pending.received < cutoff:
-                del self._pending[interaction_id]
-                self.interactions.labels(pending.kind, "unanswered").inc()
+    def _sweep(self, now: float) -> None:
+        """Interactions never answered are counted once they are certainly too late.
+
+        `_pending` is in order of receipt (a dict keeps insertion order, the clock is
+        monotonic), so only its oldest entries are looked at: a busy server's hundreds
+        of clicks in flight cost one look per click, not a walk over all of them."""
+        cutoff = now - UNANSWERED_AFTER_S
+        while self._pending:
+            interaction_id, pending = next(iter(self._pending.items()))
+            if pending.received >= cutoff:
+                return
+            del self._pending[interaction_id]
+            self.interactions.labels(pending.kind, "unanswered").inc()
 
     # -- Discord's HTTP responses ------------------------------------------------------------
 
