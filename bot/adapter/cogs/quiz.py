@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot import i18n
 from bot.adapter import game_screen, render
 from bot.adapter.game_screen import Phase, Picture, RoundScreen
-from bot.adapter.language import Localized, guild_language, public
+from bot.adapter.language import Localized, guild_language, public, speak
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator, posting_refusal
 from bot.adapter.pictures import (
@@ -115,39 +115,53 @@ async def submit_answer(
     await reply(interaction, answer_feedback(outcome.status, given))
 
 
-class AnswerButton(
-    Localized,
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"quiz:(?P<round>\d+):(?P<choice>\d)",
-):
-    """One answer button; works on messages from before a restart too."""
+ANSWER_ID = re.compile(r"quiz:(?P<round>\d+):(?P<choice>\d)")
+
+
+class AnswerButton(discord.ui.Button):
+    """One answer button; works on messages from before a restart too.
+
+    Its clicks bypass discord.py's views: `QuizCog.on_interaction` takes them by their
+    custom id (`ANSWER_ID`). As a dynamic item, every click had discord.py rebuild the
+    whole game screen as a view from the message (`View.from_message`) only to find
+    this button in it: about a tenth of the bot's CPU per click in a live quiz (issue
+    18, BENCHMARKS.md). Not dispatchable, the button is never kept in discord.py's
+    view store either, however many rounds are posted.
+    """
 
     def __init__(self, round_id: int, choice: int, label: str, *, disabled: bool = False) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.primary,
-                custom_id=f"quiz:{round_id}:{choice}",
-                disabled=disabled,
-            )
+            label=label,
+            style=discord.ButtonStyle.primary,
+            custom_id=f"quiz:{round_id}:{choice}",
+            disabled=disabled,
         )
-        self.round_id = round_id
-        self.choice = choice
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> AnswerButton:
-        return cls(int(match["round"]), int(match["choice"]), item.label or "")
+    def is_dispatchable(self) -> bool:
+        # discord.py (pinned to 2.7 in pyproject.toml) stores a sent view, and
+        # dispatches clicks to it, only when an item is dispatchable;
+        # tests/adapter/test_answer_clicks.py fails if that changes.
+        return False
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await submit_answer(
-            interaction,
-            self.round_id,
-            choice=self.choice,
-            text=None,
-            choice_texts=_button_labels(interaction, self.round_id),
-        )
+
+async def answer_click(interaction: discord.Interaction) -> bool:
+    """Answer the click if it is on an answer button; False for any other interaction."""
+    if interaction.type is not discord.InteractionType.component:
+        return False
+    custom_id = (interaction.data or {}).get("custom_id")
+    match = ANSWER_ID.fullmatch(custom_id) if isinstance(custom_id, str) else None
+    if match is None:
+        return False
+    await speak(interaction)
+    round_id = int(match["round"])
+    await submit_answer(
+        interaction,
+        round_id,
+        choice=int(match["choice"]),
+        text=None,
+        choice_texts=_button_labels(interaction, round_id),
+    )
+    return True
 
 
 def _button_labels(interaction: discord.Interaction, round_id: int) -> list[str]:
@@ -567,6 +581,10 @@ class QuizCog(
         self.bot = bot
         super().__init__()
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await answer_click(interaction)
+
     @app_commands.command(name="start", description="Start a live quiz in this channel")
     @app_commands.describe(
         questions="How many questions (1-50, default 10)",
@@ -704,6 +722,6 @@ class StatsCog(commands.Cog):
 
 
 async def setup(bot: QuizBot) -> None:
-    bot.add_dynamic_items(AnswerButton, TextAnswerButton, MyResultButton)
+    bot.add_dynamic_items(TextAnswerButton, MyResultButton)
     await bot.add_cog(QuizCog(bot))
     await bot.add_cog(StatsCog(bot))
