@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -43,10 +43,10 @@ async def _ensure(
         return {}
     keyed = {owner_id: content_hash(data) for owner_id, data in snapshots.items()}
     owner_col = getattr(model, owner)
-    wanted = select(model.id, owner_col).where(
-        tuple_(owner_col, model.content_hash).in_(list(keyed.items()))
-    )
-    found = {owner_id: rev_id for rev_id, owner_id in await session.execute(wanted)}
+    found = {
+        owner_id: rev_id
+        for rev_id, owner_id in await session.execute(_stored(model, owner_col, keyed))
+    }
     missing = [
         {owner: owner_id, "content_hash": keyed[owner_id], "data": data, "created_by": user_id}
         for owner_id, data in snapshots.items()
@@ -68,13 +68,23 @@ async def _ensure(
             {
                 owner_id: rev_id
                 for rev_id, owner_id in await session.execute(
-                    select(model.id, owner_col).where(
-                        tuple_(owner_col, model.content_hash).in_(raced)
-                    )
+                    _stored(model, owner_col, dict(raced))
                 )
             }
         )
     return found
+
+
+def _stored(model: Revision, owner_col: Any, keyed: dict[int, str]) -> Any:
+    """The stored revisions among {owner id: content hash}. One pair, the draw of a
+    round's question, is a plain equality: an IN of pairs is re-rendered at every
+    execution (an expanding parameter), a cost each round turnover paid."""
+    if len(keyed) == 1:
+        ((owner_id, digest),) = keyed.items()
+        condition = and_(owner_col == owner_id, model.content_hash == digest)
+    else:
+        condition = tuple_(owner_col, model.content_hash).in_(list(keyed.items()))
+    return select(model.id, owner_col).where(condition)
 
 
 async def question_revision(
