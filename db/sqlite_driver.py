@@ -28,7 +28,7 @@ Rows = list[Any]
 _Outcome = tuple[Any, int, int | None, Rows]
 
 
-def _execute(conn: sqlite3.Connection, sql: str, parameters: Any) -> _Outcome:
+def _one_statement(conn: sqlite3.Connection, sql: str, parameters: Any) -> _Outcome:
     """On aiosqlite's thread: the whole life of one cursor."""
     cursor = conn.cursor()
     try:
@@ -39,7 +39,7 @@ def _execute(conn: sqlite3.Connection, sql: str, parameters: Any) -> _Outcome:
         cursor.close()
 
 
-def _executemany(conn: sqlite3.Connection, sql: str, parameters: Iterable[Any]) -> _Outcome:
+def _one_statement_many(conn: sqlite3.Connection, sql: str, parameters: Iterable[Any]) -> _Outcome:
     cursor = conn.cursor()
     try:
         cursor.executemany(sql, parameters)
@@ -68,18 +68,18 @@ class OneTripCursor:
         return None
 
     async def execute(self, sql: str, parameters: Any = None) -> OneTripCursor:
-        self._take(await self._connection.run(_execute, sql, parameters or ()))
+        self._take(await self._connection.run(_one_statement, sql, parameters or ()))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneTripCursor:
-        self._take(await self._connection.run(_executemany, sql, parameters))
+        self._take(await self._connection.run(_one_statement_many, sql, parameters))
         return self
 
     def _take(self, outcome: _Outcome) -> None:
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
 
     async def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
+        return self._rows.pop(0) if self._rows else None  # SQLAlchemy reads with fetchall
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
         size = self.arraysize if size is None else size

@@ -55,10 +55,10 @@ async def test_a_statement_is_one_trip_and_a_transaction_one_more(
 ) -> None:
     async with engine.begin() as conn:
         inserted = await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
-        assert trips == ["_execute"]
+        assert trips == ["_one_statement"]
         rows = (await conn.execute(text("SELECT id, v FROM t"))).all()
-        assert trips == ["_execute", "_execute"]
-    assert trips == ["_execute", "_execute", "commit"]
+        assert trips == ["_one_statement", "_one_statement"]
+    assert trips == ["_one_statement", "_one_statement", "commit"]
     assert inserted.rowcount == 1
     assert inserted.lastrowid == rows[0].id
     assert [tuple(r) for r in rows] == [(rows[0].id, "a")]
@@ -75,7 +75,7 @@ async def test_many_rows_read_and_written(engine: AsyncEngine, trips: list[str])
         assert result.fetchone() == ("v0",)
         assert [r.v for r in result.fetchmany(2)] == ["v1", "v2"]
         assert len(result.all()) == 497
-    assert trips == ["_executemany", "_execute", "commit"]
+    assert trips == ["_one_statement_many", "_one_statement", "commit"]
 
 
 async def test_a_failing_statement_raises_sqlalchemys_error_and_changes_nothing(
