@@ -133,6 +133,20 @@ async def test_filters_skip_to_the_next_matching_key_and_wrap(bank) -> None:  # 
     assert await draw(bank, 0.0, tags=["other-20"]) is None  # another server's
 
 
+async def test_a_quiz_never_draws_a_question_it_has_shown(bank) -> None:  # type: ignore[no-untyped-def]
+    """Round after round the run's shown questions are excluded, however many: each
+    of the server's five is drawn once, then none is left."""
+    shown: list[int] = []
+    for _ in range(5):
+        slug = await draw(bank, 0.5, exclude=shown)
+        assert slug is not None
+        (drawn,) = await ids(bank, slug)
+        assert drawn not in shown
+        shown.append(drawn)
+    assert await draw(bank, 0.5, exclude=shown) is None
+    assert await draw(bank, 0.5, exclude=shown[1:]) == "ship-50"  # the first one drawn
+
+
 async def test_kinds_status_and_what_a_member_practised(bank) -> None:  # type: ignore[no-untyped-def]
     await import_items(bank, [short("own-short")], guild_id=GUILD)
     async with bank.begin() as session:
