@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, tuple[str, str, str]] = {
     "clicks": ("bench.clicks", "bench_clicks", "Answer clicks through the fake Discord"),
     "burst": ("bench.burst", "bench_burst", "One big server's burst"),
     "close": ("bench.burst", "bench_close", "Round close of a big server (the burst's part)"),
+    "turnover": ("bench.turnover", "bench_turnover", "Round turnover without Discord"),
     "answers": ("bench.database", "bench_answers", "Answers recorded per second"),
     "queries": ("bench.database", "bench_queries", "Leaderboard and /stats at scale"),
     "draw": ("bench.database", "bench_draw", "Random question draw"),
