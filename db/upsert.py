@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Boolean, DateTime, Integer, String, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 Where = AsyncSession | str  # a session, or the name of its dialect
@@ -66,20 +66,22 @@ async def insert_ignore(
 
 
 async def insert_ignore_many(
-    session: AsyncSession, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
+    where: AsyncSession | AsyncConnection,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
 ) -> int:
     """Insert rows whose key does not exist yet; returns how many were inserted.
     Every row must have the same keys."""
     if not rows:
         return 0
     table = _table(model)
-    conn = await session.connection()
+    conn = await where.connection() if isinstance(where, AsyncSession) else where
     columns = tuple(rows[0])
     if conn.dialect.name == "postgresql" and _array_safe(table, columns):
         sql = _pg_insert_sql(table, columns, conn.dialect)
         result = await conn.execute(sql, _arrays(columns, rows))
     else:
-        stmt = dialect_insert(session, table).on_conflict_do_nothing()
+        stmt = dialect_insert(conn.dialect.name, table).on_conflict_do_nothing()
         result = await conn.execute(stmt, [dict(r) for r in rows])
     return max(0, result.rowcount or 0)
 

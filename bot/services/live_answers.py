@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.clock import Clock, monotonic_of, utcnow
 from bot.core.judge import clamp_elapsed, judge
 from bot.services.quiz import AnswerOutcome, AnswerStatus, RoundInfo, RunInfo
+from db.engine import bound_engine
 from db.models import QuizAnswer, QuizParticipant, QuizRun
 from db.upsert import insert_ignore_many
 
@@ -83,6 +84,7 @@ class LiveAnswers:
         window: float = GROUP_WINDOW,
     ) -> None:
         self.sessions = sessions
+        self.engine = bound_engine(sessions)  # the group commit's Core statements
         self.window = window
         self.clock = clock
         self.monotonic = monotonic_of(clock)
@@ -282,10 +284,10 @@ class LiveAnswers:
         participants = [a.participant for a in batch if a.participant is not None]
         try:
             self.transactions += 1
-            async with self.sessions.begin() as session:
-                await insert_ignore_many(session, QuizAnswer, [a.row for a in batch])
+            async with self.engine.begin() as conn:
+                await insert_ignore_many(conn, QuizAnswer, [a.row for a in batch])
                 if participants:
-                    await insert_ignore_many(session, QuizParticipant, participants)
+                    await insert_ignore_many(conn, QuizParticipant, participants)
         except asyncio.CancelledError:
             # Given up at shutdown: tell the waiting clicks (never confirmed) at once.
             for item in batch:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
 from bot.core.judge import judge
@@ -36,6 +36,7 @@ from bot.services.questions import (
 from bot.services.quotas import check_quiz_start
 from bot.services.revisions import question_revision
 from bot.services.round_scoring import count_quiz, score_round
+from db.engine import bound_engine
 from db.models import (
     Question,
     QuestionRevision,
@@ -288,6 +289,7 @@ class QuizService:
         rng: random.Random | None = None,
     ) -> None:
         self.sessions = sessions
+        self.engine = bound_engine(sessions)  # the turnover's Core-only transactions
         self.clock = clock
         self.rng = rng or random.Random()
 
@@ -409,7 +411,9 @@ class QuizService:
             if drawn is None:
                 return None
             run.current_round = number
-            return await self._insert_round(session, info, number, drawn, posted_later)
+            return await self._insert_round(
+                await session.connection(), info, number, drawn, posted_later
+            )
 
     async def draw_next(self, run: RunInfo, exclude: Sequence[int] | None) -> Drawn | None:
         """Draw a run's next question ahead of its round (while the current one is open),
@@ -468,9 +472,8 @@ class QuizService:
         """
         now = self.clock()
         renew = {"lease_expires_at": lease[1]} if lease is not None else {}
-        async with self.sessions.begin() as session:
-            conn = await session.connection()  # Core statements: no ORM work per turnover
-            if drawn is not None:
+        if drawn is not None:
+            async with self.engine.begin() as conn:  # Core statements, no ORM session
                 guarded = await conn.execute(
                     *statements.open_round(
                         run_id=run.run_id,
@@ -482,7 +485,10 @@ class QuizService:
                     )
                 )
                 if guarded.rowcount:  # type: ignore[attr-defined]
-                    return await self._insert_round(session, run, number, drawn, True, now)
+                    return await self._insert_round(conn, run, number, drawn, True, now)
+        # The guard did not hold (it wrote nothing): read the run and draw again.
+        async with self.sessions.begin() as session:
+            conn = await session.connection()
             state = (
                 await conn.execute(
                     select(QuizRun.status, QuizRun.current_round, QuizRun.lease_owner)
@@ -505,11 +511,11 @@ class QuizService:
                 .where(QuizRun.id == run.run_id)
                 .values(current_round=number, **renew)
             )
-            return await self._insert_round(session, run, number, drawn, True, now)
+            return await self._insert_round(conn, run, number, drawn, True, now)
 
     async def _insert_round(
         self,
-        session: AsyncSession,
+        conn: AsyncConnection,
         run: RunInfo,
         number: int,
         drawn: Drawn,
@@ -522,7 +528,6 @@ class QuizService:
         deadline = (
             now + timedelta(seconds=run.seconds) + (NOT_YET_SHOWN if posted_later else timedelta(0))
         )
-        conn = await session.connection()
         insert = statements.insert_round(
             run_id=run.run_id,
             number=number,
@@ -560,8 +565,7 @@ class QuizService:
         now = self.clock()
         times = {"started_at": now, "deadline_at": now + timedelta(seconds=rnd.seconds)}
         shown = {"message_id": message_id} if message_id is not None else {}
-        async with self.sessions.begin() as session:
-            conn = await session.connection()
+        async with self.engine.begin() as conn:
             result = await conn.execute(
                 *statements.start_answering(round_id=rnd.round_id, message_id=message_id, **times)
             )
