@@ -35,6 +35,11 @@ from typing import Any
 
 from bench.burst import prepare_database
 from bench.common import Section, pg_available
+from bot.core.clock import utcnow
+from bot.services.live_answers import LiveAnswers
+from bot.services.quiz import QuizOptions, QuizService
+from bot.services.quiz_runner import QuizRunner
+from db.engine import create_engine, create_session_factory
 
 QUIZZES = 8
 MEMBERS = 25
@@ -48,9 +53,6 @@ class AnsweringPresenter:
     """Shows nothing; every member answers each round as soon as it is shown."""
 
     def __init__(self) -> None:
-        from bot.services.live_answers import LiveAnswers
-        from bot.services.quiz_runner import QuizRunner
-
         self.live: LiveAnswers | None = None
         self.runner: QuizRunner | None = None
         self.rounds = 0
@@ -95,12 +97,6 @@ class AnsweringPresenter:
 
 async def drive(url: str, rounds: int) -> dict[str, float]:
     """Run `QUIZZES` quizzes of `rounds` rounds on a prepared database; CPU of the rounds."""
-    from bot.core.clock import utcnow
-    from bot.services.live_answers import LiveAnswers
-    from bot.services.quiz import QuizOptions, QuizService
-    from bot.services.quiz_runner import QuizRunner
-    from db.engine import create_engine, create_session_factory
-
     engine = create_engine(url)
     try:
         sessions = create_session_factory(engine)

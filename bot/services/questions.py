@@ -228,8 +228,9 @@ def _not_excluded(dialect: str) -> Any:
     return Question.id.not_in(bindparam("exclude", expanding=True))
 
 
-def _filters(shape: _Shape, dialect: str = "sqlite") -> list[Any]:
-    """A draw's conditions besides the guild's scope, on bound parameters."""
+def _filters(shape: _Shape, dialect: str = "") -> list[Any]:
+    """A draw's conditions besides the guild's scope, on bound parameters. Only the
+    exclusion depends on the dialect (a count never excludes)."""
     conditions: list[Any] = [Question.status == "active"]
     if shape.unseen:
         conditions.append(

@@ -144,14 +144,14 @@ class AnswerButton(discord.ui.Button):
         return False
 
 
-async def answer_click(interaction: discord.Interaction) -> bool:
-    """Answer the click if it is on an answer button; False for any other interaction."""
+async def answer_click(interaction: discord.Interaction) -> None:
+    """Answer the click if it is on an answer button; any other interaction is not ours."""
     if interaction.type is not discord.InteractionType.component:
-        return False
+        return
     custom_id = (interaction.data or {}).get("custom_id")
     match = ANSWER_ID.fullmatch(custom_id) if isinstance(custom_id, str) else None
     if match is None:
-        return False
+        return
     await speak(interaction)
     round_id = int(match["round"])
     await submit_answer(
@@ -161,7 +161,6 @@ async def answer_click(interaction: discord.Interaction) -> bool:
         text=None,
         choice_texts=_button_labels(interaction, round_id),
     )
-    return True
 
 
 def _button_labels(interaction: discord.Interaction, round_id: int) -> list[str]:
