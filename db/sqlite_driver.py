@@ -104,6 +104,16 @@ class OneTripConnection(aiosqlite.Connection):
         """`function(sqlite3_connection, *args)`, run on the connection's thread."""
         return await self._execute(function, self._conn, *args)
 
+    async def commit(self) -> None:
+        """A commit with no transaction open (a read-only one, or one committed on the
+        thread by `db.one_trip`) does nothing in SQLite: no trip for it."""
+        if self.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self.in_transaction:
+            await super().rollback()
+
 
 def connect(database: str, *, iter_chunk_size: int = 64, **kwargs: Any) -> OneTripConnection:
     """`aiosqlite.connect`, with one-trip cursors; SQLAlchemy's connect arguments."""

@@ -26,9 +26,10 @@ from typing import Any
 
 from sqlalchemy import Boolean, DateTime, Integer, String, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+
+from db.one_trip import EngineTx, Tx
 
 Where = AsyncSession | str  # a session, or the name of its dialect
 
@@ -74,16 +75,27 @@ async def insert_ignore_many(
     Every row must have the same keys."""
     if not rows:
         return 0
-    table = _table(model)
     conn = await where.connection() if isinstance(where, AsyncSession) else where
+    return await conn.run_sync(lambda sync: insert_ignore_rows(EngineTx(sync), model, rows))
+
+
+def insert_ignore_rows(
+    tx: Tx, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """`insert_ignore_many` inside a transaction body (`db.one_trip`)."""
+    if not rows:
+        return 0
+    table = _table(model)
     columns = tuple(rows[0])
-    if conn.dialect.name == "postgresql" and _array_safe(table, columns):
-        sql = _pg_insert_sql(table, columns, conn.dialect)
-        result = await conn.execute(sql, _arrays(columns, rows))
-    else:
-        stmt = dialect_insert(conn.dialect.name, table).on_conflict_do_nothing()
-        result = await conn.execute(stmt, [dict(r) for r in rows])
-    return max(0, result.rowcount or 0)
+    if tx.dialect == "postgresql" and _array_safe(table, columns):
+        return max(0, tx.execute(_pg_insert_sql(table, columns), _arrays(columns, rows)).rowcount)
+    return tx.execute_many(_ignore_insert(tx.dialect, table), rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _ignore_insert(dialect: str, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, built once per table (a per-click path)."""
+    return dialect_insert(dialect, table).on_conflict_do_nothing()
 
 
 def on_conflict_add(
@@ -122,7 +134,8 @@ def _arrays(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[s
     return {f"a{i}": [r[c] for r in rows] for i, c in enumerate(columns)}
 
 
-def _unnest(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
+def _unnest(table: Table, columns: Sequence[str]) -> str:
+    dialect = postgresql.dialect()
     casts = ", ".join(
         f"CAST(:a{i} AS {table.c[c].type.compile(dialect=dialect)}[])"
         for i, c in enumerate(columns)
@@ -131,12 +144,19 @@ def _unnest(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _pg_insert_sql(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Any:
+def _pg_insert_sql(table: Table, columns: tuple[str, ...]) -> Any:
     return text(
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"SELECT {', '.join(columns)} FROM {_unnest(table, columns, dialect)} "
+        f"SELECT {', '.join(columns)} FROM {_unnest(table, columns)} "
         "ON CONFLICT DO NOTHING"
     )
+
+
+def least(where: Where, left: Any, right: Any) -> Any:
+    """The smaller of two values: PostgreSQL's least(), SQLite's two-argument min()."""
+    from sqlalchemy import func
+
+    return func.least(left, right) if dialect_name(where) == "postgresql" else func.min(left, right)
 
 
 def greatest(where: Where, left: Any, right: Any) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -29,7 +30,8 @@ from bot.core.judge import clamp_elapsed, judge
 from bot.services.quiz import AnswerOutcome, AnswerStatus, RoundInfo, RunInfo
 from db.engine import bound_engine
 from db.models import QuizAnswer, QuizParticipant, QuizRun
-from db.upsert import insert_ignore_many
+from db.one_trip import Tx, run_transaction
+from db.upsert import insert_ignore_rows
 
 log = logging.getLogger(__name__)
 
@@ -280,14 +282,13 @@ class LiveAnswers:
                 self._wake.set()  # more came while writing: they are the next batch
 
     async def _write(self, batch: list[_Answer]) -> None:
-        """One transaction for the batch: two cached statements, each run once per row."""
+        """One transaction for the batch (on SQLite one trip to its thread)."""
         participants = [a.participant for a in batch if a.participant is not None]
         try:
             self.transactions += 1
-            async with self.engine.begin() as conn:
-                await insert_ignore_many(conn, QuizAnswer, [a.row for a in batch])
-                if participants:
-                    await insert_ignore_many(conn, QuizParticipant, participants)
+            await run_transaction(
+                self.engine, functools.partial(_write_batch, [a.row for a in batch], participants)
+            )
         except asyncio.CancelledError:
             # Given up at shutdown: tell the waiting clicks (never confirmed) at once.
             for item in batch:
@@ -326,3 +327,11 @@ class LiveAnswers:
         if self._queue:  # no writer ran (or it gave up): write what is left here
             batch, self._queue = self._queue, []
             await self._write(batch)
+
+
+def _write_batch(
+    answers: list[dict[str, object]], participants: list[dict[str, object]], tx: Tx
+) -> None:
+    """A group commit's body: two cached statements, each run once per row."""
+    insert_ignore_rows(tx, QuizAnswer, answers)
+    insert_ignore_rows(tx, QuizParticipant, participants)

@@ -7,6 +7,7 @@ database is the truth, so any process can pick a run up after a restart.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -45,6 +46,7 @@ from db.models import (
     QuizRound,
     QuizRun,
 )
+from db.one_trip import EngineTx, Tx, run_transaction
 from db.upsert import insert_ignore
 
 # One letter per answer button: up to four choices, five for a claim check's verdicts.
@@ -472,20 +474,21 @@ class QuizService:
         """
         now = self.clock()
         renew = {"lease_expires_at": lease[1]} if lease is not None else {}
-        if drawn is not None:
-            async with self.engine.begin() as conn:  # Core statements, no ORM session
-                guarded = await conn.execute(
-                    *statements.open_round(
-                        run_id=run.run_id,
-                        number=number,
-                        question_id=drawn.question.id,
-                        content_hash=drawn.content_hash,
-                        guild_id=run.guild_id,
-                        lease=lease,
-                    )
-                )
-                if guarded.rowcount:  # type: ignore[attr-defined]
-                    return await self._insert_round(conn, run, number, drawn, True, now)
+        if drawn is not None:  # one transaction body (`db.one_trip`), no ORM session
+            guard = statements.open_round(
+                run_id=run.run_id,
+                number=number,
+                question_id=drawn.question.id,
+                content_hash=drawn.content_hash,
+                guild_id=run.guild_id,
+                lease=lease,
+            )
+            insert, deadline = _round_insert(run, number, drawn, True, now)
+            round_id = await run_transaction(
+                self.engine, functools.partial(_insert_if_guarded, guard=guard, insert=insert)
+            )
+            if round_id is not None:
+                return _opened(run, number, drawn, round_id, now, deadline)
         # The guard did not hold (it wrote nothing): read the run and draw again.
         async with self.sessions.begin() as session:
             conn = await session.connection()
@@ -523,34 +526,9 @@ class QuizService:
         now: datetime | None = None,
     ) -> RoundInfo:
         now = now or self.clock()
-        # Provisional when posted later: a click is never "too late" however long
-        # Discord held the post back.
-        deadline = (
-            now + timedelta(seconds=run.seconds) + (NOT_YET_SHOWN if posted_later else timedelta(0))
-        )
-        insert = statements.insert_round(
-            run_id=run.run_id,
-            number=number,
-            question_id=drawn.question.id,
-            revision_id=drawn.revision_id,
-            choice_order=list(drawn.order),
-            started_at=now,
-            deadline_at=deadline,
-        )
+        insert, deadline = _round_insert(run, number, drawn, posted_later, now)
         round_id = (await conn.execute(*insert)).scalar_one()
-        choices = drawn.question.choices
-        return RoundInfo(
-            round_id=round_id,
-            run_id=run.run_id,
-            number=number,
-            total=run.question_count,
-            question=drawn.question,
-            shown_choices=[choices[i] for i in drawn.order],
-            started_at=now,
-            deadline_at=deadline,
-            seconds=run.seconds,
-            choice_order=drawn.order,
-        )
+        return _opened(run, number, drawn, round_id, now, deadline)
 
     async def start_answering(
         self, rnd: RoundInfo, message_id: int | None = None
@@ -565,11 +543,8 @@ class QuizService:
         now = self.clock()
         times = {"started_at": now, "deadline_at": now + timedelta(seconds=rnd.seconds)}
         shown = {"message_id": message_id} if message_id is not None else {}
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                *statements.start_answering(round_id=rnd.round_id, message_id=message_id, **times)
-            )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        start = statements.start_answering(round_id=rnd.round_id, message_id=message_id, **times)
+        if not await run_transaction(self.engine, lambda tx: tx.execute(*start).rowcount):
             return None
         return replace(rnd, **times, **shown)
 
@@ -799,57 +774,42 @@ class QuizService:
         of their own afterwards.
         """
         now = self.clock()
-        async with self.sessions.begin() as session:
-            row: QuizRound | None = None
-            found: QuizRun | None = None
-            if run is not None and rnd is not None:
-                run_id, guild_id, bonus_on, number = (
-                    run.run_id,
-                    run.guild_id,
-                    run.streak_bonus,
-                    rnd.number,
-                )
-            else:
+        if run is not None and rnd is not None:
+            # The runner's way: everything it needs is held, so the close is one
+            # transaction body (on SQLite one trip to its thread, `db.one_trip`).
+            answers, players = await run_transaction(
+                self.engine,
+                functools.partial(
+                    _close,
+                    round_id=round_id,
+                    run_id=run.run_id,
+                    guild_id=run.guild_id,
+                    streak_bonus_on=run.streak_bonus,
+                    number=rnd.number,
+                    now=now,
+                    with_standings=with_standings,
+                ),
+            )
+            info, order = replace(rnd, closed=True), rnd.choice_order
+        else:
+            async with self.sessions.begin() as session:
                 row = await session.get(QuizRound, round_id)
                 if row is None:
                     return None
                 found = await session.get(QuizRun, row.run_id)
                 assert found is not None
-                run_id, guild_id, bonus_on, number = (
-                    found.id,
-                    found.guild_id,
-                    found.streak_bonus,
-                    row.number,
-                )
-            conn = await session.connection()
-            claimed = await conn.execute(*statements.claim_close(round_id=round_id, closed_at=now))
-            if claimed.rowcount:  # type: ignore[attr-defined]
-                await score_round(
-                    session,
-                    run_id=run_id,
-                    guild_id=guild_id,
+                close = functools.partial(
+                    _close,
                     round_id=round_id,
-                    round_number=number,
-                    streak_bonus_on=bonus_on,
-                    periods=score_periods(now),
+                    run_id=found.id,
+                    guild_id=found.guild_id,
+                    streak_bonus_on=found.streak_bonus,
+                    number=row.number,
+                    now=now,
+                    with_standings=with_standings,
                 )
-            # Plain rows, not ORM objects: a big server's round has thousands of answers.
-            answers = [
-                _AnswerRow(*answer)
-                for answer in await conn.execute(*statements.round_answers(round_id))
-            ]
-            # Read here, ranked after the commit: the ranking is Python work that should
-            # not hold SQLite's write lock (a 10,000-member round's takes milliseconds).
-            players = (
-                (await conn.execute(*statements.standings_rows(round_id, run_id))).all()
-                if with_standings
-                else None
-            )
-            if row is None:
-                assert rnd is not None
-                info, order = replace(rnd, closed=True), rnd.choice_order
-            else:
-                assert found is not None
+                conn = await session.connection()
+                answers, players = await conn.run_sync(lambda sync: close(EngineTx(sync)))
                 await session.refresh(row)
                 info = _round_info(row, found, await _shown_question(session, row))
                 order = row.choice_order
@@ -909,6 +869,83 @@ class QuizService:
                 )
             # Every round opened counted itself in current_round, in its own transaction.
             return Results(_run_info(run), rank(players), run.current_round, ended is not None)
+
+
+def _round_insert(
+    run: RunInfo, number: int, drawn: Drawn, posted_later: bool, now: datetime
+) -> tuple[statements.Bound, datetime]:
+    """A new round's INSERT (it returns the round's id) and the round's deadline."""
+    # Provisional when posted later: a click is never "too late" however long
+    # Discord held the post back.
+    deadline = (
+        now + timedelta(seconds=run.seconds) + (NOT_YET_SHOWN if posted_later else timedelta(0))
+    )
+    insert = statements.insert_round(
+        run_id=run.run_id,
+        number=number,
+        question_id=drawn.question.id,
+        revision_id=drawn.revision_id,
+        choice_order=list(drawn.order),
+        started_at=now,
+        deadline_at=deadline,
+    )
+    return insert, deadline
+
+
+def _insert_if_guarded(tx: Tx, *, guard: statements.Bound, insert: statements.Bound) -> int | None:
+    """The round's INSERT (its id), if the guard's UPDATE changed the run."""
+    return tx.execute(*insert).scalar() if tx.execute(*guard).rowcount else None
+
+
+def _opened(
+    run: RunInfo, number: int, drawn: Drawn, round_id: int, now: datetime, deadline: datetime
+) -> RoundInfo:
+    choices = drawn.question.choices
+    return RoundInfo(
+        round_id=round_id,
+        run_id=run.run_id,
+        number=number,
+        total=run.question_count,
+        question=drawn.question,
+        shown_choices=[choices[i] for i in drawn.order],
+        started_at=now,
+        deadline_at=deadline,
+        seconds=run.seconds,
+        choice_order=drawn.order,
+    )
+
+
+def _close(
+    tx: Tx,
+    *,
+    round_id: int,
+    run_id: int,
+    guild_id: int,
+    streak_bonus_on: bool,
+    number: int,
+    now: datetime,
+    with_standings: bool,
+) -> tuple[list[_AnswerRow], list[Any] | None]:
+    """A round's close as one transaction body: claimed once, scored by the claim's
+    winner, and its answers (and standings) read back for the reveal."""
+    if tx.execute(*statements.claim_close(round_id=round_id, closed_at=now)).rowcount:
+        score_round(
+            tx,
+            run_id=run_id,
+            guild_id=guild_id,
+            round_id=round_id,
+            round_number=number,
+            streak_bonus_on=streak_bonus_on,
+            periods=score_periods(now),
+        )
+    # Plain rows, not ORM objects: a big server's round has thousands of answers.
+    answers = [_AnswerRow(*a) for a in tx.execute(*statements.round_answers(round_id)).rows]
+    # Read here, ranked after the commit: the ranking is Python work that should not
+    # hold SQLite's write lock (a 10,000-member round's takes milliseconds).
+    players = None
+    if with_standings:
+        players = tx.execute(*statements.standings_rows(round_id, run_id)).rows
+    return answers, players
 
 
 def _player_result(p: QuizParticipant | Row[Any]) -> PlayerResult:

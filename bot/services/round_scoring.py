@@ -10,8 +10,8 @@ round read 10,000 answers and participants, built 40,000 rows in Python and sent
 them back as arrays; that took longer than the database's own work.
 
 The rules stay in `bot.core.scoring`: the statements get the streak bonus as a
-table from old streak to bonus, computed by `streak_bonus` for every streak the
-round can reach.
+table from old streak to bonus, computed by `streak_bonus` up to the streak that
+earns the cap (a longer one is looked up there).
 
 Order matters and is kept by the caller's transaction: bonuses first (the
 participants' totals and the score totals add the answer's points with its
@@ -19,9 +19,10 @@ bonus), then participants (the score totals take the new best streak), then
 score totals, inserted in key order so that two closes in one guild lock rows
 in the same order on PostgreSQL.
 
-Each statement is built once per shape (dialect, streak-bonus table, number of
-periods) and run with bound parameters: building them and computing their cache
-keys anew at every close was the largest part of a round turnover's own CPU.
+Each statement is built once per shape (dialect, number of periods) and run with
+bound parameters: building them and computing their cache keys anew at every close
+was the largest part of a round turnover's own CPU. A round's scoring runs in the
+close's transaction body (`db.one_trip`), on SQLite in one trip with the close.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.scoring import streak_bonus
 from bot.services.round_statements import param, params
 from db.models import QuizAnswer, QuizParticipant, ScoreTotal
-from db.upsert import dialect_insert, dialect_name, greatest, on_conflict_add
+from db.one_trip import Tx
+from db.upsert import dialect_insert, dialect_name, greatest, least, on_conflict_add
 
 ANSWERS = QuizAnswer.__table__
 PLAYERS = QuizParticipant.__table__
@@ -64,15 +66,25 @@ _TOTAL_COLUMNS = (
 )
 
 
-def bonus_by_old_streak(round_number: int) -> dict[int, int]:
-    """{participant's streak before this round: bonus for a right answer now}, for every
-    streak a run can have before its round `round_number`; streaks earning nothing left out."""
-    table = {old: streak_bonus(old + 1) for old in range(round_number)}
-    return {old: bonus for old, bonus in table.items() if bonus}
+@functools.cache
+def bonus_by_old_streak() -> dict[int, int]:
+    """{participant's streak before a round: bonus for a right answer now}, from the
+    first streak that earns one up to the first that earns the cap; a longer streak
+    earns the cap too (`_bonus_statement` looks it up at that streak). The same table
+    for every round, so the statement has one shape."""
+    table: dict[int, int] = {}
+    old = 0
+    while True:
+        bonus = streak_bonus(old + 1)
+        if bonus:
+            table[old] = bonus
+            if bonus == streak_bonus(old + 2):
+                return table  # capped from here on
+        old += 1
 
 
-async def score_round(
-    session: AsyncSession,
+def score_round(
+    tx: Tx,
     *,
     run_id: int,
     guild_id: int,
@@ -81,18 +93,16 @@ async def score_round(
     streak_bonus_on: bool,
     periods: Sequence[str],
 ) -> None:
-    """Score a round that was just closed (once: the caller claimed the close)."""
-    dialect = dialect_name(session)
+    """Score a round that was just closed (once: the caller claimed the close), in the
+    caller's transaction (a `db.one_trip` body)."""
     values = params(run_id=run_id, round_id=round_id, guild_id=guild_id)
-    bonuses = bonus_by_old_streak(round_number)
-    if streak_bonus_on and bonuses:
-        await session.execute(_bonus_statement(tuple(bonuses.items())), values)
-    await session.execute(_players_statement(dialect), values)
+    # Before round `round_number` no streak is longer than `round_number - 1`.
+    if streak_bonus_on and round_number - 1 >= min(bonus_by_old_streak()):
+        tx.execute(_bonus_statement(tx.dialect), values)
+    tx.execute(_players_statement(tx.dialect), values)
     # A member who joined the run and did not answer this round breaks their streak.
-    await session.execute(_broken_streaks_statement(), values)
-    await session.execute(
-        _round_totals_statement(dialect, len(periods)), values | _period_params(periods)
-    )
+    tx.execute(_broken_streaks_statement(), values)
+    tx.execute(_round_totals_statement(tx.dialect, len(periods)), values | _period_params(periods))
 
 
 async def count_quiz(
@@ -116,15 +126,15 @@ _MINE = (
 )
 
 
-@functools.lru_cache(maxsize=256)
-def _bonus_statement(bonuses: tuple[tuple[int, int], ...]) -> Any:
-    """Add the streak bonus to this round's right answers (the table is a shape: a run's
-    rounds reach a handful of them)."""
-    table = dict(bonuses)
+@functools.lru_cache(maxsize=4)
+def _bonus_statement(dialect: str) -> Any:
+    """Add the streak bonus to this round's right answers."""
+    table = bonus_by_old_streak()
+    looked_up = least(dialect, _P.streak, max(table))
     return (
         update(ANSWERS)
-        .values(points=_A.points + case(table, value=_P.streak, else_=0))
-        .where(*_MINE, _RIGHT, _P.streak.in_(list(table)))
+        .values(points=_A.points + case(table, value=looked_up, else_=0))
+        .where(*_MINE, _RIGHT, _P.streak >= min(table))
     )
 
 

@@ -1,0 +1,201 @@
+"""A transaction of Core statements as one function: on SQLite, one trip to its thread.
+
+A quiz round's durable writes (open the round, start its time, write the answers,
+close and score it) are a handful of small statements in a few transactions. Through
+SQLAlchemy's async engine each statement costs its execution machinery (an execution
+context, parameter and result processing, a greenlet switch) and a trip to aiosqlite's
+thread and back: on SQLite that was most of a round's CPU, many times SQLite's own work
+(issue 18, BENCHMARKS.md). Here a transaction is written as a plain function of a `Tx`
+(`body(tx)`), and:
+
+* on SQLite (`db.sqlite_driver`), the whole function runs on aiosqlite's thread, on
+  the sqlite3 connection, commit included: one trip per transaction. The statements
+  are still SQLAlchemy Core, built once and compiled by SQLAlchemy once per dialect;
+  their parameters and rows pass through the same type conversions SQLAlchemy applies
+  (`TypeEngine.bind_processor` / `result_processor`), and driver errors come out as
+  SQLAlchemy's exceptions (`DBAPIError.instance`), so callers see no difference;
+* elsewhere (PostgreSQL), the same function runs through SQLAlchemy on the
+  connection (`AsyncConnection.run_sync`).
+
+Either way the transaction is begun and committed through the engine, so its events
+(the metrics' transaction timings) and pool stay as they were. Only statements whose
+parameters are all plain binds run on the SQLite path: an expanding IN or a Python-side
+column default is refused when the statement is first compiled, so a statement this
+path would run differently fails loudly in the tests instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.sqlite_driver import OneTripConnection
+
+T = TypeVar("T")
+
+
+class Outcome(NamedTuple):
+    """What a statement gave back: the rows it changed, and the rows it returned."""
+
+    rowcount: int
+    rows: list[Any]
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None when no row came back."""
+        return self.rows[0][0] if self.rows else None
+
+
+class Tx(Protocol):
+    """A transaction in progress, to run statements in; synchronous on purpose."""
+
+    dialect: str  # "sqlite", "postgresql"
+
+    def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> Outcome: ...
+
+    def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+        """The statement once per row (every row with the same keys); rows changed."""
+
+
+Body = Callable[[Tx], T]
+
+
+async def run_transaction(engine: AsyncEngine, body: Body[T]) -> T:
+    """Run `body` in one transaction: committed when it returns, rolled back if it raises."""
+    async with engine.begin() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        if isinstance(driver, OneTripConnection):
+            # Committed on SQLite's thread too; the engine's own commit then finds
+            # nothing open and makes no trip (`OneTripConnection.commit`).
+            return await driver.run(_on_sqlite_thread, body, conn.dialect)  # type: ignore[no-any-return]
+        return await conn.run_sync(lambda sync: body(EngineTx(sync)))
+
+
+class EngineTx:
+    """A `Tx` on a SQLAlchemy connection (PostgreSQL, or any engine in `run_sync`)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.dialect = connection.dialect.name
+
+    def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> Outcome:
+        result = self._connection.execute(statement, dict(params or {}))
+        rows = list(result.all()) if result.returns_rows else []
+        return Outcome(result.rowcount, rows)
+
+    def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+        if not rows:
+            return 0
+        result = self._connection.execute(statement, [dict(r) for r in rows])
+        return max(0, result.rowcount or 0)
+
+
+# -- SQLite, on aiosqlite's thread ---------------------------------------------------------
+
+
+def _on_sqlite_thread(conn: sqlite3.Connection, body: Body[T], dialect: Dialect) -> T:
+    tx = _SqliteTx(conn, dialect)
+    try:
+        result = body(tx)
+        if conn.in_transaction:
+            tx.last = "COMMIT", ()
+            conn.commit()
+        return result
+    except sqlite3.Error as error:
+        _roll_back(conn)
+        raise exc.DBAPIError.instance(*tx.last, error, sqlite3.Error) from error
+    except BaseException:
+        _roll_back(conn)
+        raise
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.rollback()
+
+
+class _SqliteTx:
+    def __init__(self, conn: sqlite3.Connection, dialect: Dialect) -> None:
+        self._conn = conn
+        self._dialect = dialect
+        self.dialect = dialect.name
+        self.last: tuple[str, Any] = ("", ())  # for the error, if one comes
+
+    def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> Outcome:
+        plan = _plan(statement, self._dialect, None)
+        args = plan.arguments(params or {})
+        self.last = plan.sql, args
+        cursor = self._conn.execute(plan.sql, args)
+        try:
+            rows = plan.rows(cursor.fetchall()) if plan.row is not None else []
+            return Outcome(cursor.rowcount, rows)
+        finally:
+            cursor.close()
+
+    def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+        if not rows:
+            return 0
+        plan = _plan(statement, self._dialect, tuple(rows[0]))
+        args = [plan.arguments(r) for r in rows]
+        self.last = plan.sql, args
+        cursor = self._conn.executemany(plan.sql, args)
+        try:
+            return max(0, cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+class _Plan:
+    """A statement compiled once for the dialect: its SQL, where each positional
+    parameter comes from and how it is converted, and the rows it returns."""
+
+    def __init__(self, statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=keys)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError(f"an expanding or literal parameter cannot run here: {compiled}")
+        if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+            raise ValueError(f"a Python-side column default cannot run here: {compiled}")
+        self.sql = compiled.string
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        self._slots: list[tuple[str, bool, Any, Callable[[Any], Any] | None]] = []
+        for name in compiled.positiontup or ():
+            bind = by_name[name]
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self._slots.append((bind.key, bind.required, bind.effective_value, convert))
+        self.row: Any = None
+        self._converters: list[Callable[[Any], Any] | None] = []
+        columns = list(getattr(statement, "exported_columns", ()))  # selected, RETURNING
+        if columns:
+            self.row = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
+            self._converters = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+            ]
+        self._convert_rows = any(self._converters)
+
+    def arguments(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = []
+        for key, required, constant, convert in self._slots:
+            value = params[key] if required else params.get(key, constant)
+            values.append(convert(value) if convert is not None else value)
+        return tuple(values)
+
+    def rows(self, raw: list[Any]) -> list[Any]:
+        make = self.row._make
+        if not self._convert_rows:
+            return [make(r) for r in raw]
+        converters = self._converters
+        return [
+            make(value if f is None else f(value) for f, value in zip(converters, r, strict=True))
+            for r in raw
+        ]
+
+
+@functools.lru_cache(maxsize=512)
+def _plan(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> _Plan:
+    return _Plan(statement, dialect, keys)
