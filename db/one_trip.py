@@ -60,7 +60,8 @@ class Tx(Protocol):
     def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> Outcome: ...
 
     def execute_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
-        """The statement once per row (every row with the same keys); rows changed."""
+        """The statement once per row (every row with the same keys); the rows changed
+        where the driver counts them (SQLite), else 0 (asyncpg's executemany)."""
 
 
 Body = Callable[[Tx], T]

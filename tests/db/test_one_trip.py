@@ -1,0 +1,148 @@
+"""A transaction body (`db.one_trip`) writes and reads what SQLAlchemy would, on both
+databases; on SQLite it is one trip to aiosqlite's thread, commit included; it is all
+or nothing; and the engine's transaction events (the metrics) still see it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.ops.metrics import Metrics
+from db.engine import create_engine, create_session_factory
+from db.models import Guild
+from db.one_trip import Tx, run_transaction
+from db.upsert import dialect_insert
+from tests.db_support import MigratedTemplates
+
+GUILDS = Guild.__table__
+WHEN = datetime(2026, 11, 30, 18, 5, 7, 123456, tzinfo=UTC)
+
+
+def guild(guild_id: int, **changes: Any) -> dict[str, Any]:
+    row = {
+        "id": guild_id,
+        "moderator_role_id": None,
+        "allow_answer_change": True,
+        "streak_bonus": False,
+        "default_questions": 7,
+        "default_seconds": 15,
+        "timezone": "Europe/Kyiv",
+        "quiz_in_thread": True,
+        "language": "uk",
+        "limits": {"uploads": 3, "tags": ["a", "b"]},
+        "created_at": WHEN,
+    }
+    return row | changes
+
+
+INSERT = dialect_insert("sqlite", GUILDS)  # plain INSERT on both: no ON CONFLICT used
+READ = select(GUILDS.c.id, GUILDS.c.quiz_in_thread, GUILDS.c.limits, GUILDS.c.created_at).where(
+    GUILDS.c.id >= 0
+)
+
+
+def write_and_read(tx: Tx) -> list[Any]:
+    tx.execute_many(INSERT, [guild(1), guild(2, quiz_in_thread=False)])
+    return tx.execute(READ.order_by(GUILDS.c.id)).rows
+
+
+async def test_rows_go_in_and_come_out_converted_as_the_orm_does(engine: AsyncEngine) -> None:
+    rows = await run_transaction(engine, write_and_read)
+    assert [(r.id, r.quiz_in_thread, r.limits, r.created_at) for r in rows] == [
+        (1, True, {"uploads": 3, "tags": ["a", "b"]}, WHEN),
+        (2, False, {"uploads": 3, "tags": ["a", "b"]}, WHEN),
+    ]
+    assert all(type(r.quiz_in_thread) is bool for r in rows)  # not SQLite's 0 and 1
+    async with create_session_factory(engine)() as session:
+        stored = await session.get(Guild, 2)
+    assert stored is not None
+    assert (stored.allow_answer_change, stored.streak_bonus, stored.quiz_in_thread) == (
+        True,
+        False,
+        False,
+    )
+    assert (stored.timezone, stored.language, stored.created_at) == ("Europe/Kyiv", "uk", WHEN)
+
+
+async def test_a_body_that_fails_writes_nothing(engine: AsyncEngine) -> None:
+    def half_then_fail(tx: Tx) -> None:
+        tx.execute_many(INSERT, [guild(5)])
+        raise RuntimeError("changed my mind")
+
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        await run_transaction(engine, half_then_fail)
+
+    def duplicate(tx: Tx) -> None:
+        tx.execute_many(INSERT, [guild(6)])
+        tx.execute_many(INSERT, [guild(6)])
+
+    with pytest.raises(IntegrityError):  # SQLAlchemy's error, as through the engine
+        await run_transaction(engine, duplicate)
+    assert await run_transaction(engine, lambda tx: tx.execute(READ).rows) == []
+
+
+async def test_the_engines_transaction_events_still_see_it(engine: AsyncEngine) -> None:
+    metrics = Metrics()
+    metrics.watch_engine(engine)
+    name = "quizbot_db_transaction_seconds_count"
+    await run_transaction(engine, lambda tx: tx.execute_many(INSERT, [guild(7)]))
+    with pytest.raises(IntegrityError):
+        await run_transaction(engine, lambda tx: tx.execute_many(INSERT, [guild(7)]))
+    assert metrics.value(name, outcome="commit") == 1
+    assert metrics.value(name, outcome="rollback") == 1
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every function sent to aiosqlite's thread, by name."""
+    sent: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return sent
+
+
+@pytest.fixture
+async def sqlite_engine(
+    migrated_templates: MigratedTemplates, tmp_path: Path
+) -> AsyncIterator[AsyncEngine]:
+    """SQLite only: the trips and the refusals are its path's."""
+    engine = create_engine(await migrated_templates.sqlite_url(tmp_path / "one_trip.db"))
+    yield engine
+    await engine.dispose()
+
+
+async def test_on_sqlite_a_transaction_is_one_trip(
+    sqlite_engine: AsyncEngine, trips: list[str]
+) -> None:
+    engine = sqlite_engine
+    async with engine.connect():
+        pass  # the pool's connection is made, outside the count
+    trips.clear()
+    rows = await run_transaction(engine, write_and_read)
+    assert len(rows) == 2
+    assert trips == ["_on_sqlite_thread"]  # statements, rows and the commit, in one
+
+
+async def test_on_sqlite_a_statement_it_would_run_differently_is_refused(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    engine = sqlite_engine  # (PostgreSQL runs bodies through SQLAlchemy itself)
+    expanding = select(GUILDS.c.id).where(GUILDS.c.id.in_([1, 2]))
+    with pytest.raises(ValueError, match="expanding"):
+        await run_transaction(engine, lambda tx: tx.execute(expanding))
+    defaults_in_python = dialect_insert("sqlite", GUILDS)  # a row without its defaults
+    with pytest.raises(ValueError, match="default"):
+        await run_transaction(engine, lambda tx: tx.execute_many(defaults_in_python, [{"id": 9}]))
