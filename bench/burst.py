@@ -44,8 +44,8 @@ from bench.remote import (
 )
 from bot.core.clock import utcnow
 from bot.core.uploads import parse_upload
-from bot.services.bank import import_items
-from bot.services.quiz import QuizOptions, QuizService
+from bot.services.bank.bank import import_items
+from bot.services.quiz.quiz import QuizOptions, QuizService
 from db.engine import create_engine, create_session_factory
 
 MEMBERS = 2000

@@ -27,10 +27,10 @@ from bench.common import (
 )
 from bot.core.clock import ManualClock
 from bot.core.uploads import parse_upload
-from bot.services.bank import import_items
-from bot.services.questions import KIND_GROUPS, draw_question
-from bot.services.quiz import QuizOptions, QuizService, score_periods
-from bot.services.stats import StatsService
+from bot.services.bank.bank import import_items
+from bot.services.bank.questions import KIND_GROUPS, draw_question
+from bot.services.quiz.quiz import QuizOptions, QuizService, score_periods
+from bot.services.quiz.stats import StatsService
 from db.engine import create_engine, create_session_factory
 
 GUILD = 1_100_000_000_000_000_001

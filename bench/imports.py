@@ -18,9 +18,9 @@ from bench.bankgen import bank_yaml
 from bench.common import Section, Target, fresh_database, pg_available
 from bot.core.clock import utcnow
 from bot.core.uploads import parse_upload
-from bot.services.import_plan import plan_import
-from bot.services.import_write import write_import
-from bot.services.uploads import incoming_from
+from bot.services.bank.import_plan import plan_import
+from bot.services.bank.import_write import write_import
+from bot.services.bank.uploads import incoming_from
 from db.engine import create_engine, create_session_factory
 from db.models import Question
 

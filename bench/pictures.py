@@ -3,7 +3,7 @@
 A ticker on the loop asks to wake every 5 ms and records how late each wake-up
 is. Lateness is what every click waiting on the loop would feel. It is
 measured with no drawing (the floor), while the bank's pictures are drawn cold
-and podiums are drawn in bursts through ``bot.services.pictures`` (its
+and podiums are drawn in bursts through ``bot.services.pictures.pictures`` (its
 low-priority drawing process), and, for contrast, while the same pictures are
 drawn in a worker thread and on the loop itself.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from bench.common import Section, Target, dist_ms, ms
 from bot.core.scoring import PlayerResult, rank
-from bot.services.picture_drawing import render_spec
-from bot.services.pictures import PictureStore, podium, start_drawing
+from bot.services.pictures.picture_drawing import render_spec
+from bot.services.pictures.pictures import PictureStore, podium, start_drawing
 
 TICK_S = 0.005
 RUNS = 3
@@ -136,7 +136,7 @@ async def bench_pictures(section: Section, quick: bool, workdir: Path) -> None:
     load = os.getloadavg()[0]
     section.add(
         "The loop's lag: a task on the event loop asks to wake every 5 ms and records how "
-        "late each wake-up is, while pictures are drawn through `bot.services.pictures` "
+        "late each wake-up is, while pictures are drawn through `bot.services.pictures.pictures` "
         "(one drawing process at nice 15, started at first use). Each row but the first "
         f"and the contrasts is the best of {RUNS} runs by worst wake-up; the floor row is "
         "the lag the machine gives with nothing drawn. The contrast rows draw the same "

@@ -24,11 +24,11 @@ from bench.common import (
 )
 from bot.core.clock import utcnow
 from bot.core.uploads import parse_upload
-from bot.services.bank import import_items
-from bot.services.live_answers import LiveAnswers
-from bot.services.quiz import QuizOptions, QuizService
-from bot.services.quiz_runner import QuizRunner
-from bot.services.schedules import ScheduleService
+from bot.services.bank.bank import import_items
+from bot.services.quiz.live_answers import LiveAnswers
+from bot.services.quiz.quiz import QuizOptions, QuizService
+from bot.services.quiz.quiz_runner import QuizRunner
+from bot.services.schedules.schedules import ScheduleService
 from db.engine import create_engine, create_session_factory
 from db.models import QuizAnswer, ScheduleRun
 

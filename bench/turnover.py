@@ -36,9 +36,9 @@ from typing import Any
 from bench.burst import prepare_database
 from bench.common import Section, pg_available
 from bot.core.clock import utcnow
-from bot.services.live_answers import LiveAnswers
-from bot.services.quiz import QuizOptions, QuizService
-from bot.services.quiz_runner import QuizRunner
+from bot.services.quiz.live_answers import LiveAnswers
+from bot.services.quiz.quiz import QuizOptions, QuizService
+from bot.services.quiz.quiz_runner import QuizRunner
 from db.engine import create_engine, create_session_factory
 
 QUIZZES = 8

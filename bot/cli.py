@@ -139,7 +139,7 @@ def questions_validate(
             raise fail(f"{len(problems)} problem(s) in {files} file(s)")
         typer.echo(f"ok: {items} items in {files} file(s)")
         return
-    from bot.services.uploads import check_offline, report_text
+    from bot.services.bank.uploads import check_offline, report_text
 
     report = check_offline(path.name, _read_upload(path))
     typer.echo(report_text(report), nl=False)
@@ -193,7 +193,7 @@ def questions_import(
     if guild is None:
         _import_shipped(path)
         return
-    from bot.services.uploads import UploadService, report_text
+    from bot.services.bank.uploads import UploadService, report_text
 
     data = _read_upload(path)
 
@@ -223,7 +223,7 @@ def questions_import(
 
 
 def _import_shipped(path: Path) -> None:
-    from bot.services.bank import import_items
+    from bot.services.bank.bank import import_items
 
     problems, _, _ = _strict_problems(path)
     for problem in problems:
@@ -256,7 +256,7 @@ def questions_export(
     """Export a server's questions (or the shipped bank) in a file that re-imports to
     the same set: every field, drafts and disabled items with their status."""
     from bot.core.uploads.export import EXPORT_FORMATS, export_items, exportable, left_out_note
-    from bot.services.uploads import UploadService
+    from bot.services.bank.uploads import UploadService
     from db.models import SHIPPED
 
     suffix = path.suffix.lower().lstrip(".")

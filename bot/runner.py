@@ -6,7 +6,7 @@ import logging
 import sys
 
 from bot.app import open_database
-from bot.services.bank import sync_shipped_bank
+from bot.services.bank.bank import sync_shipped_bank
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

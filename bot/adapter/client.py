@@ -27,8 +27,8 @@ from bot.ops.metrics import Metrics
 from bot.ops.runtime import OpsRuntime
 from bot.services.container import Services
 from bot.services.leases import DEFAULT_TTL, Leases
-from bot.services.quiz import QuizError
-from bot.services.quiz_runner import QuizRunner
+from bot.services.quiz.quiz import QuizError
+from bot.services.quiz.quiz_runner import QuizRunner
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -31,8 +31,8 @@ from bot import i18n
 from bot.adapter.limits import clip
 from bot.adapter.topics import topic_names
 from bot.i18n import N_, _, format_number, ngettext
-from bot.services.questions import QuestionView, localized
-from bot.services.quiz import Reveal, RoundInfo, Standing, Standings
+from bot.services.bank.questions import QuestionView, localized
+from bot.services.quiz.quiz import Reveal, RoundInfo, Standing, Standings
 
 V2_TEXT = 4000  # text display content, all of a message together
 V2_COMPONENTS = 40

@@ -1,7 +1,7 @@
 """Pictures as Discord sends them: a file to attach, and a Components V2 gallery
 that shows it, with its alt text and its source.
 
-The drawing and the data are in :mod:`bot.services.pictures`; here they only
+The drawing and the data are in :mod:`bot.services.pictures.pictures`; here they only
 become discord.py objects, within Discord's limits (a gallery item's
 description is at most 1,024 characters).
 
@@ -22,9 +22,9 @@ from bot import i18n
 from bot.adapter import game_screen
 from bot.adapter.limits import clip
 from bot.adapter.member_names import display_names
-from bot.services.pictures import Picture, podium, question_picture
-from bot.services.questions import QuestionView
-from bot.services.quiz import Results
+from bot.services.bank.questions import QuestionView
+from bot.services.pictures.pictures import Picture, podium, question_picture
+from bot.services.quiz.quiz import Results
 
 log = logging.getLogger(__name__)
 _prefetching: set[asyncio.Task[Picture | None]] = set()

@@ -18,11 +18,11 @@ from bot.adapter.limits import clip
 from bot.adapter.topics import topic_name, topic_names
 from bot.core.discussion_result import DiscussionResult
 from bot.i18n import N_, _, format_number, ngettext
-from bot.services.discussions import DiscussionView, SteelmanView
-from bot.services.prompts import localized as localized_prompt
-from bot.services.questions import QuestionView
-from bot.services.quiz import Results, RunInfo
-from bot.services.stats import MemberStats
+from bot.services.bank.questions import QuestionView
+from bot.services.discussions.discussions import DiscussionView, SteelmanView
+from bot.services.discussions.prompts import localized as localized_prompt
+from bot.services.quiz.quiz import Results, RunInfo
+from bot.services.quiz.stats import MemberStats
 
 NO_MENTIONS = replies.NO_MENTIONS
 QUIZ_COLOUR = discord.Colour.blurple()

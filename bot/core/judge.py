@@ -1,7 +1,7 @@
 """Judging one answer: which choice it meant, whether it is right, its time and points.
 
 There are two ways an answer is recorded: the in-memory fast path of rounds this
-process drives (`bot.services.live_answers`) and the database path for every
+process drives (`bot.services.quiz.live_answers`) and the database path for every
 other round (`QuizService.answer`). Both call `judge`, so the two can never
 disagree on what a click is worth.
 """

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
-from bot.services.discussions import DiscussionService
+from bot.services.bank.question_admin import QuestionAdminService
+from bot.services.bank.uploads import UploadService, UploadWorker
+from bot.services.discussions.discussions import DiscussionService
 from bot.services.guilds import GuildService
-from bot.services.live_answers import LiveAnswers
-from bot.services.practice import PracticeService
-from bot.services.qotd import QotdService
-from bot.services.question_admin import QuestionAdminService
-from bot.services.quiz import QuizService
+from bot.services.quiz.live_answers import LiveAnswers
+from bot.services.quiz.practice import PracticeService
+from bot.services.quiz.quiz import QuizService
+from bot.services.quiz.stats import StatsService
 from bot.services.quotas import QuotaService
-from bot.services.schedules import ScheduleService
-from bot.services.stats import StatsService
-from bot.services.uploads import UploadService, UploadWorker
+from bot.services.schedules.qotd import QotdService
+from bot.services.schedules.schedules import ScheduleService
 
 
 @dataclass

@@ -18,8 +18,8 @@ from sqlalchemy import and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.services.prompts import prompt_snapshot, prompt_view
-from bot.services.questions import question_snapshot, question_view
+from bot.services.bank.questions import question_snapshot, question_view
+from bot.services.discussions.prompts import prompt_snapshot, prompt_view
 from db.models import DiscussionPrompt, PromptRevision, Question, QuestionRevision
 from db.upsert import dialect_insert
 

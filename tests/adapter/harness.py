@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.adapter.client import QuizBot
 from bot.core.clock import Clock, ManualClock
-from bot.services.bank import sync_shipped_bank
+from bot.services.bank.bank import sync_shipped_bank
 from bot.services.container import Services
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory

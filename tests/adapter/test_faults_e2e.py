@@ -2,7 +2,7 @@
 
 Edits and re-uploads mid-round and mid-discussion, a restart with such rows
 present, a 503 and a long 429 while a question is posted. The runner's own
-fault handling on both databases is in tests/services/test_quiz_runner_faults.py.
+fault handling on both databases is in tests/services/quiz/test_quiz_runner_faults.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from bot.core.clock import ManualClock, utcnow
 from bot.core.items import parse_item
-from bot.services.bank import import_items
+from bot.services.bank.bank import import_items
 from db.engine import create_engine, create_session_factory
 from tests.adapter.harness import Database, round_id_of, running_bot, wait_for_question
 from tests.factories import mcq

@@ -17,8 +17,8 @@ from bot.adapter.cogs.quiz import CONTROLS
 from bot.adapter.game_screen import Phase, RoundScreen, localize_round, round_layout
 from bot.adapter.render import NO_MENTIONS
 from bot.core.clock import ManualClock
-from bot.services.questions import QuestionView, question_view
-from bot.services.quiz import Reveal, RoundInfo, Standing, Standings
+from bot.services.bank.questions import QuestionView, question_view
+from bot.services.quiz.quiz import Reveal, RoundInfo, Standing, Standings
 from db.models import Question
 from tests.adapter.harness import Database, running_bot
 from tests.fake_discord import FakeDiscord

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.clock import ManualClock
-from bot.services.quiz import period_key
+from bot.services.quiz.quiz import period_key
 from db.models import AuditEntry, ScoreTotal
 from tests.adapter.harness import MANAGE_GUILD, Database, running_bot
 from tests.fake_discord import FakeDiscord

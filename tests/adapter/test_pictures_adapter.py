@@ -10,9 +10,9 @@ import pytest
 
 from bot.adapter.pictures import picture_file, picture_gallery, picture_source, podium_picture
 from bot.core.scoring import PlayerResult, rank
-from bot.services.pictures import bank_picture, question_picture
-from bot.services.questions import QuestionView
-from bot.services.quiz import Results, RunInfo
+from bot.services.bank.questions import QuestionView
+from bot.services.pictures.pictures import bank_picture, question_picture
+from bot.services.quiz.quiz import Results, RunInfo
 from tests.adapter.harness import Database, running_bot
 from tests.fake_discord import FakeDiscord
 

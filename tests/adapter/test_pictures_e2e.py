@@ -88,7 +88,7 @@ async def test_reveal_shows_the_picture_and_results_the_podium(
 
 
 async def bot_picture(slug: str) -> str:
-    from bot.services.pictures import bank_picture
+    from bot.services.pictures.pictures import bank_picture
 
     picture = await bank_picture(slug)
     assert picture is not None, f"{slug} has no picture"
@@ -108,8 +108,8 @@ async def test_every_pictured_item_reveals_within_discord_limits(
     from bot.adapter.game_screen import Phase, RoundScreen, round_layout
     from bot.adapter.pictures import picture_file, reveal_picture, screen_picture
     from bot.adapter.render import NO_MENTIONS
-    from bot.services.questions import question_view
-    from bot.services.quiz import Reveal, RoundInfo, Standing, Standings
+    from bot.services.bank.questions import question_view
+    from bot.services.quiz.quiz import Reveal, RoundInfo, Standing, Standings
     from db.models import Question
 
     fake = fake_discord

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.services import pictures
+from bot.services.pictures import pictures
 from tests.adapter.harness import (
     MANAGE_GUILD,
     Database,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.bank import import_items
+from bot.services.bank.bank import import_items
 from db.engine import create_engine, create_session_factory
 from tests.adapter.harness import MANAGE_GUILD, Database, running_bot
 from tests.factories import mcq

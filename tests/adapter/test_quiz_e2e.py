@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.services.quiz import QuizOptions
+from bot.services.quiz.quiz import QuizOptions
 from tests.adapter.harness import (
     MANAGE_GUILD,
     Database,

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.services.quiz import QuizOptions
+from bot.services.quiz.quiz import QuizOptions
 from tests.adapter.harness import MANAGE_GUILD, Database, running_bot
 from tests.fake_discord import FakeDiscord
 

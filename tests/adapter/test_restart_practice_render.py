@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.services.questions import question_view
+from bot.services.bank.questions import question_view
 from db.models import Question
 from tests.adapter.harness import (
     Database,

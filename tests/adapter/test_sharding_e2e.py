@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.services.quiz import QuizOptions
+from bot.services.quiz.quiz import QuizOptions
 from tests.adapter.harness import Database, make_bot
 from tests.fake_discord import FakeDiscord
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.services.bank import import_items
+from bot.services.bank.bank import import_items
 from db.engine import create_engine, create_session_factory
 from tests.adapter.harness import Database, round_id_of, running_bot, wait_for_question
 from tests.factories import short

@@ -8,7 +8,7 @@ from bot.adapter import render
 from bot.adapter.topics import TOPICS, named_like, topic_name, topic_names
 from bot.core.bank_files import load_bank
 from bot.i18n import use
-from bot.services.stats import MemberStats, TopicScore
+from bot.services.quiz.stats import MemberStats, TopicScore
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "questions"
 

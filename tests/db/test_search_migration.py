@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
 
-from bot.services.question_list import list_questions
+from bot.services.bank.question_list import list_questions
 from db.engine import create_engine, create_session_factory
 from db.migrate import alembic_config, upgrade
 from db.models import Question

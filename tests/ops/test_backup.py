@@ -24,7 +24,7 @@ from bot.ops.backup import (
     restore_backup,
 )
 from bot.services.container import Services
-from bot.services.quiz import AnswerStatus, QuizOptions
+from bot.services.quiz.quiz import AnswerStatus, QuizOptions
 from db.engine import create_engine, create_session_factory
 from db.migrate import head_revision, upgrade
 from db.models import Guild

@@ -13,9 +13,9 @@ from bot.core.clock import ManualClock
 from bot.core.items import BaseItem, parse_item
 from bot.core.quotas import QuotaExceeded
 from bot.i18n import use
-from bot.services.bank import import_items
-from bot.services.discussions import DiscussionService
-from bot.services.quiz import QuizOptions, QuizService
+from bot.services.bank.bank import import_items
+from bot.services.discussions.discussions import DiscussionService
+from bot.services.quiz.quiz import QuizOptions, QuizService
 from bot.services.quotas import QuotaService, check_question_room
 from db.models import AuditEntry
 from tests.factories import SOURCE, mcq

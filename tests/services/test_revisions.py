@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.core.clock import ManualClock
 from bot.core.items import parse_item
-from bot.services.bank import import_items
-from bot.services.quiz import QuizOptions, QuizService
+from bot.services.bank.bank import import_items
+from bot.services.quiz.quiz import QuizOptions, QuizService
 from bot.services.revisions import question_revision
 from db.models import Question, QuestionRevision
 from tests.factories import mcq

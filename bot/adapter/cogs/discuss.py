@@ -25,10 +25,10 @@ from bot.adapter.replies import reply
 from bot.core.discussion_result import DiscussionResult, Phase, Stage
 from bot.core.quotas import QuotaExceeded
 from bot.i18n import N_, _
-from bot.services.charts import draw_result_chart, result_text
-from bot.services.discussions import DiscussionError, DiscussionView, VoteStatus
+from bot.services.discussions.charts import draw_result_chart, result_text
+from bot.services.discussions.discussions import DiscussionError, DiscussionView, VoteStatus
+from bot.services.discussions.prompts import localized as localized_prompt
 from bot.services.leases import DISCUSSION
-from bot.services.prompts import localized as localized_prompt
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot

@@ -22,8 +22,8 @@ from bot.adapter.limits import EMBED_DESCRIPTION, clip
 from bot.adapter.permissions import NOT_MODERATOR, is_moderator
 from bot.adapter.replies import reply
 from bot.i18n import _, format_number, ngettext, pgettext
-from bot.services.quiz import period_key
-from bot.services.stats import BoardPage, BoardRow
+from bot.services.quiz.quiz import period_key
+from bot.services.quiz.stats import BoardPage, BoardRow
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot

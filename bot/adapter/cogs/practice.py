@@ -19,7 +19,7 @@ from bot.adapter.game_screen import localize_question
 from bot.adapter.language import Localized
 from bot.adapter.limits import clip
 from bot.i18n import N_, _
-from bot.services.practice import PracticeQuestion
+from bot.services.quiz.practice import PracticeQuestion
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot

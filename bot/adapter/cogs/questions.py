@@ -29,10 +29,10 @@ from bot.core.uploads.export import (
 from bot.core.uploads.report import report_text
 from bot.core.uploads.templates import template
 from bot.i18n import N_, _, ngettext
-from bot.services.bank import ImportReport
-from bot.services.question_admin import AdminError, item_from_form
-from bot.services.question_list import Cursor
-from bot.services.uploads import KEEP_EDITED, OVERWRITE_EDITED, UploadError, UploadReport
+from bot.services.bank.bank import ImportReport
+from bot.services.bank.question_admin import AdminError, item_from_form
+from bot.services.bank.question_list import Cursor
+from bot.services.bank.uploads import KEEP_EDITED, OVERWRITE_EDITED, UploadError, UploadReport
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot
@@ -346,7 +346,7 @@ async def question_page(
     page: int = 1,
 ) -> tuple[discord.Embed, discord.ui.View]:
     """One page of /questions list, with Previous/Next buttons that carry the search and
-    the key to page from (keyset paging: see bot/services/question_list.py)."""
+    the key to page from (keyset paging: see bot/services/bank/question_list.py)."""
     found = await bot.services.question_admin.list(
         guild_id, search, after=after, before=before, page=page
     )
@@ -423,7 +423,7 @@ class PageButton(
 
 
 def question_detail(view: object) -> discord.Embed:
-    from bot.services.questions import QuestionView
+    from bot.services.bank.questions import QuestionView
 
     assert isinstance(view, QuestionView)
     embed = discord.Embed(

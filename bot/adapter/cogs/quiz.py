@@ -32,8 +32,8 @@ from bot.adapter.replies import reply
 from bot.adapter.topics import named_like, topic_names
 from bot.adapter.transient import is_transient_discord
 from bot.i18n import N_, _, ngettext
-from bot.services.questions import QuestionView, known_tags, tag_suggestions
-from bot.services.quiz import (
+from bot.services.bank.questions import QuestionView, known_tags, tag_suggestions
+from bot.services.quiz.quiz import (
     AnswerStatus,
     QuizOptions,
     Results,

@@ -23,7 +23,7 @@ from bot.adapter.member_names import display_names
 from bot.adapter.permissions import NOT_MODERATOR, is_moderator
 from bot.adapter.replies import reply
 from bot.i18n import _, ngettext
-from bot.services.reports import SHORT_DATE, QuizReport, ReportError, ReportService, report_csv
+from bot.services.quiz.reports import SHORT_DATE, QuizReport, ReportError, ReportService, report_csv
 
 if TYPE_CHECKING:
     from bot.adapter.client import QuizBot

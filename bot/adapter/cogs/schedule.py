@@ -21,9 +21,9 @@ from bot.adapter.permissions import ModeratorOnly, posting_refusal
 from bot.adapter.replies import reply
 from bot.core.schedule_math import timezone_suggestions
 from bot.i18n import _, ngettext
-from bot.services.qotd import QotdClosed
-from bot.services.scheduler import ChannelGone, Scheduler
-from bot.services.schedules import (
+from bot.services.schedules.qotd import QotdClosed
+from bot.services.schedules.scheduler import ChannelGone, Scheduler
+from bot.services.schedules.schedules import (
     Claim,
     PausedNotice,
     ScheduleError,

@@ -10,7 +10,7 @@ import pytest
 from bot import i18n
 from bot.core.uploads import UploadParse, parse_upload
 from bot.core.uploads.report import report_text
-from bot.services.uploads import build_report
+from bot.services.bank.uploads import build_report
 
 SAMPLES = Path(__file__).with_name("samples")
 PYDANTIC = ("Input should", "String should", "List should", "Field required", "Value error")
