@@ -1,12 +1,12 @@
 """A transaction of Core statements as one function: on SQLite, one trip to its thread.
 
 A quiz round's durable writes (draw the next question, open the round, start its
-time, write the answers, close and score it) are a handful of small statements in a few transactions. Through
-SQLAlchemy's async engine each statement costs its execution machinery (an execution
-context, parameter and result processing, a greenlet switch) and a trip to aiosqlite's
-thread and back: on SQLite that was most of a round's CPU, many times SQLite's own work
-(issue 18, BENCHMARKS.md). Here a transaction is written as a plain function of a `Tx`
-(`body(tx)`), and:
+time, write the answers, close and score it) are a handful of small statements in a
+few transactions. Through SQLAlchemy's async engine each statement costs its
+execution machinery (an execution context, parameter and result processing, a greenlet
+switch) and a trip to aiosqlite's thread and back: on SQLite that was most of a round's
+CPU, many times SQLite's own work (issue 18, BENCHMARKS.md). Here a transaction is
+written as a plain function of a `Tx` (`body(tx)`), and:
 
 * on SQLite (`db.sqlite_driver`), the whole function runs on aiosqlite's thread, on
   the sqlite3 connection, commit included: one trip per transaction. The statements
