@@ -18,10 +18,10 @@ thread and back: on SQLite that was most of a round's CPU, many times SQLite's o
   connection (`AsyncConnection.run_sync`).
 
 Either way the transaction is begun and committed through the engine, so its events
-(the metrics' transaction timings) and pool stay as they were. Only statements whose
-parameters are all plain binds run on the SQLite path: an expanding IN or a Python-side
-column default is refused when the statement is first compiled, so a statement this
-path would run differently fails loudly in the tests instead.
+(the metrics' transaction timings) and pool stay as they were. A statement the SQLite
+path would run differently than SQLAlchemy is refused when it is first compiled (a
+Python-side column default, a literal-rendered parameter, an empty IN list), so it fails
+loudly in the tests instead.
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ class Tx(Protocol):
         """The statement once per row (every row with the same keys); the rows changed
         where the driver counts them (SQLite), else 0 (asyncpg's executemany)."""
 
+    def returning_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """An INSERT ... RETURNING for each row; the rows it returned, in one list."""
+
 
 Body = Callable[[Tx], T]
 
@@ -95,6 +98,11 @@ class EngineTx:
             return 0
         result = self._connection.execute(statement, [dict(r) for r in rows])
         return max(0, result.rowcount or 0)
+
+    def returning_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        if not rows:
+            return []
+        return list(self._connection.execute(statement, [dict(r) for r in rows]).all())
 
 
 # -- SQLite, on aiosqlite's thread ---------------------------------------------------------
@@ -129,10 +137,11 @@ class _SqliteTx:
         self.last: tuple[str, Any] = ("", ())  # for the error, if one comes
 
     def execute(self, statement: Any, params: Mapping[str, Any] | None = None) -> Outcome:
-        plan = _plan(statement, self._dialect, None)
-        args = plan.arguments(params or {})
-        self.last = plan.sql, args
-        cursor = self._conn.execute(plan.sql, args)
+        params = params or {}
+        plan = _plan(statement, self._dialect, tuple(params))
+        sql, args = plan.bound(params)
+        self.last = sql, args
+        cursor = self._conn.execute(sql, args)
         try:
             rows = plan.rows(cursor.fetchall()) if plan.row is not None else []
             return Outcome(cursor.rowcount, rows)
@@ -143,32 +152,48 @@ class _SqliteTx:
         if not rows:
             return 0
         plan = _plan(statement, self._dialect, tuple(rows[0]))
-        args = [plan.arguments(r) for r in rows]
-        self.last = plan.sql, args
-        cursor = self._conn.executemany(plan.sql, args)
+        if plan.expands:
+            raise ValueError("an expanding parameter in a statement run once per row")
+        bound = [plan.bound(r) for r in rows]  # (one SQL: no lists here)
+        sql, args = bound[0][0], [a for _sql, a in bound]
+        self.last = sql, args
+        cursor = self._conn.executemany(sql, args)
         try:
             return max(0, cursor.rowcount)
         finally:
             cursor.close()
 
+    def returning_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        return [row for params in rows for row in self.execute(statement, params).rows]
+
 
 class _Plan:
     """A statement compiled once for the dialect: its SQL, where each positional
-    parameter comes from and how it is converted, and the rows it returns."""
+    parameter comes from and how it is converted, and the rows it returns.
+
+    An expanding parameter (`IN` of a list) is spliced in as SQLAlchemy does it: its
+    place in the SQL (`__[POSTCOMPILE_<name>]`) becomes one `?` per value, so the SQL
+    text depends on the list's length (SQLite prepares each length once and keeps it).
+    """
 
     def __init__(self, statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=keys)
-        if compiled.post_compile_params or compiled.literal_execute_params:
-            raise ValueError(f"an expanding or literal parameter cannot run here: {compiled}")
+        if compiled.literal_execute_params:
+            raise ValueError(f"a literal parameter cannot run here: {compiled}")
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             raise ValueError(f"a Python-side column default cannot run here: {compiled}")
         self.sql = compiled.string
         by_name = {name: bind for bind, name in compiled.bind_names.items()}
-        self._slots: list[tuple[str, bool, Any, Callable[[Any], Any] | None]] = []
+        self._slots: list[tuple[str, bool, Any, Callable[[Any], Any] | None, str | None]] = []
         for name in compiled.positiontup or ():
             bind = by_name[name]
             convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            self._slots.append((bind.key, bind.required, bind.effective_value, convert))
+            expanding = f"__[POSTCOMPILE_{name}]" if bind.expanding else None
+            if expanding is not None and expanding not in self.sql:
+                raise ValueError(f"an expanding parameter rendered unexpectedly: {compiled}")
+            self._slots.append((bind.key, bind.required, bind.effective_value, convert, expanding))
+        self.expands = any(slot[4] for slot in self._slots)
+        self._sized: dict[tuple[int, ...], str] = {}  # SQL by the lengths of the lists
         self.row: Any = None
         self._converters: list[Callable[[Any], Any] | None] = []
         columns = list(getattr(statement, "exported_columns", ()))  # selected, RETURNING
@@ -179,12 +204,32 @@ class _Plan:
             ]
         self._convert_rows = any(self._converters)
 
-    def arguments(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        values = []
-        for key, required, constant, convert in self._slots:
+    def bound(self, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """The SQL and its positional arguments for these parameters."""
+        values: list[Any] = []
+        lengths: list[int] = []
+        for key, required, constant, convert, expanding in self._slots:
             value = params[key] if required else params.get(key, constant)
-            values.append(convert(value) if convert is not None else value)
-        return tuple(values)
+            if expanding is None:
+                values.append(convert(value) if convert is not None else value)
+                continue
+            if not value:  # SQLAlchemy renders an empty IN specially: not done here
+                raise ValueError(f"an empty list for the expanding parameter {key!r}")
+            values.extend(value if convert is None else (convert(v) for v in value))
+            lengths.append(len(value))
+        if not self.expands:
+            return self.sql, tuple(values)
+        sizes = tuple(lengths)
+        sql = self._sized.get(sizes)
+        if sql is None:
+            sql = self.sql
+            places = iter(sizes)
+            for *_, expanding in self._slots:
+                if expanding is not None:
+                    sql = sql.replace(expanding, ", ".join("?" * next(places)), 1)
+            if len(self._sized) < 64:  # a growing exclusion list: keep the first lengths
+                self._sized[sizes] = sql
+        return sql, tuple(values)
 
     def rows(self, raw: list[Any]) -> list[Any]:
         make = self.row._make

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -136,13 +136,29 @@ async def test_on_sqlite_a_transaction_is_one_trip(
     assert trips == ["_on_sqlite_thread"]  # statements, rows and the commit, in one
 
 
+async def test_a_list_parameter_reads_the_rows_sqlalchemy_reads(engine: AsyncEngine) -> None:
+    await run_transaction(engine, lambda tx: tx.execute_many(INSERT, [guild(i) for i in range(4)]))
+    listed = (
+        select(GUILDS.c.id)
+        .where(GUILDS.c.id.in_(bindparam("ids", expanding=True)))
+        .where(GUILDS.c.language.not_in(bindparam("languages", expanding=True)))
+        .order_by(GUILDS.c.id)
+    )
+    for ids in ([2], [0, 3], [3, 1, 2]):
+        params = {"ids": ids, "languages": ["en", "de"]}
+        ours = await run_transaction(engine, lambda tx, p=params: tx.execute(listed, p).rows)
+        async with engine.connect() as conn:
+            theirs = (await conn.execute(listed, params)).all()
+        assert [r.id for r in ours] == [r.id for r in theirs] == sorted(ids)
+
+
 async def test_on_sqlite_a_statement_it_would_run_differently_is_refused(
     sqlite_engine: AsyncEngine,
 ) -> None:
     engine = sqlite_engine  # (PostgreSQL runs bodies through SQLAlchemy itself)
-    expanding = select(GUILDS.c.id).where(GUILDS.c.id.in_([1, 2]))
-    with pytest.raises(ValueError, match="expanding"):
-        await run_transaction(engine, lambda tx: tx.execute(expanding))
+    listed = select(GUILDS.c.id).where(GUILDS.c.id.in_(bindparam("ids", expanding=True)))
+    with pytest.raises(ValueError, match="empty list"):  # SQLAlchemy renders it otherwise
+        await run_transaction(engine, lambda tx: tx.execute(listed, {"ids": []}))
     defaults_in_python = dialect_insert("sqlite", GUILDS)  # a row without its defaults
     with pytest.raises(ValueError, match="default"):
         await run_transaction(engine, lambda tx: tx.execute_many(defaults_in_python, [{"id": 9}]))

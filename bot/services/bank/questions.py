@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import i18n
 from bot.core.bank.items import BASE_LANGUAGE, DEFAULT_WHICH_FIRST_TEXT
 from db.models import SHIPPED, HiddenQuestion, PracticeItem, Question, QuestionTag
+from db.one_trip import Tx
 from db.upsert import dialect_name
 
 FACT_KINDS = ("multiple_choice", "true_false", "short_answer", "which_first")
@@ -71,7 +72,8 @@ class QuestionView:
         return self.accepted_answers[0] if self.accepted_answers else ""
 
 
-def question_view(row: Question) -> QuestionView:
+def question_view(row: Question | Any) -> QuestionView:
+    """An ORM question or a row of the questions table (`draw_question_row`)."""
     return QuestionView(
         id=row.id,
         guild_id=row.guild_id,
@@ -293,6 +295,13 @@ def _draw_statement(shape: _Shape, dialect: str) -> Select[tuple[Question]]:
 
 
 @functools.lru_cache(maxsize=64)
+def _draw_row_statement(shape: _Shape, dialect: str) -> Select[Any]:
+    """`_draw_statement` reading the question's columns instead of an ORM object."""
+    winner = _draw_statement(shape, dialect).whereclause
+    return select(*Question.__table__.c).where(winner)
+
+
+@functools.lru_cache(maxsize=64)
 def _count_statement(shape: _Shape) -> Select[tuple[int]]:
     return select(func.count(Question.id)).where(
         visible_to(bindparam("guild_id")), *_filters(shape)
@@ -321,6 +330,25 @@ async def draw_question(
     params["point"] = point
     result = await session.execute(_draw_statement(shape, dialect_name(session)), params)
     return result.scalar_one_or_none()
+
+
+def draw_question_row(
+    tx: Tx,
+    guild_id: int,
+    *,
+    tags: Sequence[str] = (),
+    difficulty: int | None = None,
+    kinds: Sequence[str] = (),
+    exclude: Sequence[int] = (),
+    point: float,
+) -> Any | None:
+    """`draw_question` in a transaction body (`db.one_trip`; a quiz's draw, each round):
+    the question's row, its columns by name, rather than an ORM object. `point` is the
+    random point in the key range."""
+    shape, params = _draw_params(guild_id, tags, difficulty, kinds, exclude)
+    params["point"] = point
+    rows = tx.execute(_draw_row_statement(shape, tx.dialect), params).rows
+    return rows[0] if rows else None
 
 
 async def count_matching(

@@ -28,7 +28,7 @@ from bot.services.bank.questions import (
     KIND_GROUPS,
     QuestionView,
     count_matching,
-    draw_question,
+    draw_question_row,
     question_from_snapshot,
     question_view,
 )
@@ -36,7 +36,7 @@ from bot.services.guilds import ensure_guild
 from bot.services.quiz import round_statements as statements
 from bot.services.quiz.round_scoring import count_quiz, score_round
 from bot.services.quotas import check_quiz_start
-from bot.services.revisions import question_revision
+from bot.services.revisions import current_revision
 from db.engine import bound_engine
 from db.models import (
     Question,
@@ -421,37 +421,30 @@ class QuizService:
         """Draw a run's next question ahead of its round (while the current one is open),
         so opening the round does not wait on the draw. `exclude`: the run's questions
         so far, or None to read them (a run taken up after a restart)."""
-        async with self.sessions.begin() as session:  # a write only for a new revision
-            return await self._draw(session, run, exclude)
+        point = self.rng.random()
+        found = await run_transaction(self.engine, functools.partial(_draw, run, exclude, point))
+        return self._drawn(found)
 
     async def _draw(
         self, session: AsyncSession, run: RunInfo, exclude: Sequence[int] | None
     ) -> Drawn | None:
-        if exclude is None:
-            exclude = list(
-                (
-                    await session.execute(
-                        select(QuizRound.question_id).where(QuizRound.run_id == run.run_id)
-                    )
-                ).scalars()
-            )
-        row = await draw_question(
-            session,
-            run.guild_id,
-            tags=run.tags,
-            difficulty=run.difficulty,
-            kinds=KIND_GROUPS[run.kind],
-            exclude=exclude,
-            rng=self.rng,
+        """`draw_next` in the session's transaction (the opens that read the run first)."""
+        point = self.rng.random()
+        conn = await session.connection()
+        return self._drawn(
+            await conn.run_sync(lambda sync: _draw(run, exclude, point, EngineTx(sync)))
         )
-        if row is None:
+
+    def _drawn(self, found: tuple[Any, int, tuple[int, ...]] | None) -> Drawn | None:
+        """The drawn question with its choices in a random order."""
+        if found is None:
             return None
+        row, revision_id, excluded = found
         question = question_view(row)
-        revision_id = await question_revision(session, row)
         order = list(range(len(question.choices)))
         if question.kind in ("multiple_choice", "which_first"):
             self.rng.shuffle(order)
-        return Drawn(question, revision_id, row.content_hash, tuple(order), tuple(exclude))
+        return Drawn(question, revision_id, row.content_hash, tuple(order), excluded)
 
     async def open_round(
         self,
@@ -913,6 +906,28 @@ def _opened(
         seconds=run.seconds,
         choice_order=drawn.order,
     )
+
+
+def _draw(
+    run: RunInfo, exclude: Sequence[int] | None, point: float, tx: Tx
+) -> tuple[Any, int, tuple[int, ...]] | None:
+    """A run's next question as one transaction body: its row, the id of the revision
+    holding its content (stored if new), and the questions left out. `exclude`: the
+    run's questions so far, or None to read them (a run taken up after a restart)."""
+    if exclude is None:
+        exclude = [r.question_id for r in tx.execute(*statements.run_questions(run.run_id)).rows]
+    row = draw_question_row(
+        tx,
+        run.guild_id,
+        tags=run.tags,
+        difficulty=run.difficulty,
+        kinds=KIND_GROUPS[run.kind],
+        exclude=exclude,
+        point=point,
+    )
+    if row is None:
+        return None
+    return row, current_revision(tx, row), tuple(exclude)
 
 
 def _close(

@@ -88,6 +88,11 @@ def claim_close(*, round_id: int, closed_at: datetime) -> Bound:
     return _claim_close(), params(round_id=round_id, closed_at=closed_at)
 
 
+def run_questions(run_id: int) -> Bound:
+    """The questions a run has shown so far (one per round)."""
+    return _run_questions(), params(run_id=run_id)
+
+
 def round_answers(round_id: int) -> Bound:
     """A round's answers as the reveal needs them, fastest first."""
     return _round_answers(), params(round_id=round_id)
@@ -159,6 +164,12 @@ def _claim_close() -> Update:
         .where(c.id == param("round_id", c.id), c.closed_at.is_(None))
         .values(closed_at=param("closed_at", c.closed_at))
     )
+
+
+@functools.cache
+def _run_questions() -> Select[Any]:
+    c = ROUNDS.c
+    return select(c.question_id).where(c.run_id == param("run_id", c.run_id))
 
 
 @functools.cache
