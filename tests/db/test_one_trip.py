@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -98,20 +97,6 @@ async def test_the_engines_transaction_events_still_see_it(engine: AsyncEngine) 
         await run_transaction(engine, lambda tx: tx.execute_many(INSERT, [guild(7)]))
     assert metrics.value(name, outcome="commit") == 1
     assert metrics.value(name, outcome="rollback") == 1
-
-
-@pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every function sent to aiosqlite's thread, by name."""
-    sent: list[str] = []
-    original = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        sent.append(getattr(fn, "__name__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-    return sent
 
 
 @pytest.fixture
