@@ -1,7 +1,7 @@
 """A transaction of Core statements as one function: on SQLite, one trip to its thread.
 
-A quiz round's durable writes (open the round, start its time, write the answers,
-close and score it) are a handful of small statements in a few transactions. Through
+A quiz round's durable writes (draw the next question, open the round, start its
+time, write the answers, close and score it) are a handful of small statements in a few transactions. Through
 SQLAlchemy's async engine each statement costs its execution machinery (an execution
 context, parameter and result processing, a greenlet switch) and a trip to aiosqlite's
 thread and back: on SQLite that was most of a round's CPU, many times SQLite's own work
@@ -16,6 +16,9 @@ thread and back: on SQLite that was most of a round's CPU, many times SQLite's o
   SQLAlchemy's exceptions (`DBAPIError.instance`), so callers see no difference;
 * elsewhere (PostgreSQL), the same function runs through SQLAlchemy on the
   connection (`AsyncConnection.run_sync`).
+
+A body is synchronous and, on SQLite, runs on aiosqlite's thread: it touches nothing
+of the event loop's (no futures, no tasks, no awaits), only its `tx` and its arguments.
 
 Either way the transaction is begun and committed through the engine, so its events
 (the metrics' transaction timings) and pool stay as they were. A statement the SQLite
