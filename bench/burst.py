@@ -42,8 +42,8 @@ from bench.remote import (
     round_id_of,
     stored_answers,
 )
+from bot.core.bank.uploads import parse_upload
 from bot.core.clock import utcnow
-from bot.core.uploads import parse_upload
 from bot.services.bank.bank import import_items
 from bot.services.quiz.quiz import QuizOptions, QuizService
 from db.engine import create_engine, create_session_factory

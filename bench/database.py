@@ -25,8 +25,8 @@ from bench.common import (
     pg_dsn,
     sqlite_path,
 )
+from bot.core.bank.uploads import parse_upload
 from bot.core.clock import ManualClock
-from bot.core.uploads import parse_upload
 from bot.services.bank.bank import import_items
 from bot.services.bank.questions import KIND_GROUPS, draw_question
 from bot.services.quiz.quiz import QuizOptions, QuizService, score_periods

@@ -16,8 +16,8 @@ from sqlalchemy import insert
 
 from bench.bankgen import bank_yaml
 from bench.common import Section, Target, fresh_database, pg_available
+from bot.core.bank.uploads import parse_upload
 from bot.core.clock import utcnow
-from bot.core.uploads import parse_upload
 from bot.services.bank.import_plan import plan_import
 from bot.services.bank.import_write import write_import
 from bot.services.bank.uploads import incoming_from

@@ -255,7 +255,8 @@ CRAFTED_LIMIT = 60.0  # s; the quadratic parser took over 100 s on this machine
 def parse_in_child(path: Path, limit: float) -> tuple[float, str]:
     """Seconds `parse_upload` takes on `path`, in a child process stopped after `limit`."""
     code = (
-        "import sys, time; from pathlib import Path; from bot.core.uploads import parse_upload; "
+        "import sys, time; from pathlib import Path; "
+        "from bot.core.bank.uploads import parse_upload; "
         "d = Path(sys.argv[1]).read_bytes(); t = time.perf_counter(); "
         "r = parse_upload(d, 'c.yaml'); "
         "print(time.perf_counter() - t, len(r.items), len(r.problems))"

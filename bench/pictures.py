@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.common import Section, Target, dist_ms, ms
-from bot.core.scoring import PlayerResult, rank
+from bot.core.quiz.scoring import PlayerResult, rank
 from bot.services.pictures.picture_drawing import render_spec
 from bot.services.pictures.pictures import PictureStore, podium, start_drawing
 

@@ -22,8 +22,8 @@ from bench.common import (
     pg_available,
     rss_mb,
 )
+from bot.core.bank.uploads import parse_upload
 from bot.core.clock import utcnow
-from bot.core.uploads import parse_upload
 from bot.services.bank.bank import import_items
 from bot.services.quiz.live_answers import LiveAnswers
 from bot.services.quiz.quiz import QuizOptions, QuizService

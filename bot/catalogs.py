@@ -3,7 +3,7 @@
 `extract` writes `bot/locales/messages.pot` from two sources: the strings
 marked in the code (`_`, `ngettext`, `pgettext`, `N_`, `NP_`), found by Babel's
 Python extractor as `pybabel extract` would, and the slash commands' own
-strings (see bot.adapter.command_strings), with their place as context. It
+strings (see bot.adapter.languages.command_strings), with their place as context. It
 then updates every language's `.po` from it as `pybabel update` does: new
 messages come in empty, changed ones fuzzy, nothing is lost.
 """
@@ -32,7 +32,7 @@ HEADER = "Kupiansk quiz bot"
 
 def build_template() -> Catalog:
     from bot.adapter.client import EXTENSIONS
-    from bot.adapter.command_strings import command_strings
+    from bot.adapter.languages.command_strings import command_strings
 
     template = Catalog(project=HEADER, domain=DOMAIN, charset="utf-8", fuzzy=False)
     found = extract_from_dir(

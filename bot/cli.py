@@ -93,7 +93,7 @@ def db_current() -> None:
 def _strict_problems(path: Path) -> tuple[list[str], int, int]:
     """The shipped bank's rules (sources required, language rules, essay quotes):
     (problems, items, files). Never raises: an unreadable file is one problem."""
-    from bot.core.bank_files import load_bank
+    from bot.core.bank.bank_files import load_bank
 
     try:
         result = load_bank(path)
@@ -158,8 +158,8 @@ def questions_stats(
     ] = False,
 ) -> None:
     """Counts of the bank by kind and theme (the table in questions/README.md)."""
-    from bot.core.bank_files import load_bank
-    from bot.core.bank_stats import counts_markdown, update_readme_counts
+    from bot.core.bank.bank_files import load_bank
+    from bot.core.bank.bank_stats import counts_markdown, update_readme_counts
 
     result = load_bank(path)
     if result.problems:
@@ -230,7 +230,7 @@ def _import_shipped(path: Path) -> None:
         typer.echo(problem)
     if problems:
         raise fail("nothing imported: fix the problems above")
-    from bot.core.bank_files import load_bank
+    from bot.core.bank.bank_files import load_bank
 
     result = load_bank(path)
 
@@ -255,7 +255,7 @@ def questions_export(
 ) -> None:
     """Export a server's questions (or the shipped bank) in a file that re-imports to
     the same set: every field, drafts and disabled items with their status."""
-    from bot.core.uploads.export import EXPORT_FORMATS, export_items, exportable, left_out_note
+    from bot.core.bank.uploads.export import EXPORT_FORMATS, export_items, exportable, left_out_note
     from bot.services.bank.uploads import UploadService
     from db.models import SHIPPED
 

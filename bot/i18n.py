@@ -30,7 +30,7 @@ from babel.numbers import format_decimal
 from babel.numbers import format_percent as _format_percent
 from babel.support import NullTranslations, Translations
 
-from bot.core.items import BASE_LANGUAGE, LANGUAGES
+from bot.core.bank.items import BASE_LANGUAGE, LANGUAGES
 
 LOCALES = Path(__file__).with_name("locales")
 DOMAIN = "messages"

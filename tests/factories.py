@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.items import BaseItem, parse_item
+from bot.core.bank.items import BaseItem, parse_item
 
 SOURCE = {
     "title": "Kupiansk",

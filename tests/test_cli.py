@@ -65,7 +65,7 @@ def test_validate_reports_file_line_and_item(tmp_path: Path) -> None:
 
 
 def test_validate_never_shows_a_traceback(tmp_path: Path) -> None:
-    # More shapes run in-process in tests/core/uploads/test_fuzz.py.
+    # More shapes run in-process in tests/core/bank/uploads/test_fuzz.py.
     files = {
         "deep.yaml": "- " * 3_000 + "x\n",
         "bigint.yaml": "items:\n- {id: abc-def, difficulty: " + "9" * 6000 + "}\n",
@@ -81,7 +81,7 @@ def test_validate_never_shows_a_traceback(tmp_path: Path) -> None:
 
 def test_other_tools_files_import_and_export_round_trips(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'q.db'}"}
-    samples = ROOT / "tests/core/uploads/samples"
+    samples = ROOT / "tests/core/bank/uploads/samples"
     for name in ("red_quirks.yaml", "gift_quirks.gift", "statuses.yaml", "opentdb.json"):
         done = quizbot(
             "questions", "import", str(samples / name), "--guild", "42", cwd=tmp_path, **env

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Issue 14: these files speak the member's language.
 TRANSLATED = (
     "bot/adapter/render.py",
-    "bot/adapter/game_screen.py",
+    "bot/adapter/quiz/game_screen.py",
     "bot/adapter/cogs/quiz.py",
     "bot/adapter/cogs/practice.py",
     "bot/adapter/cogs/discuss.py",
@@ -29,7 +29,7 @@ TRANSLATED = (
     "bot/adapter/permissions.py",
     "bot/adapter/client.py",
     "bot/adapter/cogs/schedule.py",
-    "bot/adapter/language.py",
+    "bot/adapter/languages/language.py",
     "bot/services/quiz/quiz.py",
     "bot/services/discussions/discussions.py",
     # Pass 2, part A: /questions, upload reports and validation errors, /quiz report.
@@ -41,25 +41,25 @@ TRANSLATED = (
     "bot/services/bank/question_admin.py",
     "bot/services/bank/question_list.py",
     "bot/services/quiz/reports.py",
-    "bot/core/items.py",
-    "bot/core/uploads/__init__.py",
-    "bot/core/uploads/detect.py",
-    "bot/core/uploads/diff.py",
-    "bot/core/uploads/export.py",
-    "bot/core/uploads/report.py",
-    "bot/core/uploads/result.py",
-    "bot/core/uploads/formats/base.py",
-    "bot/core/uploads/formats/csv_table.py",
-    "bot/core/uploads/formats/gift.py",
-    "bot/core/uploads/formats/native.py",
-    "bot/core/uploads/formats/opentdb.py",
-    "bot/core/uploads/formats/redbot.py",
-    "bot/core/language.py",
+    "bot/core/bank/items.py",
+    "bot/core/bank/uploads/__init__.py",
+    "bot/core/bank/uploads/detect.py",
+    "bot/core/bank/uploads/diff.py",
+    "bot/core/bank/uploads/export.py",
+    "bot/core/bank/uploads/report.py",
+    "bot/core/bank/uploads/result.py",
+    "bot/core/bank/uploads/formats/base.py",
+    "bot/core/bank/uploads/formats/csv_table.py",
+    "bot/core/bank/uploads/formats/gift.py",
+    "bot/core/bank/uploads/formats/native.py",
+    "bot/core/bank/uploads/formats/opentdb.py",
+    "bot/core/bank/uploads/formats/redbot.py",
+    "bot/core/bank/language.py",
     # Pass 2 (b): settings, help, privacy, leaderboard, quotas, schedule errors, topics.
     "bot/adapter/cogs/config.py",
     "bot/adapter/cogs/privacy.py",
     "bot/adapter/cogs/leaderboard.py",
-    "bot/adapter/topics.py",
+    "bot/adapter/quiz/topics.py",
     "bot/services/privacy.py",
     "bot/services/schedules/schedules.py",
     "bot/core/quotas.py",
@@ -67,14 +67,14 @@ TRANSLATED = (
     # Pass 2 (c): pictures, the podium, question of the day, discussion results.
     "bot/services/pictures/pictures.py",
     "bot/services/pictures/picture_drawing.py",
-    "bot/adapter/pictures.py",
-    "bot/adapter/member_names.py",
+    "bot/adapter/quiz/pictures.py",
+    "bot/adapter/quiz/member_names.py",
     "bot/services/schedules/qotd.py",
     "bot/services/quiz/practice.py",
     "bot/services/quiz/stats.py",
     "bot/services/discussions/charts.py",
-    "bot/core/discussion_result.py",
-    "bot/core/schedule_math.py",
+    "bot/core/discussions/discussion_result.py",
+    "bot/core/schedules/schedule_math.py",
 )
 
 # A core ValueError that only a programming mistake raises (no member, moderator or
@@ -82,12 +82,12 @@ TRANSLATED = (
 # English. Each is named exactly, by file and words, and must still exist, so the list
 # cannot hide a new message or outlive the one it names.
 DEVELOPER_ERRORS = {
-    "bot/core/schedule_math.py": (
+    "bot/core/schedules/schedule_math.py": (
         "must be timezone-aware, got naive",
         "n must be >= 0, got",
         "grace must not be negative, got",
     ),
-    "bot/core/discussion_result.py": ("no viewpoint at position",),
+    "bot/core/discussions/discussion_result.py": ("no viewpoint at position",),
 }
 
 # Calls whose arguments a member reads.

@@ -17,9 +17,9 @@ from discord.ext import commands
 
 from bot.adapter import ops_hooks, render
 from bot.adapter.cogs.quiz import DiscordQuizPresenter
-from bot.adapter.language import guild_language, speak
+from bot.adapter.languages.language import guild_language, speak
+from bot.adapter.languages.translator import CatalogTranslator
 from bot.adapter.permissions import Refused
-from bot.adapter.translator import CatalogTranslator
 from bot.app import Database
 from bot.core.quotas import QuotaExceeded
 from bot.i18n import _

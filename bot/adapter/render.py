@@ -15,8 +15,8 @@ from babel.numbers import format_decimal
 from bot import i18n
 from bot.adapter import limits, replies
 from bot.adapter.limits import clip
-from bot.adapter.topics import topic_name, topic_names
-from bot.core.discussion_result import DiscussionResult
+from bot.adapter.quiz.topics import topic_name, topic_names
+from bot.core.discussions.discussion_result import DiscussionResult
 from bot.i18n import N_, _, format_number, ngettext
 from bot.services.bank.questions import QuestionView
 from bot.services.discussions.discussions import DiscussionView, SteelmanView
@@ -51,7 +51,7 @@ def source_lines(sources: list[dict[str, str]], limit: int = limits.FIELD_VALUE)
 
 
 def question_footer(question: QuestionView) -> str:
-    from bot.adapter.game_screen import as_of
+    from bot.adapter.quiz.game_screen import as_of
 
     level = DIFFICULTY.get(question.difficulty)
     parts = [_(level) if level else ""]

@@ -6,7 +6,7 @@ reasons) are translated when they are made, in the language the caller has set
 time and never stored as data to compare. The base language (the command line, the
 shipped bank's checks) gives the English text unchanged.
 
-`bot.i18n` imports `bot.core.items` (for the languages), so the core reaches it
+`bot.i18n` imports `bot.core.bank.items` (for the languages), so the core reaches it
 through these wrappers, which import it on first call instead of at import time.
 Babel's extractor finds calls to `_`/`ngettext`/`N_` here like anywhere else.
 """

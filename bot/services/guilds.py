@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.items import BASE_LANGUAGE
+from bot.core.bank.items import BASE_LANGUAGE
 from db.models import AuditEntry, Guild
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.bank.items import parse_item
 from bot.core.clock import ManualClock, utcnow
-from bot.core.items import parse_item
 from bot.services.bank.bank import import_items
 from db.engine import create_engine, create_session_factory
 from tests.adapter.harness import Database, round_id_of, running_bot, wait_for_question

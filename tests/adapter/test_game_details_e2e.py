@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.discussion_result import compute_result
+from bot.core.discussions.discussion_result import compute_result
 from bot.services.discussions.charts import render_result_png, result_text
 from tests.adapter.harness import MANAGE_GUILD, Database, running_bot, wait_for_question
 from tests.fake_discord import FakeDiscord

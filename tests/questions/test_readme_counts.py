@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.bank_stats import counts_markdown
+from bot.core.bank.bank_stats import counts_markdown
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "questions"
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.core.bank_files import load_bank
-from bot.core.items import ClaimCheckItem
+from bot.core.bank.bank_files import load_bank
+from bot.core.bank.items import ClaimCheckItem
 from tests.questions.review_findings import parse_findings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.bank_files import DEFAULT_ESSAY_PATH, BankLoad, load_bank
-from bot.core.items import (
+from bot.core.bank.bank_files import DEFAULT_ESSAY_PATH, BankLoad, load_bank
+from bot.core.bank.items import (
     CHOICE_MAX,
     DISCUSSION_QUESTION_MAX,
     ClaimCheckItem,
     DiscussionItem,
     QuestionBase,
 )
-from bot.core.language import check_item
+from bot.core.bank.language import check_item
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "questions"
 FACT_KINDS = {"multiple_choice", "true_false", "short_answer", "which_first"}

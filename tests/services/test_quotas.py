@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.core.bank.items import BaseItem, parse_item
 from bot.core.clock import ManualClock
-from bot.core.items import BaseItem, parse_item
 from bot.core.quotas import QuotaExceeded
 from bot.i18n import use
 from bot.services.bank.bank import import_items

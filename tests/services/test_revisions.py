@@ -8,8 +8,8 @@ import random
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.bank.items import parse_item
 from bot.core.clock import ManualClock
-from bot.core.items import parse_item
 from bot.services.bank.bank import import_items
 from bot.services.quiz.quiz import QuizOptions, QuizService
 from bot.services.revisions import question_revision

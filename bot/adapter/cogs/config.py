@@ -10,11 +10,11 @@ from discord.ext import commands
 
 from bot import i18n
 from bot.adapter import render
-from bot.adapter.language import remember as remember_language
+from bot.adapter.languages.language import remember as remember_language
 from bot.adapter.limits import clip
 from bot.adapter.permissions import ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
-from bot.core.items import BASE_LANGUAGE
+from bot.core.bank.items import BASE_LANGUAGE
 from bot.core.quotas import BY_NAME, LIMITS, Limits, QuotaExceeded, describe
 from bot.i18n import N_, _, pgettext
 

@@ -18,11 +18,11 @@ from discord.ext import commands
 
 from bot import i18n
 from bot.adapter import render
-from bot.adapter.language import Localized, guild_language, public
+from bot.adapter.languages.language import Localized, guild_language, public
 from bot.adapter.limits import clip
 from bot.adapter.permissions import is_moderator, posting_refusal
 from bot.adapter.replies import reply
-from bot.core.discussion_result import DiscussionResult, Phase, Stage
+from bot.core.discussions.discussion_result import DiscussionResult, Phase, Stage
 from bot.core.quotas import QuotaExceeded
 from bot.i18n import N_, _
 from bot.services.discussions.charts import draw_result_chart, result_text

@@ -16,10 +16,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.game_screen import ordinal
-from bot.adapter.language import Localized, public
+from bot.adapter.languages.language import Localized, public
 from bot.adapter.limits import EMBED_DESCRIPTION, clip
 from bot.adapter.permissions import NOT_MODERATOR, is_moderator
+from bot.adapter.quiz.game_screen import ordinal
 from bot.adapter.replies import reply
 from bot.i18n import _, format_number, ngettext, pgettext
 from bot.services.quiz.quiz import period_key

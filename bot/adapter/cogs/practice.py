@@ -15,9 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import render
-from bot.adapter.game_screen import localize_question
-from bot.adapter.language import Localized
+from bot.adapter.languages.language import Localized
 from bot.adapter.limits import clip
+from bot.adapter.quiz.game_screen import localize_question
 from bot.i18n import N_, _
 from bot.services.quiz.practice import PracticeQuestion
 

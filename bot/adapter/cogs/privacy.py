@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.language import speak
+from bot.adapter.languages.language import speak
 from bot.adapter.replies import NO_MENTIONS, reply
 from bot.i18n import N_, _, format_number, ngettext
 from bot.services.privacy import MemberData, PrivacyService

@@ -13,21 +13,21 @@ from discord.ext import commands
 
 from bot import i18n
 from bot.adapter import render
-from bot.adapter.language import Localized
+from bot.adapter.languages.language import Localized
 from bot.adapter.limits import clip
 from bot.adapter.permissions import NOT_MODERATOR, ModeratorOnly, is_moderator
 from bot.adapter.replies import reply
-from bot.core.quotas import QuotaExceeded
-from bot.core.uploads import MAX_UPLOAD_BYTES
-from bot.core.uploads.export import (
+from bot.core.bank.uploads import MAX_UPLOAD_BYTES
+from bot.core.bank.uploads.export import (
     ExportError,
     export_filename,
     export_items,
     exportable,
     left_out_note,
 )
-from bot.core.uploads.report import report_text
-from bot.core.uploads.templates import template
+from bot.core.bank.uploads.report import report_text
+from bot.core.bank.uploads.templates import template
+from bot.core.quotas import QuotaExceeded
 from bot.i18n import N_, _, ngettext
 from bot.services.bank.bank import ImportReport
 from bot.services.bank.question_admin import AdminError, item_from_form

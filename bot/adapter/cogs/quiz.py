@@ -16,20 +16,21 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import i18n
-from bot.adapter import game_screen, render
-from bot.adapter.game_screen import Phase, Picture, RoundScreen
-from bot.adapter.language import Localized, guild_language, public, speak
+from bot.adapter import render
+from bot.adapter.languages.language import Localized, guild_language, public, speak
 from bot.adapter.limits import AUTOCOMPLETE_CHOICES, clip
 from bot.adapter.permissions import is_moderator, posting_refusal
-from bot.adapter.pictures import (
+from bot.adapter.quiz import game_screen
+from bot.adapter.quiz.game_screen import Phase, Picture, RoundScreen
+from bot.adapter.quiz.pictures import (
     picture_file,
     prefetch,
     results_podium,
     reveal_picture,
     screen_picture,
 )
+from bot.adapter.quiz.topics import named_like, topic_names
 from bot.adapter.replies import reply
-from bot.adapter.topics import named_like, topic_names
 from bot.adapter.transient import is_transient_discord
 from bot.i18n import N_, _, ngettext
 from bot.services.bank.questions import QuestionView, known_tags, tag_suggestions
@@ -140,7 +141,7 @@ class AnswerButton(discord.ui.Button):
     def is_dispatchable(self) -> bool:
         # discord.py (pinned to 2.7 in pyproject.toml) stores a sent view, and
         # dispatches clicks to it, only when an item is dispatchable;
-        # tests/adapter/test_answer_clicks.py fails if that changes.
+        # tests/adapter/quiz/test_answer_clicks.py fails if that changes.
         return False
 
 

@@ -19,8 +19,8 @@ from discord.ext import commands
 from bot import i18n
 from bot.adapter import render
 from bot.adapter.limits import CHOICE_NAME, clip
-from bot.adapter.member_names import display_names
 from bot.adapter.permissions import NOT_MODERATOR, is_moderator
+from bot.adapter.quiz.member_names import display_names
 from bot.adapter.replies import reply
 from bot.i18n import _, ngettext
 from bot.services.quiz.reports import SHORT_DATE, QuizReport, ReportError, ReportService, report_csv

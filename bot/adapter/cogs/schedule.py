@@ -15,11 +15,11 @@ from discord.ext import commands
 from bot import i18n
 from bot.adapter import render
 from bot.adapter.cogs.quiz import KINDS, parse_topics, start_thread
-from bot.adapter.language import guild_language
+from bot.adapter.languages.language import guild_language
 from bot.adapter.limits import clip
 from bot.adapter.permissions import ModeratorOnly, posting_refusal
 from bot.adapter.replies import reply
-from bot.core.schedule_math import timezone_suggestions
+from bot.core.schedules.schedule_math import timezone_suggestions
 from bot.i18n import _, ngettext
 from bot.services.schedules.qotd import QotdClosed
 from bot.services.schedules.scheduler import ChannelGone, Scheduler

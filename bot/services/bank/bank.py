@@ -20,8 +20,8 @@ import yaml
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.bank_files import load_bank
-from bot.core.items import BaseItem, DiscussionItem, QuestionBase
+from bot.core.bank.bank_files import load_bank
+from bot.core.bank.items import BaseItem, DiscussionItem, QuestionBase
 from bot.services.revisions import snapshot_prompts, snapshot_questions
 from db.models import SHIPPED, AuditEntry, DiscussionPrompt, Question, QuestionTag, Viewpoint
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.items import BaseItem, DiscussionItem, parse_item
-from bot.core.uploads.diff import changes, target_status
+from bot.core.bank.items import BaseItem, DiscussionItem, parse_item
+from bot.core.bank.uploads.diff import changes, target_status
 from bot.services.bank.bank import item_data
 from db.models import SHIPPED, AuditEntry, DiscussionPrompt, Question
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.core.items import DiscussionItem, QuestionBase
+from bot.core.bank.items import DiscussionItem, QuestionBase
 from bot.services.bank.bank import ImportReport, _prompt_fields, _question_fields, _viewpoints
 from bot.services.bank.import_plan import IMPORT_ACTION, Planned
 from bot.services.revisions import snapshot_prompts, snapshot_questions

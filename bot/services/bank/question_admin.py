@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.bank_files import _message
-from bot.core.items import BaseItem, QuestionBase, parse_item
+from bot.core.bank.bank_files import _message
+from bot.core.bank.items import BaseItem, QuestionBase, parse_item
 from bot.i18n import N_, _, ngettext
 from bot.services.bank.bank import import_items_in, item_data
 from bot.services.bank.question_list import Cursor, Page, list_questions

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
-from bot.core.items import BASE_LANGUAGE, DEFAULT_WHICH_FIRST_TEXT
+from bot.core.bank.items import BASE_LANGUAGE, DEFAULT_WHICH_FIRST_TEXT
 from db.models import SHIPPED, HiddenQuestion, PracticeItem, Question, QuestionTag
 from db.one_trip import Tx
 from db.upsert import dialect_name
@@ -62,7 +62,7 @@ class QuestionView:
     as_of: date | None
     status: str
     image: str | None = None  # an https picture URL to show with the question (issue 13)
-    # {language: Translation fields} as authored (see bot.core.items.Translation).
+    # {language: Translation fields} as authored (see bot.core.bank.items.Translation).
     translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property

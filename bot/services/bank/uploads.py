@@ -1,8 +1,8 @@
 """Moderator uploads and command-line imports: one path from a file to a server's questions.
 
-detect -> parse -> validate (:func:`bot.core.uploads.parse_upload`, pure, in a thread)
+detect -> parse -> validate (:func:`bot.core.bank.uploads.parse_upload`, pure, in a thread)
 -> diff against what the server has (:mod:`.import_plan`, short reads) -> a report
-(:class:`bot.core.uploads.report.UploadReport`) -> import (:mod:`.import_write`, one
+(:class:`bot.core.bank.uploads.report.UploadReport`) -> import (:mod:`.import_write`, one
 short bulk transaction, all or nothing).
 
 ``/questions upload`` stores the checked items as a pending upload and imports them when
@@ -33,12 +33,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import i18n
+from bot.core.bank.items import BaseItem, parse_item
+from bot.core.bank.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
+from bot.core.bank.uploads.export import item_to_dict
+from bot.core.bank.uploads.report import UploadReport, report_text
 from bot.core.clock import Clock, utcnow
-from bot.core.items import BaseItem, parse_item
 from bot.core.quotas import QuotaExceeded
-from bot.core.uploads import MAX_UPLOAD_BYTES, UploadParse, parse_upload
-from bot.core.uploads.export import item_to_dict
-from bot.core.uploads.report import UploadReport, report_text
 from bot.i18n import _, format_number, ngettext
 from bot.services.bank.bank import ImportReport
 from bot.services.bank.import_plan import Incoming, Planned, plan, plan_import

@@ -16,7 +16,7 @@ import textwrap
 import threading
 from dataclasses import dataclass
 
-from bot.core.discussion_result import DiscussionResult, GainStatus, format_points
+from bot.core.discussions.discussion_result import DiscussionResult, GainStatus, format_points
 from bot.i18n import _, ngettext
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

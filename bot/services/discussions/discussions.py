@@ -7,7 +7,7 @@ that restarts finds open discussions with :meth:`DiscussionService.due_to_close`
 
 Policies (the adapter shows them to members):
 
-- **Vote windows** (see ``bot.core.discussion_result.VoteWindows``): the
+- **Vote windows** (see ``bot.core.discussions.discussion_result.VoteWindows``): the
   opening vote is open for the first half of the duration, the final vote
   for the last quarter until ``closes_at`` plus a 30-second grace. A member
   may change their vote while that phase's window is open; the last choice
@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.core.clock import Clock, utcnow
-from bot.core.discussion_result import (
+from bot.core.discussions.discussion_result import (
     VOTE_GRACE,
     DiscussionResult,
     Phase,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from bot.core.items import BASE_LANGUAGE
+from bot.core.bank.items import BASE_LANGUAGE
 from db.models import DiscussionPrompt
 
 
@@ -35,7 +35,7 @@ class PromptView:
     tags: list[str]
     status: str
     viewpoints: list[ViewpointView]
-    # {language: Translation fields} as authored (see bot.core.items.Translation).
+    # {language: Translation fields} as authored (see bot.core.bank.items.Translation).
     translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property

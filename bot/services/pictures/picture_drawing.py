@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot import i18n
-from bot.core.picture_data import BarPoint, PictureSpec, TimelineEvent
+from bot.core.pictures.picture_data import BarPoint, PictureSpec, TimelineEvent
 from bot.i18n import _, ngettext
 from bot.services.discussions.charts import _RENDER_LOCK  # one lock for all matplotlib drawing
 

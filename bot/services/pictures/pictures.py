@@ -37,9 +37,9 @@ from typing import Any
 import yaml
 
 from bot import i18n
-from bot.core.items import LANGUAGES
-from bot.core.picture_data import PictureBook, PictureSpec, parse_pictures
-from bot.core.scoring import RankedResult
+from bot.core.bank.items import LANGUAGES
+from bot.core.pictures.picture_data import PictureBook, PictureSpec, parse_pictures
+from bot.core.quiz.scoring import RankedResult
 from bot.i18n import _
 from bot.services.bank.questions import QuestionView
 from bot.services.pictures.picture_drawing import (

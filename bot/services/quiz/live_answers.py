@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, monotonic_of, utcnow
-from bot.core.judge import clamp_elapsed, judge
+from bot.core.quiz.judge import clamp_elapsed, judge
 from bot.services.quiz.quiz import AnswerOutcome, AnswerStatus, RoundInfo, RunInfo
 from db.engine import bound_engine
 from db.models import QuizAnswer, QuizParticipant, QuizRun

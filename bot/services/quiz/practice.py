@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
-from bot.core.matching import matches
-from bot.core.spaced import MIN_GAP_QUESTIONS, PracticeState, next_state
+from bot.core.quiz.matching import matches
+from bot.core.quiz.spaced import MIN_GAP_QUESTIONS, PracticeState, next_state
 from bot.services.bank.questions import (
     KIND_GROUPS,
     QuestionView,

@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
-from bot.core.judge import judge
-from bot.core.scoring import PlayerResult, RankedResult, rank
+from bot.core.quiz.judge import judge
+from bot.core.quiz.scoring import PlayerResult, RankedResult, rank
 from bot.i18n import _
 from bot.services.bank.questions import (
     KIND_GROUPS,

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.scoring import PlayerResult, rank
+from bot.core.quiz.scoring import PlayerResult, rank
 from bot.i18n import _, format_datetime, ngettext
 from db.models import Question, QuestionRevision, QuizAnswer, QuizParticipant, QuizRound, QuizRun
 

@@ -9,7 +9,7 @@ nothing is read into Python to be sent back. Before (issue 18), a 10,000-member
 round read 10,000 answers and participants, built 40,000 rows in Python and sent
 them back as arrays; that took longer than the database's own work.
 
-The rules stay in `bot.core.scoring`: the statements get the streak bonus as a
+The rules stay in `bot.core.quiz.scoring`: the statements get the streak bonus as a
 table from old streak to bonus, computed by `streak_bonus` up to the streak that
 earns the cap (a longer one is looked up there).
 
@@ -44,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.scoring import streak_bonus
+from bot.core.quiz.scoring import streak_bonus
 from bot.services.quiz.round_statements import param, params
 from db.models import QuizAnswer, QuizParticipant, ScoreTotal
 from db.one_trip import Tx

@@ -1,7 +1,7 @@
 """Scheduled quizzes and questions of the day: the schedule rows, and claiming them.
 
 A schedule is a cron rule in a guild's local time plus `next_run_at` (UTC);
-`bot.core.schedule_math` turns one into the other, with the daylight-saving
+`bot.core.schedules.schedule_math` turns one into the other, with the daylight-saving
 policy stated there. This module stores schedules and hands due runs to the
 poller (`bot.services.schedules.scheduler`) exactly once, however many processes poll
 one database and however long the bot was down.
@@ -56,7 +56,7 @@ from sqlalchemy import and_, delete, false, func, literal_column, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock, utcnow
-from bot.core.schedule_math import (
+from bot.core.schedules.schedule_math import (
     cron_from_form,
     decide_missed,
     iter_runs,

@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.items import BaseItem, parse_item
-from bot.core.uploads.export import export_items, exportable
+from bot.core.bank.items import BaseItem, parse_item
+from bot.core.bank.uploads.export import export_items, exportable
 from bot.services.bank.uploads import UploadService
 
 MOD = 7

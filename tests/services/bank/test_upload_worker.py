@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bench.bankgen import bank_yaml
-from bot.core.uploads.templates import template
+from bot.core.bank.uploads.templates import template
 from bot.services.bank import uploads as uploads_module
 from bot.services.bank.uploads import UploadError, UploadService, UploadWorker
 from bot.services.workers import WorkerPool

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.uploads.templates import template
+from bot.core.bank.uploads.templates import template
 from bot.services.bank.question_admin import AdminError, QuestionAdminService, item_from_form
 from bot.services.bank.questions import draw_question
 from bot.services.bank.uploads import UploadError, UploadService
@@ -285,7 +285,7 @@ async def test_import_writes_in_bulk_without_loading_the_server(sessions) -> Non
 
 
 async def test_a_csv_round_trip_keeps_what_csv_cannot_carry(sessions) -> None:  # type: ignore[no-untyped-def]
-    from bot.core.uploads.export import export_items
+    from bot.core.bank.uploads.export import export_items
     from tests.factories import mcq
 
     uploads = UploadService(sessions)
@@ -316,7 +316,7 @@ async def test_a_csv_round_trip_keeps_what_csv_cannot_carry(sessions) -> None:  
 async def test_a_csv_says_what_translations_an_item_has_only_when_it_has_the_columns(
     sessions,
 ) -> None:  # type: ignore[no-untyped-def]
-    from bot.core.uploads.export import export_items
+    from bot.core.bank.uploads.export import export_items
     from tests.factories import mcq
 
     uploads = UploadService(sessions)
@@ -370,7 +370,7 @@ async def test_an_import_past_the_servers_question_quota_imports_nothing(session
 
 
 async def test_the_edit_form_keeps_the_picture_and_the_other_language(sessions) -> None:  # type: ignore[no-untyped-def]
-    from bot.core.items import parse_item
+    from bot.core.bank.items import parse_item
     from bot.services.bank.bank import import_items, item_data
 
     admin = QuestionAdminService(sessions)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.discussion_result import compute_result
+from bot.core.discussions.discussion_result import compute_result
 from bot.services.discussions import charts
 from bot.services.discussions.charts import (
     PNG_SIGNATURE,

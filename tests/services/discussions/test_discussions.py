@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.bank.items import BaseItem, parse_item
 from bot.core.clock import ManualClock
-from bot.core.discussion_result import GainStatus, Phase, Stage
-from bot.core.items import BaseItem, parse_item
+from bot.core.discussions.discussion_result import GainStatus, Phase, Stage
 from bot.services.bank.bank import import_items
 from bot.services.discussions.discussions import (
     DiscussionError,

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from PIL import Image, ImageStat
 
-from bot.core.bank_files import load_bank
-from bot.core.picture_data import PictureDataError, PictureSpec, parse_pictures
-from bot.core.scoring import PlayerResult, rank
+from bot.core.bank.bank_files import load_bank
+from bot.core.pictures.picture_data import PictureDataError, PictureSpec, parse_pictures
+from bot.core.quiz.scoring import PlayerResult, rank
 from bot.services.pictures import pictures
 from bot.services.pictures.pictures import Picture, PictureStore, bank_picture, podium
 from bot.services.workers import WorkerPool
@@ -279,7 +279,7 @@ def test_the_drawing_font_has_every_ukrainian_character() -> None:
 
 def test_amounts_are_worded_with_ukrainian_plurals() -> None:
     from bot import i18n
-    from bot.core.picture_data import BarPoint
+    from bot.core.pictures.picture_data import BarPoint
     from bot.services.pictures.picture_drawing import amount_text
 
     def worded(value: float, unit: str | None, qualifier: str | None = None) -> str:

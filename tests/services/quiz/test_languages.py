@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
+from bot.core.bank.items import parse_item
 from bot.core.clock import ManualClock
-from bot.core.items import parse_item
 from bot.services.bank.bank import import_items
 from bot.services.bank.questions import localized
 from bot.services.quiz.quiz import AnswerStatus, QuizOptions, QuizService

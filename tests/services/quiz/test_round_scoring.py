@@ -1,5 +1,5 @@
 """A round is scored on the database server; what members get must be what the rules in
-`bot.core.scoring` say, on SQLite and PostgreSQL.
+`bot.core.quiz.scoring` say, on SQLite and PostgreSQL.
 
 Eight rounds (the streak bonus reaches its cap at a streak of six), members who are
 right, wrong, silent, or join late, at varied speeds; after each close every answer's
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.clock import ManualClock
-from bot.core.scoring import streak_bonus
+from bot.core.quiz.scoring import streak_bonus
 from bot.services.bank.bank import import_items
 from bot.services.guilds import GuildService
 from bot.services.quiz.quiz import QuizOptions, QuizService, score_periods
