@@ -186,8 +186,8 @@ class _Plan:
     parameter comes from and how it is converted, and the rows it returns.
 
     An expanding parameter (`IN` of a list) is spliced in as SQLAlchemy does it: its
-    place in the SQL (`__[POSTCOMPILE_<name>]`) becomes one `?` per value, so the SQL
-    text depends on the list's length (SQLite prepares each length once and keeps it).
+    place in the SQL (`__[POSTCOMPILE_<name>]`) becomes one `?` per value, the list
+    padded to a power of two with its last value (`bound`).
     """
 
     def __init__(self, statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> None:
@@ -229,8 +229,12 @@ class _Plan:
                 continue
             if not value:  # SQLAlchemy renders an empty IN specially: not done here
                 raise ValueError(f"an empty list for the expanding parameter {key!r}")
-            values.extend(value if convert is None else (convert(v) for v in value))
-            lengths.append(len(value))
+            # Padded to a power of two with its last value (the same IN), so that a list
+            # one longer each round (a quiz's shown questions) is a new SQL text, which
+            # SQLite prepares anew, only at 2, 4, 8... values, not at every round.
+            padded = [*value, *[value[-1]] * (_bucket(len(value)) - len(value))]
+            values.extend(padded if convert is None else (convert(v) for v in padded))
+            lengths.append(len(padded))
         if not self.expands:
             return self.sql, tuple(values)
         sizes = tuple(lengths)
@@ -241,8 +245,7 @@ class _Plan:
             for *_, expanding in self._slots:
                 if expanding is not None:
                     sql = sql.replace(expanding, ", ".join("?" * next(places)), 1)
-            if len(self._sized) < 64:  # a growing exclusion list: keep the first lengths
-                self._sized[sizes] = sql
+            self._sized[sizes] = sql  # powers of two: a few per statement
         return sql, tuple(values)
 
     def rows(self, raw: list[Any]) -> list[Any]:
@@ -254,6 +257,11 @@ class _Plan:
             make(value if f is None else f(value) for f, value in zip(converters, r, strict=True))
             for r in raw
         ]
+
+
+def _bucket(length: int) -> int:
+    """The power of two at or above `length`."""
+    return 1 << (length - 1).bit_length()
 
 
 @functools.lru_cache(maxsize=512)
