@@ -422,7 +422,8 @@ class QuizService:
         so opening the round does not wait on the draw. `exclude`: the run's questions
         so far, or None to read them (a run taken up after a restart)."""
         point = self.rng.random()
-        found = await run_transaction(self.engine, functools.partial(_draw, run, exclude, point))
+        draw = functools.partial(_next_question, run, exclude, point)
+        found = await run_transaction(self.engine, draw)
         return self._drawn(found)
 
     async def _draw(
@@ -432,7 +433,7 @@ class QuizService:
         point = self.rng.random()
         conn = await session.connection()
         return self._drawn(
-            await conn.run_sync(lambda sync: _draw(run, exclude, point, EngineTx(sync)))
+            await conn.run_sync(lambda sync: _next_question(run, exclude, point, EngineTx(sync)))
         )
 
     def _drawn(self, found: tuple[Any, int, tuple[int, ...]] | None) -> Drawn | None:
@@ -908,7 +909,7 @@ def _opened(
     )
 
 
-def _draw(
+def _next_question(
     run: RunInfo, exclude: Sequence[int] | None, point: float, tx: Tx
 ) -> tuple[Any, int, tuple[int, ...]] | None:
     """A run's next question as one transaction body: its row, the id of the revision
