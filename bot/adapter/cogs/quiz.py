@@ -155,17 +155,20 @@ async def answer_click(interaction: discord.Interaction) -> None:
         return
     await speak(interaction)
     round_id = int(match["round"])
+    presenter = _bot(interaction).quiz_runner.presenter
+    shown = presenter.labels(round_id) if isinstance(presenter, DiscordQuizPresenter) else None
     await submit_answer(
         interaction,
         round_id,
         choice=int(match["choice"]),
         text=None,
-        choice_texts=_button_labels(interaction, round_id),
+        choice_texts=shown or _button_labels(interaction, round_id),
     )
 
 
 def _button_labels(interaction: discord.Interaction, round_id: int) -> list[str]:
-    """The answer buttons' labels (each is its choice's text), by position."""
+    """The answer buttons' labels (each is its choice's text), by position, read from
+    the clicked message: for rounds this process did not show (a restart)."""
     labels: dict[int, str] = {}
     prefix = f"quiz:{round_id}:"
     for row in interaction.message.components if interaction.message else []:
@@ -291,6 +294,9 @@ class _Shown:
     rnd: RoundInfo
     reveal: Reveal | None = None
     standings: Standings | None = None
+    # The answer buttons' labels as shown, to name a member's choice in the reply
+    # without walking the clicked message's components at every click.
+    labels: Sequence[str] = ()
 
 
 class DiscordQuizPresenter:
@@ -333,6 +339,16 @@ class DiscordQuizPresenter:
     def _screen(self, run: RunInfo, rnd: RoundInfo, phase: Phase, **details: Any) -> RoundScreen:
         """Every phase of a round's message is built here, pictures included."""
         return RoundScreen(rnd, phase, run.mode, pictures=self.pictures(rnd), **details)
+
+    def labels(self, round_id: int) -> Sequence[str]:
+        """The answer buttons' labels of a round this process showed open, else ()."""
+        shown = self.rounds.get(round_id)
+        return shown.labels if shown is not None else ()
+
+    def _answering(self, run: RunInfo, rnd: RoundInfo, message_id: int | None) -> _Shown:
+        """Remember a round whose answers are open, with its buttons' labels."""
+        labels = game_screen.answer_labels(game_screen.localize_round(rnd)[0])
+        return self._remember(_Shown(run, replace(rnd, message_id=message_id), labels=labels))
 
     def _remember(self, shown: _Shown) -> _Shown:
         self.rounds[shown.rnd.round_id] = shown
@@ -379,7 +395,10 @@ class DiscordQuizPresenter:
         message = await self._channel(run).send(
             view=game_screen.round_layout(screen, CONTROLS), allowed_mentions=render.NO_MENTIONS
         )
-        self._remember(_Shown(run, replace(rnd, message_id=message.id)))
+        if screen.phase is Phase.ANSWERING:
+            self._answering(run, rnd, message.id)
+        else:
+            self._remember(_Shown(run, replace(rnd, message_id=message.id)))
         prefetch(rnd.question)  # the reveal's picture, drawn while members answer
         return message.id
 
@@ -397,7 +416,7 @@ class DiscordQuizPresenter:
                 allowed_mentions=render.NO_MENTIONS,
             )
             message_id = message.id
-        self._remember(_Shown(run, replace(rnd, message_id=message_id)))
+        self._answering(run, rnd, message_id)
 
     @_in_run_language
     async def show_reveal(self, run: RunInfo, reveal: Reveal, *, stopped: bool = False) -> None:

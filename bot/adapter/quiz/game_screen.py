@@ -28,7 +28,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot import i18n
-from bot.adapter.limits import clip
+from bot.adapter.limits import BUTTON_LABEL, clip
 from bot.adapter.quiz.topics import topic_names
 from bot.i18n import N_, _, format_number, ngettext
 from bot.services.bank.questions import QuestionView, localized
@@ -435,15 +435,21 @@ def _add_answer_controls(
     if question.kind in VERDICT_KINDS:
         # Verdicts are short words: one row of buttons, each named by its word.
         row = discord.ui.ActionRow()
-        for i, text in enumerate(rnd.shown_choices):
-            row.add_item(controls.answer(rnd.round_id, i, clip(text, 80), not enabled))
+        for i, label in enumerate(answer_labels(rnd)):
+            row.add_item(controls.answer(rnd.round_id, i, label, not enabled))
         container.add_item(row)
         return
     # Choices are whole phrases: one per row, each button carries its choice's text.
-    for i, text in enumerate(rnd.shown_choices):
+    for i, label in enumerate(answer_labels(rnd)):
         row = discord.ui.ActionRow()
-        row.add_item(controls.answer(rnd.round_id, i, clip(text, 80), not enabled))
+        row.add_item(controls.answer(rnd.round_id, i, label, not enabled))
         container.add_item(row)
+
+
+def answer_labels(rnd: RoundInfo) -> list[str]:
+    """The answer buttons' labels by position (a button label is at most 80 characters);
+    `rnd` as `localize_round` gives it, in the language the buttons are shown in."""
+    return [clip(text, BUTTON_LABEL) for text in rnd.shown_choices]
 
 
 def screen_payload_size(view: discord.ui.LayoutView) -> tuple[int, int]:
