@@ -1,8 +1,9 @@
 """Where the running bot meets bot/ops: metrics hooks, the gateway's health, ids in logs.
 
-Only public discord.py API: the `on_interaction` event, `http_trace` (an
-aiohttp TraceConfig given at construction), and each shard's `is_closed()`
-and latency. Each hook only records; none can change what a member sees.
+Only public discord.py API: each interaction as `Client.dispatch` hands it on
+(`QuizBot.interaction_hooks`), `http_trace` (an aiohttp TraceConfig given at
+construction), and each shard's `is_closed()` and latency. Each hook only records;
+none can change what a member sees.
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ def bind_interaction_ids(interaction: discord.Interaction) -> None:
 
 
 def attach(bot: QuizBot, metrics: Metrics) -> None:
-    async def on_interaction(interaction: discord.Interaction) -> None:
+    def received(interaction: discord.Interaction) -> None:
         metrics.interaction_received(interaction.id, KINDS.get(interaction.type, "other"))
 
-    bot.add_listener(on_interaction, "on_interaction")
+    bot.interaction_hooks.append(received)
 
     async def refresh(m: Metrics) -> None:
         m.running_quizzes.set(len(bot.quiz_runner.tasks))

@@ -102,6 +102,11 @@ class Metrics:
             registry=r,
         )
         self._pending: dict[int, _Pending] = {}
+        # Each label's child, looked up once: `labels()` takes a lock and checks its
+        # arguments, at every click otherwise.
+        self._by_status: dict[int, Counter] = {}
+        self._latency: dict[str, Histogram] = {}
+        self._outcomes: dict[tuple[str, str], Counter] = {}
         self._refreshers: list[Callable[[Metrics], Awaitable[None] | None]] = []
 
     # -- interactions ---------------------------------------------------------------------
@@ -115,14 +120,24 @@ class Metrics:
         pending = self._pending.pop(interaction_id, None)
         if pending is None:
             return
+        kind = pending.kind
         if 200 <= status < 300:
             outcome = "answered"
-            self.response_seconds.labels(pending.kind).observe(self._clock() - pending.received)
+            latency = self._latency.get(kind)
+            if latency is None:
+                latency = self._latency[kind] = self.response_seconds.labels(kind)
+            latency.observe(self._clock() - pending.received)
         elif status == 404:
             outcome = "expired"  # answered after Discord's deadline (10062)
         else:
             outcome = "rejected"
-        self.interactions.labels(pending.kind, outcome).inc()
+        self._outcome(kind, outcome).inc()
+
+    def _outcome(self, kind: str, outcome: str) -> Counter:
+        counter = self._outcomes.get((kind, outcome))
+        if counter is None:
+            counter = self._outcomes[kind, outcome] = self.interactions.labels(kind, outcome)
+        return counter
 
     def _sweep(self, now: float) -> None:
         """Interactions never answered are counted once they are certainly too late.
@@ -136,7 +151,7 @@ class Metrics:
             if pending.received >= cutoff:
                 return
             del self._pending[interaction_id]
-            self.interactions.labels(pending.kind, "unanswered").inc()
+            self._outcome(pending.kind, "unanswered").inc()
 
     # -- Discord's HTTP responses ------------------------------------------------------------
 
@@ -157,8 +172,11 @@ class Metrics:
     def http_response(self, path: str, status: int) -> None:
         if status == 101:  # the gateway's websocket upgrade, not a REST call
             return
-        self.discord_responses.labels(str(status)).inc()
-        match = CALLBACK.search(path)
+        counter = self._by_status.get(status)
+        if counter is None:
+            counter = self._by_status[status] = self.discord_responses.labels(str(status))
+        counter.inc()
+        match = CALLBACK.search(path) if path.endswith("/callback") else None
         if match:
             self.interaction_answered(int(match.group(1)), status)
 

@@ -56,6 +56,13 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
 
 def answer_feedback(status: AnswerStatus, given: str | None) -> str:
     """The private reply to an answer; `given` is the choice's text or the typed answer."""
+    return _feedback(i18n.current(), status, given)
+
+
+@functools.lru_cache(maxsize=4096)
+def _feedback(language: str, status: AnswerStatus, given: str | None) -> str:
+    """`answer_feedback` in `language` (the current one): a live round's members get
+    the same few replies, made once each."""
     named = f"**{discord.utils.escape_markdown(clip(given, 100))}**" if given else None
     if status is AnswerStatus.ACCEPTED:
         return (
@@ -392,6 +399,8 @@ class DiscordQuizPresenter:
             screen = self._screen(run, rnd, Phase.GET_READY, opens_at=opens)
         else:
             screen = self._screen(run, rnd, Phase.ANSWERING)
+        if screen.phase is Phase.ANSWERING:  # (clicks may come before Discord's answer)
+            self._answering(run, rnd, None)
         message = await self._channel(run).send(
             view=game_screen.round_layout(screen, CONTROLS), allowed_mentions=render.NO_MENTIONS
         )
@@ -408,6 +417,9 @@ class DiscordQuizPresenter:
         shown = self.rounds.get(rnd.round_id)
         message_id = rnd.message_id or (shown.rnd.message_id if shown else None)
         screen = self._screen(run, rnd, Phase.ANSWERING)
+        # Remembered first: members click as soon as they see the buttons, which can
+        # be before Discord's answer to the edit reaches this process.
+        self._answering(run, rnd, message_id)
         if not await self._edit(run, message_id, screen):
             # No message known (a restart before its id was kept) or it is gone: post it,
             # so members can answer; the reveal edits this one.
@@ -415,8 +427,7 @@ class DiscordQuizPresenter:
                 view=game_screen.round_layout(screen, CONTROLS),
                 allowed_mentions=render.NO_MENTIONS,
             )
-            message_id = message.id
-        self._answering(run, rnd, message_id)
+            self._answering(run, rnd, message.id)
 
     @_in_run_language
     async def show_reveal(self, run: RunInfo, reveal: Reveal, *, stopped: bool = False) -> None:

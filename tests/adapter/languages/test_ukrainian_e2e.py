@@ -90,6 +90,8 @@ async def test_a_ukrainian_server_plays_a_quiz_in_ukrainian(
         right, wrong = await correct_custom_id(bot, first), await wrong_custom_id(bot, first)
         mine = await private(await fake.click(olena, first, right))
         assert "Вашу відповідь" in mine and "прийнято" in mine
+        clicked = next(b["label"] for b in first.buttons if b.get("custom_id") == right)
+        assert f"**{clicked}**" in mine  # named as its button shows it, in Ukrainian
         theirs = await private(await fake.click(hans, first, wrong))
         assert "прийнято" in theirs  # German Discord: the server's language
 
