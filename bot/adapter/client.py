@@ -137,9 +137,12 @@ class QuizBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.services = services
+        # The cogs reach the presenter here: `load_extension` runs a cog's module anew,
+        # and an isinstance check against that copy's class failed for this object.
+        self.presenter = DiscordQuizPresenter(self)
         self.quiz_runner = QuizRunner(
             services.quiz,
-            DiscordQuizPresenter(self),
+            self.presenter,
             clock=services.clock,
             owns_guild=settings.owns_guild,
             pause_between_rounds=pause_between_rounds,

@@ -162,14 +162,13 @@ async def answer_click(interaction: discord.Interaction) -> None:
         return
     await speak(interaction)
     round_id = int(match["round"])
-    presenter = _bot(interaction).quiz_runner.presenter
-    shown = presenter.labels(round_id) if isinstance(presenter, DiscordQuizPresenter) else None
     await submit_answer(
         interaction,
         round_id,
         choice=int(match["choice"]),
         text=None,
-        choice_texts=shown or _button_labels(interaction, round_id),
+        choice_texts=_bot(interaction).presenter.labels(round_id)
+        or _button_labels(interaction, round_id),
     )
 
 
@@ -265,9 +264,7 @@ class MyResultButton(
         return cls(int(match["round"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        presenter = _bot(interaction).quiz_runner.presenter
-        assert isinstance(presenter, DiscordQuizPresenter)
-        text = await presenter.my_result(self.round_id, interaction.user.id)
+        text = await _bot(interaction).presenter.my_result(self.round_id, interaction.user.id)
         await reply(interaction, text)
 
 

@@ -248,7 +248,9 @@ class LiveAnswers:
         self._queue.append(pending)
         self._wake.set()
         try:
-            await asyncio.shield(pending.done)
+            # Not shielded: only this click owns the future (a repeated click waits
+            # on it shielded), and the writer skips a future cancelled with its click.
+            await pending.done
         except Exception:
             live.answers.pop(user_id, None)
             raise

@@ -55,9 +55,10 @@ async def test_clicks_are_answered_and_no_view_piles_up_round_after_round(
             olena, channel, "quiz start", {"questions": 3, "seconds": 20, "kind": "facts"}
         )
         await start.response()
-        question = None
+        question = first = None
         for number in (1, 2, 3):
             question = await wait_for_question(fake, channel, after=question)
+            first = first or question
             assert "is in" in await answer(fake, bot, olena, question, right=True)
             # A second click by the same member: the first answer stands.
             assert "already answered" in await answer(fake, bot, olena, question, right=False)
@@ -78,4 +79,9 @@ async def test_clicks_are_answered_and_no_view_piles_up_round_after_round(
         assert "is in" in await answer(fake, bot, petro, question, right=True)
         await fake.wait_for_edit(question, lambda m: "Standings" in m.text)
         assert "Right:** 2 of 2" in question.text
+        # "My result" under a reveal the process before showed: no view of this
+        # process holds that button.
+        assert first is not None
+        mine = await fake.click(olena, first, f"quizme:{round_id_of(first)}")
+        assert "Right!" in (await mine.response()).content
     assert len({round_id_of(m) for m in round_messages(fake, channel)}) == 3
