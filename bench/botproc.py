@@ -51,6 +51,8 @@ class BotConfig:
     # The rounds floor: members per round (the round turns over when all clicked), rounds.
     round_size: int = 0
     rounds: int = 0
+    # QuizBot with per-request Prometheus metrics collected (as with METRICS_PORT set).
+    metrics: bool = False
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)
@@ -187,6 +189,7 @@ def make_quizbot(config: BotConfig) -> commands.AutoShardedBot:
         _env_file=None,  # type: ignore[call-arg]
         discord_token=config.token,
         database_url=config.database_url,
+        metrics_port=0 if config.metrics else None,  # collected; nothing is served here
     )
     engine = create_engine(config.database_url)
     services = Services.build(

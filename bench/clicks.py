@@ -67,7 +67,9 @@ async def closed_loop(
     rounds: int,
     json: str = "stdlib",
 ) -> LoopRun:
-    url = await prepare_database(workdir, backend) if kind == "quizbot" else ""
+    # "sqlite+metrics": QuizBot collecting its per-request metrics (METRICS_PORT set).
+    database, metrics = backend.removesuffix("+metrics"), backend.endswith("+metrics")
+    url = await prepare_database(workdir, database) if kind == "quizbot" else ""
     run = LoopRun(kind, backend, gc, json)
     async with new_fake() as fake:
         world: list[tuple[Channel, list[Member]]] = []
@@ -78,6 +80,8 @@ async def closed_loop(
                 (channel, [fake.create_member(guild, f"m{q}-{i}") for i in range(members)])
             )
         sizes = {"round_size": members, "rounds": rounds} if kind == "rounds" else {}
+        if metrics:
+            sizes["metrics"] = True
         async with remote_bot(fake, workdir, kind, url, gc=gc, json=json, **sizes) as bot:
             if kind == "quizbot":
                 for channel, people in world:
@@ -141,6 +145,7 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         ("floor", "none", "freeze", "stdlib"),
         ("rounds", "none", "freeze", "stdlib"),
         ("quizbot", "sqlite", "freeze", "stdlib"),
+        ("quizbot", "sqlite+metrics", "freeze", "stdlib"),
         ("floor", "none", "default", "stdlib"),
         ("quizbot", "sqlite", "default", "stdlib"),
     ]
@@ -173,6 +178,9 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         "so what QuizBot costs beyond it is its own work. 'gc freeze': `gc.collect()` and "
         "`gc.freeze()` once connected, in both bots. 'json': the JSON library discord.py "
         "uses in both bots (stdlib `json`, or `orjson` from `discord.py[speed]`). "
+        "'metrics collected': QuizBot as with `METRICS_PORT` set, when it counts every "
+        "REST response and interaction for Prometheus (aiohttp tracing of each request); "
+        "without it, as by default, it collects none. "
         f"{runs} runs per row, interleaved; ranges over the runs."
     )
     section.add()
@@ -183,7 +191,12 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         late = [sum(1 for c in r.clicks if not c.in_time()) for r in rs]
         rows.append(
             [
-                LABELS.get(kind, f"QuizBot, {backend}"),
+                LABELS.get(
+                    kind,
+                    "QuizBot, " + backend.replace("+", ", ") + " collected"
+                    if "+" in backend
+                    else f"QuizBot, {backend}",
+                ),
                 gc,
                 json,
                 _range([r.cpu_ms() for r in rs]),

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.sqlite_driver import OneTripConnection
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Outcome(NamedTuple):
@@ -77,6 +78,33 @@ async def run_transaction(engine: AsyncEngine, body: Body[T]) -> T:
     """Run `body` in one transaction: committed when it returns, rolled back if it raises."""
     async with engine.connect() as conn:
         return await conn.run_sync(_transaction, body)
+
+
+async def run_transactions(
+    engine: AsyncEngine, first: Body[T], then: Body[U]
+) -> tuple[T, U | Exception]:
+    """`first` in one transaction and, once it committed, `then` in another; on SQLite
+    both in one trip. If `first` raises, that is raised and `then` does not run; what
+    `then` raises is returned, and what `first` committed stands. For a read that
+    should not wait a trip of its own after a write (the next question drawn when a
+    round starts), and that must never undo the write."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_transactions, first, then)
+
+
+def _transactions(connection: Connection, first: Body[T], then: Body[U]) -> tuple[T, U | Exception]:
+    if isinstance(connection.connection.driver_connection, OneTripConnection):
+        with connection.begin():
+            adapted = connection.connection.dbapi_connection
+            dialect = connection.dialect
+            return adapted.run_async(  # type: ignore[union-attr,no-any-return]
+                lambda driver: driver.run(_both_on_sqlite_thread, first, then, dialect)
+            )
+    done = _transaction(connection, first)
+    try:
+        return done, _transaction(connection, then)
+    except Exception as error:
+        return done, error
 
 
 def _transaction(connection: Connection, body: Body[T]) -> T:
@@ -136,6 +164,16 @@ def _on_sqlite_thread(conn: sqlite3.Connection, body: Body[T], dialect: Dialect)
     except BaseException:
         _roll_back(conn)
         raise
+
+
+def _both_on_sqlite_thread(
+    conn: sqlite3.Connection, first: Body[T], then: Body[U], dialect: Dialect
+) -> tuple[T, U | Exception]:
+    done = _on_sqlite_thread(conn, first, dialect)
+    try:
+        return done, _on_sqlite_thread(conn, then, dialect)
+    except Exception as error:
+        return done, error
 
 
 def _roll_back(conn: sqlite3.Connection) -> None:

@@ -37,11 +37,15 @@ def bind_interaction_ids(interaction: discord.Interaction) -> None:
     )
 
 
-def attach(bot: QuizBot, metrics: Metrics) -> None:
+def attach(bot: QuizBot, metrics: Metrics, *, per_request: bool = True) -> None:
+    """The gauges read at each scrape; with `per_request`, each interaction's receipt
+    too (its answer is seen by the `http_trace` the bot was built with)."""
+
     def received(interaction: discord.Interaction) -> None:
         metrics.interaction_received(interaction.id, KINDS.get(interaction.type, "other"))
 
-    bot.interaction_hooks.append(received)
+    if per_request:
+        bot.interaction_hooks.append(received)
 
     async def refresh(m: Metrics) -> None:
         m.running_quizzes.set(len(bot.quiz_runner.tasks))

@@ -52,8 +52,8 @@ class OpsRuntime:
         self._signals: list[signal.Signals] = []
 
     async def __aenter__(self) -> OpsRuntime:
-        self.metrics.watch_engine(self.database.engine)
         if self.settings.metrics_port is not None:
+            self.metrics.watch_engine(self.database.engine)
             probes = [*self.probes, database_probe(self.database.sessions)]
             self.server = HealthServer(
                 probes, self.metrics, self.settings.metrics_host, self.settings.metrics_port

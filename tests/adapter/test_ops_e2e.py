@@ -99,7 +99,7 @@ async def test_metrics_count_a_played_quizs_clicks(
     members = [fake.create_member(guild, f"m{i}") for i in range(3)]
     clock = ManualClock()
     database = await Database.create(tmp_path / "bot.db")
-    async with running_bot(fake, database, clock) as bot:
+    async with running_bot(fake, database, clock, metrics_port=0) as bot:
         bot.metrics.watch_engine(bot.engine_for_tests)  # type: ignore[attr-defined]
         server = HealthServer([gateway_probe(bot)], bot.metrics)
         port = await server.start()
@@ -131,4 +131,22 @@ async def test_metrics_count_a_played_quizs_clicks(
     assert found[("quizbot_db_transaction_seconds_count", (("outcome", "commit"),))] >= 1
     assert "quizbot_schedule_fire_lateness_seconds" in page  # every family is published
     assert found[("quizbot_gateway_connected", (("shard", "0"),))] == 1
+    fake.assert_no_rejections()
+
+
+async def test_without_metrics_port_no_request_is_counted(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    """Per-request metrics cost CPU at every click: collected only where served."""
+    fake = fake_discord
+    guild = fake.create_guild("G")
+    channel = fake.create_channel(guild, "quiz")
+    olena = fake.create_member(guild, "olena")
+    async with running_bot(fake, await Database.create(tmp_path / "bot.db")) as bot:
+        board = await fake.run_command(olena, channel, "leaderboard")
+        await board.response()
+        page = (await bot.metrics.render()).decode()
+    found = samples(page)
+    assert not [k for k in found if k[0] == "quizbot_interactions_total"]
+    assert not [k for k in found if k[0] == "quizbot_discord_responses_total"]
     fake.assert_no_rejections()

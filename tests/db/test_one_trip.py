@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.ops.metrics import Metrics
 from db.engine import create_engine, create_session_factory
 from db.models import Guild
-from db.one_trip import Tx, run_transaction
+from db.one_trip import Tx, run_transaction, run_transactions
 from db.upsert import dialect_insert
 from tests.db_support import MigratedTemplates
 
@@ -99,6 +99,32 @@ async def test_the_engines_transaction_events_still_see_it(engine: AsyncEngine) 
     assert metrics.value(name, outcome="rollback") == 1
 
 
+async def test_two_transactions_the_second_failing_keeps_the_first(engine: AsyncEngine) -> None:
+    def read(tx: Tx) -> list[int]:
+        return [r.id for r in tx.execute(READ.order_by(GUILDS.c.id)).rows]
+
+    def duplicate(tx: Tx) -> None:
+        tx.execute_many(INSERT, [guild(9)])  # rolled back with the duplicate below
+        tx.execute_many(INSERT, [guild(8)])
+
+    done, seen = await run_transactions(engine, write_and_read, read)
+    assert [r.id for r in done] == [1, 2] and seen == [1, 2]  # the second sees the first
+    done, error = await run_transactions(
+        engine, lambda tx: tx.execute_many(INSERT, [guild(8)]), duplicate
+    )
+    assert isinstance(error, IntegrityError)  # returned, as SQLAlchemy's error
+    assert await run_transaction(engine, read) == [1, 2, 8]  # the first stands
+
+    def fail(tx: Tx) -> None:
+        tx.execute_many(INSERT, [guild(10)])
+        raise RuntimeError("first fails")
+
+    ran: list[str] = []
+    with pytest.raises(RuntimeError, match="first fails"):
+        await run_transactions(engine, fail, lambda tx: ran.append("then"))
+    assert ran == [] and await run_transaction(engine, read) == [1, 2, 8]
+
+
 @pytest.fixture
 async def sqlite_engine(
     migrated_templates: MigratedTemplates, tmp_path: Path
@@ -119,6 +145,10 @@ async def test_on_sqlite_a_transaction_is_one_trip(
     rows = await run_transaction(engine, write_and_read)
     assert len(rows) == 2
     assert trips == ["_on_sqlite_thread"]  # statements, rows and the commit, in one
+    trips.clear()
+    done, read = await run_transactions(engine, lambda tx: 1, lambda tx: tx.execute(READ).rows)
+    assert (done, len(read)) == (1, 2)
+    assert trips == ["_both_on_sqlite_thread"]  # two transactions, one trip
 
 
 async def test_a_list_parameter_reads_the_rows_sqlalchemy_reads(engine: AsyncEngine) -> None:

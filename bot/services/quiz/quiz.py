@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -46,7 +46,7 @@ from db.models import (
     QuizRound,
     QuizRun,
 )
-from db.one_trip import EngineTx, Tx, run_transaction
+from db.one_trip import EngineTx, Tx, run_transaction, run_transactions
 from db.upsert import insert_ignore
 
 # One letter per answer button: up to four choices, five for a claim check's verdicts.
@@ -534,13 +534,31 @@ class QuizService:
         turnover per quiz per question: 1,000 quizzes share one SQLite
         connection). None when the round closed meanwhile (a stop).
         """
+        start, started = self._start(rnd, message_id)
+        return started if await run_transaction(self.engine, start) else None
+
+    async def start_and_draw(
+        self, rnd: RoundInfo, message_id: int | None, run: RunInfo, exclude: Sequence[int]
+    ) -> tuple[RoundInfo | None, Drawn | Exception | None]:
+        """`start_answering`, then the run's next question drawn (`draw_next`) in a
+        transaction of its own in the same trip: one trip fewer per round. The draw's
+        failure is returned, never raised: the round has started either way."""
+        start, started = self._start(rnd, message_id)
+        draw = functools.partial(_next_question, run, exclude, self.rng.random())
+        done, found = await run_transactions(self.engine, start, draw)
+        drawn = found if isinstance(found, Exception) else self._drawn(found)
+        return (started if done else None), drawn
+
+    def _start(
+        self, rnd: RoundInfo, message_id: int | None
+    ) -> tuple[Callable[[Tx], int], RoundInfo]:
+        """The start's transaction body (rows changed: 0 when the round closed
+        meanwhile), and the round as it is once started."""
         now = self.clock()
         times = {"started_at": now, "deadline_at": now + timedelta(seconds=rnd.seconds)}
         shown = {"message_id": message_id} if message_id is not None else {}
         start = statements.start_answering(round_id=rnd.round_id, message_id=message_id, **times)
-        if not await run_transaction(self.engine, lambda tx: tx.execute(*start).rowcount):
-            return None
-        return replace(rnd, **times, **shown)
+        return (lambda tx: tx.execute(*start).rowcount), replace(rnd, **times, **shown)
 
     async def run_state(self, run_id: int) -> tuple[RunInfo, RoundInfo | None] | None:
         """A running run with its latest round, to take it up (after a restart, or

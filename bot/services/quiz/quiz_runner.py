@@ -76,7 +76,8 @@ class _Held:
     number: int  # rounds opened so far
     used: list[int] | None = None  # its questions so far; None: not known here (resumed)
     joined: set[int] | None = None  # members who joined; None: not known here
-    ahead: asyncio.Task[Drawn | None] | None = None  # the next question, being drawn
+    # The next question: being drawn (a task), or drawn with the round's start.
+    ahead: asyncio.Future[Drawn | None] | None = None
 
 
 class QuizRunner:
@@ -259,12 +260,31 @@ class QuizRunner:
         # -- end of the get-ready beat
         # Answering time starts now that the question is visible: a slow post (a 429,
         # a retried 5xx) never eats into the members' time.
-        started = await self._retry(self.service.start_answering, rnd, message_id)
+        started = await self._start(held, rnd, message_id)
         if started is not None and self.live is not None:
             self.live.retime(started)
         if started is not None:
             await self._unlock(run, started)
         return started or rnd
+
+    async def _start(self, held: _Held, rnd: RoundInfo, message_id: int | None) -> RoundInfo | None:
+        """Start the round's answering time and, in the same trip, draw the next
+        round's question (the draw ahead); a failed draw is drawn again later."""
+        if held.number >= held.run.question_count or held.used is None:
+            return await self._retry(self.service.start_answering, rnd, message_id)
+        started, drawn = await self._retry(
+            self.service.start_and_draw, rnd, message_id, held.run, held.used
+        )
+        if isinstance(drawn, Exception):
+            log.warning(
+                "quiz run %s: drawing the next question failed (%s); drawing it again",
+                held.run.run_id,
+                drawn,
+            )
+        else:
+            held.ahead = asyncio.get_running_loop().create_future()
+            held.ahead.set_result(drawn)
+        return started
 
     def _draw_ahead(self, held: _Held) -> None:
         """Draw the next round's question while this one is open (its members answer

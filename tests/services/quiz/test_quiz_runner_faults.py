@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -294,29 +295,37 @@ async def test_recovery_with_an_edited_question_starts_and_resumes(
     assert presenter.failures == [] and await status(quiz, run.run_id) == "finished"
 
 
+def after_drawing_ahead(quiz: QuizService, then: Callable[[Drawn], Awaitable[None]]) -> None:
+    """Run `then` right after each draw ahead (drawn with a round's start)."""
+    start_and_draw = quiz.start_and_draw
+
+    async def drawn(*args: Any) -> tuple[RoundInfo | None, Drawn | Exception | None]:
+        started, found = await start_and_draw(*args)
+        if isinstance(found, Drawn):
+            await then(found)
+        return started, found
+
+    quiz.start_and_draw = drawn  # type: ignore[method-assign]
+
+
 async def test_the_next_question_is_drawn_while_a_round_is_open_and_then_shown(
     quiz: QuizService, clock: ManualClock
 ) -> None:
-    draw_next = quiz.draw_next
-    drawn: list[tuple[int, Drawn | None]] = []
+    drawn: list[tuple[int, Drawn]] = []
     presenter = Recorder()
 
-    async def recorded(run: RunInfo, exclude: Any) -> Drawn | None:
-        found = await draw_next(run, exclude)
+    async def recorded(found: Drawn) -> None:
         drawn.append((len(presenter.rounds), found))  # questions posted at the draw
-        return found
 
-    quiz.draw_next = recorded  # type: ignore[method-assign]
+    after_drawing_ahead(quiz, recorded)
     bot = runner(quiz, clock, presenter, "a")
     run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=3, seconds=20))
     bot.launch(run)
     await play_out(bot, presenter, clock, run.run_id)
 
-    # Rounds 2 and 3 were drawn while rounds 1 and 2 were open, and shown as drawn.
+    # Rounds 2 and 3 were drawn as rounds 1 and 2 opened, and shown as drawn.
     assert [posted for posted, _ in drawn] == [1, 2]
-    assert [d.question.slug for _, d in drawn if d] == [
-        r.question.slug for r in presenter.rounds[1:]
-    ]
+    assert [d.question.slug for _, d in drawn] == [r.question.slug for r in presenter.rounds[1:]]
     assert len({r.question.slug for r in presenter.rounds}) == 3
     assert len(presenter.results) == 1 and presenter.failures == []
 
@@ -334,16 +343,12 @@ async def test_a_question_disabled_after_it_was_drawn_ahead_is_never_shown(
     quiz = QuizService(sessions, clock, random.Random(7))
     admin = QuestionAdminService(sessions)
     withdrawn: list[str] = []
-    draw_next = quiz.draw_next
 
-    async def drawn_then_disabled(run: RunInfo, exclude: Any) -> Drawn | None:
-        drawn = await draw_next(run, exclude)
-        if drawn is not None:  # the moderator acts right after the draw
-            await admin.set_enabled(GUILD, ALICE, drawn.question.slug, enabled=False)
-            withdrawn.append(drawn.question.slug)
-        return drawn
+    async def disabled(drawn: Drawn) -> None:  # the moderator acts right after the draw
+        await admin.set_enabled(GUILD, ALICE, drawn.question.slug, enabled=False)
+        withdrawn.append(drawn.question.slug)
 
-    quiz.draw_next = drawn_then_disabled  # type: ignore[method-assign]
+    after_drawing_ahead(quiz, disabled)
     presenter = Recorder()
     bot = runner(quiz, clock, presenter, "a")
     run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=3, seconds=20))
@@ -362,18 +367,14 @@ async def test_a_question_disabled_after_it_was_drawn_ahead_is_never_shown(
 async def test_a_question_edited_after_it_was_drawn_ahead_shows_its_new_text(
     quiz: QuizService, clock: ManualClock, sessions
 ) -> None:  # type: ignore[no-untyped-def]
-    draw_next = quiz.draw_next
     edited: list[str] = []
 
-    async def drawn_then_edited(run: RunInfo, exclude: Any) -> Drawn | None:
-        drawn = await draw_next(run, exclude)
-        if drawn is not None:
-            slug = drawn.question.slug
-            await import_items(sessions, [mcq(slug, text=f"Edited: {slug}?")], guild_id=GUILD)
-            edited.append(slug)
-        return drawn
+    async def edit(drawn: Drawn) -> None:
+        slug = drawn.question.slug
+        await import_items(sessions, [mcq(slug, text=f"Edited: {slug}?")], guild_id=GUILD)
+        edited.append(slug)
 
-    quiz.draw_next = drawn_then_edited  # type: ignore[method-assign]
+    after_drawing_ahead(quiz, edit)
     presenter = Recorder()
     bot = runner(quiz, clock, presenter, "a")
     run = await quiz.start(GUILD, CHANNEL, ALICE, QuizOptions(questions=2, seconds=20))
