@@ -16,6 +16,7 @@ from discord.webhook import async_ as webhook_async
 from bot.adapter.replies import reply, respond_with_text
 from tests.adapter.harness import Database, running_bot
 from tests.fake_discord import FakeDiscord
+from tests.fake_discord.models import Channel, InteractionRecord
 
 pytestmark = pytest.mark.e2e
 
@@ -40,13 +41,22 @@ class _Replier(discord.ui.Button):  # type: ignore[type-arg]
         return False
 
 
+async def post_and_click(
+    fake: FakeDiscord, bot: discord.Client, channel: Channel
+) -> InteractionRecord:
+    """The bot posts a `replytest` button; a member clicks it (the click's record)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(_Replier(label="Try", custom_id="replytest"))
+    guild = channel.guild
+    sent = await bot.get_partial_messageable(channel.id, guild_id=guild.id).send("try", view=view)
+    return await fake.click(fake.create_member(guild, "olena"), sent.id, "replytest")
+
+
 async def test_a_reply_is_ephemeral_without_mentions_and_a_second_one_follows_up(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     fake = fake_discord
-    guild = fake.create_guild("Kupiansk history club")
-    channel = fake.create_channel(guild, "quiz")
-    olena = fake.create_member(guild, "olena")
+    channel = fake.create_channel(fake.create_guild("Kupiansk history club"), "quiz")
     seen: dict[str, object] = {}
 
     async with running_bot(fake, await Database.create(tmp_path / "bot.db")) as bot:
@@ -65,12 +75,7 @@ async def test_a_reply_is_ephemeral_without_mentions_and_a_second_one_follows_up
                 seen["refused"] = True
 
         bot.add_listener(on_interaction, "on_interaction")
-        view = discord.ui.View(timeout=None)
-        view.add_item(_Replier(label="Try", custom_id="replytest"))
-        sent = await bot.get_partial_messageable(channel.id, guild_id=guild.id).send(
-            "try", view=view
-        )
-        click = await fake.click(olena, sent.id, "replytest")
+        click = await post_and_click(fake, bot, channel)
         first = await click.response()
         [second] = await click.followups(1)
         await fake.wait_until(lambda: "refused" in seen, what="the listener to finish")
@@ -93,9 +98,7 @@ async def test_a_reply_after_discords_deadline_raises_not_found(
 ) -> None:
     fake = fake_discord
     fake.interaction_deadline = 0.05
-    guild = fake.create_guild("Kupiansk history club")
-    channel = fake.create_channel(guild, "quiz")
-    olena = fake.create_member(guild, "olena")
+    channel = fake.create_channel(fake.create_guild("Kupiansk history club"), "quiz")
     outcome: list[object] = []
 
     async with running_bot(fake, await Database.create(tmp_path / "bot.db")) as bot:
@@ -111,12 +114,7 @@ async def test_a_reply_after_discords_deadline_raises_not_found(
             outcome.append(interaction.response.is_done())
 
         bot.add_listener(on_interaction, "on_interaction")
-        view = discord.ui.View(timeout=None)
-        view.add_item(_Replier(label="Try", custom_id="replytest"))
-        sent = await bot.get_partial_messageable(channel.id, guild_id=guild.id).send(
-            "try", view=view
-        )
-        await fake.click(olena, sent.id, "replytest")
+        await post_and_click(fake, bot, channel)
         await fake.wait_until(lambda: len(outcome) == 2, what="the late reply")
 
     # Unknown interaction, and not marked answered: nothing was shown to the member.
