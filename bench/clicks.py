@@ -123,6 +123,14 @@ async def closed_loop(
     return run
 
 
+def _label(kind: str, backend: str) -> str:
+    """A row's name: "QuizBot, sqlite", or "QuizBot, sqlite, metrics collected"."""
+    if kind in LABELS:
+        return LABELS[kind]
+    database, _, collected = backend.partition("+")
+    return f"QuizBot, {database}" + (f", {collected} collected" if collected else "")
+
+
 def _range(values: list[float], fmt: str = "{:.2f}") -> str:
     low, high = min(values), max(values)
     return (
@@ -191,12 +199,7 @@ async def bench_clicks(section: Section, quick: bool, workdir: Path) -> None:
         late = [sum(1 for c in r.clicks if not c.in_time()) for r in rs]
         rows.append(
             [
-                LABELS.get(
-                    kind,
-                    "QuizBot, " + backend.replace("+", ", ") + " collected"
-                    if "+" in backend
-                    else f"QuizBot, {backend}",
-                ),
+                _label(kind, backend),
                 gc,
                 json,
                 _range([r.cpu_ms() for r in rs]),

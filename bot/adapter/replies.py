@@ -9,10 +9,10 @@ CPU per click. Here the same request goes through the same discord.py adapter
 (its retries, rate-limit lock and errors) without the echo; Discord answers
 `204 No Content`, as it did for discord.py before 2.5.
 
-It leans on four of discord.py's internals: `async_context`,
-`interaction_message_response_params`, `Route` and `InteractionResponse._response_type`.
-discord.py is pinned to 2.7 (pyproject.toml) and tests/adapter/test_replies.py fails
-loudly if any of them changes.
+It leans on discord.py's internals: `async_context`,
+`interaction_message_response_params`, `Route`, `InteractionResponse._response_type`
+and the interaction's `_state` and `_session`. discord.py is pinned to 2.7
+(pyproject.toml) and tests/adapter/test_replies.py fails loudly if any of them changes.
 """
 
 from __future__ import annotations
