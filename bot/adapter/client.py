@@ -127,9 +127,9 @@ class QuizBot(commands.AutoShardedBot):
         # Per-request metrics (every REST response, every interaction's answer) only
         # where they are served: aiohttp's tracing of each request was about 3 % of a
         # live quiz's CPU per click (issue 18), spent on numbers nobody could read.
-        self.collecting = settings.metrics_port is not None
+        collecting = settings.metrics_port is not None
         super().__init__(
-            http_trace=self.metrics.trace_config() if self.collecting else None,
+            http_trace=self.metrics.trace_config() if collecting else None,
             command_prefix=commands.when_mentioned,
             intents=INTENTS,
             tree_cls=QuizTree,
@@ -158,7 +158,7 @@ class QuizBot(commands.AutoShardedBot):
         self.synced = False
         # Called with every interaction as it arrives, before any listener runs.
         self.interaction_hooks: list[Callable[[discord.Interaction], None]] = []
-        ops_hooks.attach(self, self.metrics, per_request=self.collecting)
+        ops_hooks.attach(self, self.metrics, per_request=collecting)
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         """discord.py's dispatch, with `interaction_hooks` run in line: hooks that only

@@ -54,15 +54,16 @@ def _bot(interaction: discord.Interaction) -> QuizBot:
     return interaction.client  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=4096)
+def _choice_feedback(language: str, status: AnswerStatus, choice_text: str | None) -> str:
+    """`answer_feedback` for a button's choice in `language` (the current one): a live
+    round's members get the same few replies, made once each. Typed answers are not
+    kept here: they are each member's own words."""
+    return answer_feedback(status, choice_text)
+
+
 def answer_feedback(status: AnswerStatus, given: str | None) -> str:
     """The private reply to an answer; `given` is the choice's text or the typed answer."""
-    return _feedback(i18n.current(), status, given)
-
-
-@functools.lru_cache(maxsize=4096)
-def _feedback(language: str, status: AnswerStatus, given: str | None) -> str:
-    """`answer_feedback` in `language` (the current one): a live round's members get
-    the same few replies, made once each."""
     named = f"**{discord.utils.escape_markdown(clip(given, 100))}**" if given else None
     if status is AnswerStatus.ACCEPTED:
         return (
@@ -120,7 +121,12 @@ async def submit_answer(
     # The early close does not depend on the reply reaching the member (it may be late).
     shown = outcome.shown_choice
     given = choice_texts[shown] if shown is not None and shown < len(choice_texts) else outcome.text
-    await reply(interaction, answer_feedback(outcome.status, given))
+    feedback = (
+        _choice_feedback(i18n.current(), outcome.status, given)
+        if choice is not None
+        else answer_feedback(outcome.status, given)
+    )
+    await reply(interaction, feedback)
 
 
 ANSWER_ID = re.compile(r"quiz:(?P<round>\d+):(?P<choice>\d)")
